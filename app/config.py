@@ -1,0 +1,80 @@
+"""Settings: one msgspec Struct read from the environment, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from app.domain.policy import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    portal_env: Literal["development", "production"] = "development"
+    database_url: str = f"sqlite+aiosqlite:///{VAR / 'portal.db'}"
+    redis_url: str | None = None
+    secret_key: str = ""
+    upload_dir: str = str(VAR / "uploads")
+    state_dir: str = str(VAR)
+    webauthn_rp_id: str = "localhost"
+    webauthn_rp_name: str = "e-SSC affinity services"
+    webauthn_origin: str = "http://localhost:8000"
+    policy: Policy = msgspec.field(default_factory=Policy)
+
+    @property
+    def is_production(self) -> bool:
+        return self.portal_env == "production"
+
+
+def _policy_from_env(env: dict[str, str]) -> Policy:
+    overrides: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Policy):
+        value = env.get(f"POLICY_{field.name.upper()}")
+        if value is not None:
+            overrides[field.name] = value
+    return msgspec.convert(overrides, Policy, strict=False)
+
+
+def _development_secret(state_dir: Path) -> str:
+    """Generate the key once and keep it, so sessions and encrypted data survive restarts."""
+    path = state_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    raw: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Settings):
+        if field.name != "policy" and field.name.upper() in env:
+            raw[field.name] = env[field.name.upper()]
+    raw["policy"] = msgspec.to_builtins(_policy_from_env(env))
+    settings = msgspec.convert(raw, Settings, strict=False)
+    if not settings.secret_key:
+        if settings.is_production:
+            raise ConfigError("SECRET_KEY must be set in production")
+        settings = msgspec.structs.replace(
+            settings, secret_key=_development_secret(Path(settings.state_dir))
+        )
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,78 @@
+"""SQLAlchemy models: the registry of people, holder accounts, passkeys, e-cards, audit events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDAuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+
+class Person(UUIDAuditBase):
+    """A person in the social insurance registry. The ID number is stored encrypted."""
+
+    __tablename__ = "people"
+
+    name: Mapped[str] = mapped_column(String(50))
+    id_number_cipher: Mapped[bytes] = mapped_column(LargeBinary(128))
+    id_number_hmac: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(6))
+    # An explicit household link in the registry (people who share it are one family).
+    household_code: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    is_pensioner: Mapped[bool] = mapped_column(default=False)
+
+
+class HolderAccount(UUIDAuditBase):
+    """A person who signs in to the portal."""
+
+    __tablename__ = "holder_accounts"
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    webauthn_user_id: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
+
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class PasskeyCredential(UUIDAuditBase):
+    __tablename__ = "passkey_credentials"
+
+    account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    transports: Mapped[str] = mapped_column(String(200), default="")
+    label: Mapped[str] = mapped_column(String(60))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class ECard(UUIDAuditBase):
+    """A person's electronic social security card."""
+
+    __tablename__ = "ecards"
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    card_number: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    issued_on: Mapped[date] = mapped_column(Date)
+
+
+class AuditEvent(UUIDAuditBase):
+    """Who did what, for whom, when. Never holds an ID number."""
+
+    __tablename__ = "audit_events"
+
+    actor_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
+    subject_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    detail: Mapped[str] = mapped_column(String(300), default="")

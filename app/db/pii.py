@@ -1,0 +1,37 @@
+"""ID numbers at rest: AES-GCM for storage, HMAC-SHA256 for lookup; keys derived from SECRET_KEY."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_NONCE_BYTES = 12
+_AAD = b"people.id_number"
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret.encode()
+    )
+
+
+class PiiCipher:
+    def __init__(self, secret_key: str) -> None:
+        self._aead = AESGCM(_derive(secret_key, b"essc id-number encryption v1"))
+        self._lookup_key = _derive(secret_key, b"essc id-number lookup v1")
+
+    def encrypt(self, plaintext: str) -> bytes:
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext.encode(), _AAD)
+
+    def decrypt(self, blob: bytes) -> str:
+        nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        return self._aead.decrypt(nonce, ciphertext, _AAD).decode()
+
+    def lookup_hash(self, plaintext: str) -> str:
+        return hmac.new(self._lookup_key, plaintext.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,142 @@
+"""Repositories: the only place that builds queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import AuditEvent, ECard, HolderAccount, PasskeyCredential, Person
+from app.db.pii import PiiCipher
+from app.domain.identity import IdNumber
+
+
+class People:
+    def __init__(self, session: AsyncSession, cipher: PiiCipher) -> None:
+        self.session = session
+        self.cipher = cipher
+
+    async def by_id_number(self, number: IdNumber) -> Person | None:
+        digest = self.cipher.lookup_hash(number.value)
+        return await self.session.scalar(select(Person).where(Person.id_number_hmac == digest))
+
+    def id_number_of(self, person: Person) -> IdNumber:
+        return IdNumber(self.cipher.decrypt(person.id_number_cipher))
+
+    async def add(
+        self,
+        *,
+        name: str,
+        number: IdNumber,
+        household_code: str | None = None,
+        is_pensioner: bool = False,
+    ) -> Person:
+        person = Person(
+            name=name,
+            id_number_cipher=self.cipher.encrypt(number.value),
+            id_number_hmac=self.cipher.lookup_hash(number.value),
+            birth_date=number.birth_date,
+            sex=number.sex.value,
+            household_code=household_code,
+            is_pensioner=is_pensioner,
+        )
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+
+class Accounts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, account_id: UUID) -> HolderAccount | None:
+        return await self.session.get(HolderAccount, account_id)
+
+    async def for_person(self, person_id: UUID) -> HolderAccount | None:
+        return await self.session.scalar(
+            select(HolderAccount).where(HolderAccount.person_id == person_id)
+        )
+
+    async def by_webauthn_user_id(self, user_id: bytes) -> HolderAccount | None:
+        return await self.session.scalar(
+            select(HolderAccount).where(HolderAccount.webauthn_user_id == user_id)
+        )
+
+    async def add(self, account: HolderAccount) -> HolderAccount:
+        self.session.add(account)
+        await self.session.flush()
+        return account
+
+
+class Passkeys:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_account(self, account_id: UUID) -> list[PasskeyCredential]:
+        rows = await self.session.scalars(
+            select(PasskeyCredential)
+            .where(PasskeyCredential.account_id == account_id)
+            .order_by(PasskeyCredential.created_at)
+        )
+        return list(rows)
+
+    async def by_credential_id(self, credential_id: bytes) -> PasskeyCredential | None:
+        return await self.session.scalar(
+            select(PasskeyCredential).where(PasskeyCredential.credential_id == credential_id)
+        )
+
+    async def add(self, credential: PasskeyCredential) -> None:
+        self.session.add(credential)
+        await self.session.flush()
+
+    async def remove(self, account_id: UUID, passkey_id: UUID) -> bool:
+        result = await self.session.execute(
+            delete(PasskeyCredential).where(
+                PasskeyCredential.id == passkey_id, PasskeyCredential.account_id == account_id
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+class Cards:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_person(self, person_id: UUID) -> ECard | None:
+        return await self.session.scalar(select(ECard).where(ECard.person_id == person_id))
+
+    async def add(self, card: ECard) -> None:
+        self.session.add(card)
+        await self.session.flush()
+
+
+class Audit:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def record(
+        self,
+        action: str,
+        *,
+        at: datetime,
+        actor: UUID | None,
+        subject: UUID | None = None,
+        detail: str = "",
+    ) -> None:
+        self.session.add(
+            AuditEvent(
+                action=action,
+                at=at,
+                actor_person_id=actor,
+                subject_person_id=subject if subject is not None else actor,
+                detail=detail,
+            )
+        )
+
+    async def for_actor(self, actor: UUID) -> list[AuditEvent]:
+        rows = await self.session.scalars(
+            select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
+        )
+        return list(rows)

@@ -1,0 +1,43 @@
+"""The project decisions of domain-rules.md, in one named place.
+
+Settings builds one Policy (each field can be overridden from the environment); domain
+functions take the values they need from it rather than holding literals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+
+class Policy(msgspec.Struct, frozen=True, kw_only=True):
+    # Affinity bindings
+    max_members_per_holder: int = 8
+    max_spouses_per_holder: int = 1
+    max_holders_per_member: int = 5
+    face_photo_under_age: int = 16
+    draft_expiry_hours: int = 24
+    # The e-card PIN
+    pin_max_failures: int = 6
+    pin_lock_hours: int = 24
+    # Sign-in throttling (design: security baseline)
+    signin_free_failures: int = 10
+    signin_base_wait_seconds: int = 30
+    signin_max_wait_seconds: int = 3600
+    # Sessions (design: security baseline)
+    session_idle_minutes: int = 15
+    session_absolute_hours: int = 12
+    # Credentials and money
+    qr_valid_seconds: int = 60
+    fractional_age_divisor: str = "floor"  # or "interpolate"
+    account_interest_rate_2025: Decimal = Decimal("1.50")
+    residents_medical_premium_2024: int = 400
+    residents_medical_premium_2025: int = 400
+    medical_collection_window: str = "09-01/12-31"  # of the previous year
+    fund_ledgers: tuple[str, ...] = (
+        "pension",
+        "medical_maternity",
+        "work_injury",
+        "unemployment",
+    )

@@ -1,0 +1,141 @@
+"""create_app(): plugins, middleware, stores, routes; nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+
+from app.adapters.throttle_store import ThrottleStore
+from app.config import ROOT, Settings, get_settings
+from app.db.pii import PiiCipher
+from app.routes.account import AccountController, PinSetupController
+from app.routes.auth import AuthController
+from app.routes.card import CardController
+from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
+from app.routes.i18n import LocaleMiddleware
+from app.routes.security import RotatingSessionConfig, SecurityHeadersMiddleware
+from app.routes.system import healthz, set_language
+from app.routes.web import is_htmx, page, see_other
+
+UNSESSIONED = ["/static/", "/healthz"]
+
+
+def _store(settings: Settings, namespace: str) -> Store:
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace=f"essc:{namespace}")
+    return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
+
+
+def _db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit",
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(ROOT / "migrations"),
+            script_config=str(ROOT / "alembic.ini"),
+            render_as_batch=True,
+        ),
+        create_all=False,
+    )
+
+
+def _session_config(settings: Settings) -> RotatingSessionConfig:
+    prod = settings.is_production
+    return RotatingSessionConfig(
+        key="__Host-session" if prod else "session",
+        store="sessions",
+        max_age=settings.policy.session_absolute_hours * 3600,
+        httponly=True,
+        secure=prod,
+        samesite="lax",
+        exclude=UNSESSIONED,
+    )
+
+
+def _csrf_config(settings: Settings) -> CSRFConfig:
+    prod = settings.is_production
+    return CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="__Host-csrftoken" if prod else "csrftoken",
+        cookie_secure=prod,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        exclude=UNSESSIONED,
+    )
+
+
+def _sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+    if exc.reason == "expired":
+        return see_other("/login?expired=1")
+    target = request.url.path if request.method == "GET" else "/"
+    return see_other(f"/login?next={target}" if target != "/" else "/login")
+
+
+def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) -> Response[Any]:
+    return see_other("/pin/set")
+
+
+def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if request.headers.get("accept", "").startswith("application/json") and not is_htmx(request):
+        return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+    return page(request, "pages/error.html", {"status": exc.status_code}, status=exc.status_code)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
+    state = State(
+        {
+            "settings": settings,
+            "cipher": PiiCipher(settings.secret_key),
+            "throttles": ThrottleStore(_store(settings, "throttles")),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            CardController,
+            AccountController,
+            PinSetupController,
+            healthz,
+            set_language,
+            create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
+        ],
+        dependencies={"uow": Provide(provide_uow)},
+        plugins=[SQLAlchemyPlugin(config=_db_config(settings)), HTMXPlugin()],
+        middleware=[
+            LocaleMiddleware,
+            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+            _session_config(settings).middleware,
+        ],
+        csrf_config=_csrf_config(settings),
+        stores={"sessions": _store(settings, "sessions")},
+        state=state,
+        exception_handlers={
+            SignInRequired: _sign_in_redirect,
+            PinSetupRequired: _pin_setup_redirect,
+            NotFoundException: _error_page,
+            HTTPException: _error_page,
+        },
+        debug=False,
+    )

@@ -1,0 +1,201 @@
+"""The account page: passkeys and the e-card PIN (first setting and changes)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+
+from app.adapters.clock import utcnow
+from app.db.models import HolderAccount
+from app.domain.pin import WeakPin
+from app.routes.deps import provide_account, provide_account_without_pin, provide_rp
+from app.routes.forms import PASSWORD_MAX, pin_field, read_form
+from app.routes.i18n import _, format_moment
+from app.routes.messages import weak_pin_message
+from app.routes.security import rotate_session
+from app.routes.web import FormErrors, page, see_other
+from app.services import passkeys as passkey_service
+from app.services import pin as pin_service
+from app.services.context import UnitOfWork
+from app.services.passkeys import PasskeyRejected, RelyingParty
+from app.services.signin import confirm_password
+
+PASSWORD_CHECK_VALID_SECONDS = 600
+_CHALLENGE_KEY = "passkey_register_challenge"
+LABEL_MAX = 60
+
+
+class PasskeyAttestation(msgspec.Struct):
+    credential: str
+
+
+def _password_recent(request: Request[Any, Any, Any]) -> bool:
+    checked = float(request.session.get("password_at", 0))
+    return utcnow().timestamp() - checked < PASSWORD_CHECK_VALID_SECONDS
+
+
+class AccountController(Controller):
+    path = "/account"
+    dependencies = {"account": Provide(provide_account), "rp": Provide(provide_rp)}
+
+    async def _render(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount,
+        *, errors: FormErrors | None = None, status: int = 200,
+    ) -> Response[str]:
+        notices = {
+            "added": _("Passkey added. You can now sign in with it."),
+            "removed": _("Passkey removed."),
+            "pin_changed": _("Your PIN has been changed."),
+        }
+        notice = next((text for key, text in notices.items() if request.query_params.get(key)), None)
+        context = {
+            "passkeys": await uow.passkeys.for_account(account.id),
+            "password_recent": _password_recent(request),
+            "notice": notice,
+            "errors": errors or FormErrors(),
+            "format_moment": format_moment,
+        }
+        return page(request, "pages/account/index.html", context, status=status)
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+        return await self._render(request, uow, account)
+
+    @post("/password-check")
+    async def password_check(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[Any]:
+        values = await read_form(request)
+        password = values.get("password", "")
+        errors = FormErrors()
+        if not password:
+            errors.add("password", _("Enter your password"))
+        elif len(password) > PASSWORD_MAX or not await confirm_password(uow, account, password):
+            errors.add("password", _("The password is not right"))
+        if errors:
+            return await self._render(request, uow, account, errors=errors, status=422)
+        rotate_session(request)
+        request.session["password_at"] = utcnow().timestamp()
+        return see_other("/account#passkeys")
+
+    @post("/passkeys/options")
+    async def passkey_options(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, rp: RelyingParty
+    ) -> Response[Any]:
+        if not _password_recent(request):
+            return Response({"error": _("Confirm your password first.")}, status_code=403)
+        options_json, challenge = await passkey_service.registration_options(uow, rp, account)
+        request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
+        return Response(options_json.encode(), media_type="application/json")
+
+    @post("/passkeys")
+    async def passkey_add(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount,
+        rp: RelyingParty, data: PasskeyAttestation,
+    ) -> Response[dict[str, str]]:
+        stored = request.session.pop(_CHALLENGE_KEY, None)
+        if not stored or not _password_recent(request):
+            return Response({"error": _("Adding the passkey did not work. Try again.")}, status_code=400)
+        label = _("Passkey added on {day}").format(day=date.today().isoformat())[:LABEL_MAX]
+        try:
+            await passkey_service.register(
+                uow, rp, account, credential_json=data.credential,
+                challenge=base64.b64decode(stored), label=label, now=utcnow(),
+            )
+        except PasskeyRejected:
+            return Response({"error": _("Adding the passkey did not work. Try again.")}, status_code=400)
+        return Response({"redirect": "/account?added=1#passkeys"})
+
+    @post("/passkeys/{passkey_id:uuid}/delete")
+    async def passkey_remove(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, passkey_id: UUID
+    ) -> Response[Any]:
+        # Posting twice finds nothing the second time and lands on the same page.
+        await passkey_service.remove(uow, account, passkey_id, utcnow())
+        return see_other("/account?removed=1#passkeys")
+
+    @get("/pin")
+    async def pin_form(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+        return _pin_page(request, account, "pages/account/pin_change.html", FormErrors())
+
+    @post("/pin")
+    async def pin_change(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[Any]:
+        values = await read_form(request)
+        errors = FormErrors()
+        old_pin = pin_field(values, "old_pin", errors, _("Enter your current PIN"))
+        new_pin = pin_field(values, "new_pin", errors, _("Enter a new PIN"))
+        confirm = values.get("confirm_pin", "").strip()
+        if "new_pin" not in errors.fields and confirm != new_pin:
+            errors.add("confirm_pin", _("The two new PINs do not match"))
+        template = "pages/account/pin_change.html"
+        if errors:
+            return _pin_page(request, account, template, errors, status=422)
+        try:
+            await pin_service.change_pin(uow, account, old_pin=old_pin, new_pin=new_pin, now=utcnow())
+        except WeakPin as weak:
+            errors.add("new_pin", weak_pin_message(weak))
+        except pin_service.WrongPin as wrong:
+            errors.add("old_pin", _wrong_pin_message(wrong.remaining))
+        except pin_service.PinLocked:
+            pass  # the page shows the lock
+        if errors or pin_service.pin_locked_until(account, utcnow()):
+            return _pin_page(request, account, template, errors, status=422)
+        return see_other("/account?pin_changed=1")
+
+
+def _wrong_pin_message(remaining: int) -> str:
+    return _("The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours").format(
+        n=remaining
+    )
+
+
+def _pin_page(
+    request: Request[Any, Any, Any], account: HolderAccount, template: str, errors: FormErrors,
+    *, status: int = 200,
+) -> Response[str]:
+    until = pin_service.pin_locked_until(account, utcnow())
+    context = {"errors": errors, "locked_until": format_moment(until) if until else None}
+    return page(request, template, context, status=status)
+
+
+class PinSetupController(Controller):
+    """First sign-in: a holder with no PIN sets one before anything else."""
+
+    path = "/pin/set"
+    dependencies = {"account": Provide(provide_account_without_pin)}
+
+    @get("/")
+    async def form(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[Any]:
+        if account.pin_hash is not None:
+            return see_other("/")
+        return page(request, "pages/account/pin_set.html")
+
+    @post("/")
+    async def submit(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[Any]:
+        if account.pin_hash is not None:  # posted twice: the first one already set it
+            return see_other("/")
+        values = await read_form(request)
+        errors = FormErrors()
+        pin = pin_field(values, "pin", errors, _("Enter a PIN"))
+        if "pin" not in errors.fields and values.get("confirm_pin", "").strip() != pin:
+            errors.add("confirm_pin", _("The two PINs do not match"))
+        if not errors:
+            try:
+                await pin_service.set_first_pin(uow, account, pin, utcnow())
+            except WeakPin as weak:
+                errors.add("pin", weak_pin_message(weak))
+            except pin_service.PinAlreadySet:
+                pass
+        if errors:
+            return page(request, "pages/account/pin_set.html", {"errors": errors}, status=422)
+        return see_other("/")

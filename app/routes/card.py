@@ -1,0 +1,42 @@
+"""The holder's e-card, card details, card-face services, and the affinity services list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+
+from app.db.models import HolderAccount
+from app.routes.deps import provide_account
+from app.routes.web import page
+from app.services.context import UnitOfWork
+
+
+async def _card_context(uow: UnitOfWork, account: HolderAccount) -> dict[str, Any]:
+    person = account.person
+    return {
+        "person": person,
+        "masked_id": uow.people.id_number_of(person).masked,
+        "card": await uow.cards.for_person(person.id),
+    }
+
+
+class CardController(Controller):
+    dependencies = {"account": Provide(provide_account)}
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+        return page(request, "pages/card/home.html", await _card_context(uow, account))
+
+    @get("/card")
+    async def details(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+        return page(request, "pages/card/details.html", await _card_context(uow, account))
+
+    @get("/card/services")
+    async def services(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+        return page(request, "pages/card/services.html")
+
+    @get("/affinity")
+    async def affinity(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+        return page(request, "pages/affinity/list.html", {"members": []})

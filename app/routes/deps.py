@@ -1,0 +1,103 @@
+"""Dependencies resolved once per request: the unit of work, the signed-in holder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.adapters.clock import utcnow
+from app.adapters.throttle_store import ThrottleStore
+from app.config import Settings
+from app.db.models import HolderAccount
+from app.db.pii import PiiCipher
+from app.services.context import UnitOfWork
+from app.services.passkeys import RelyingParty
+
+
+class SignInRequired(Exception):
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PinSetupRequired(Exception):
+    pass
+
+
+def settings_of(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+async def provide_uow(db_session: AsyncSession, state: State) -> UnitOfWork:
+    cipher: PiiCipher = state.cipher
+    return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy)
+
+
+async def provide_throttles(state: State) -> ThrottleStore:
+    throttles: ThrottleStore = state.throttles
+    return throttles
+
+
+async def provide_rp(state: State) -> RelyingParty:
+    s = settings_of(state)
+    return RelyingParty(rp_id=s.webauthn_rp_id, rp_name=s.webauthn_rp_name, origin=s.webauthn_origin)
+
+
+def start_session(request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool) -> None:
+    now = utcnow().timestamp()
+    request.clear_session()
+    request.set_session(
+        {
+            "account_id": str(account.id),
+            "auth_at": now,
+            "seen_at": now,
+            "password_at": now if by_password else 0,
+        }
+    )
+
+
+def _session_expired(session: dict[str, Any], now: datetime, settings: Settings) -> bool:
+    p = settings.policy
+    seen = datetime.fromtimestamp(float(session.get("seen_at", 0)), now.tzinfo)
+    started = datetime.fromtimestamp(float(session.get("auth_at", 0)), now.tzinfo)
+    return (now - seen > timedelta(minutes=p.session_idle_minutes)) or (
+        now - started > timedelta(hours=p.session_absolute_hours)
+    )
+
+
+async def load_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> HolderAccount:
+    """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
+    session = request.session
+    raw_id = session.get("account_id")
+    if not raw_id:
+        raise SignInRequired
+    now = utcnow()
+    if _session_expired(session, now, settings_of(request.app.state)):
+        request.clear_session()
+        raise SignInRequired("expired")
+    account = await uow.accounts.get(UUID(raw_id))
+    if account is None:
+        request.clear_session()
+        raise SignInRequired
+    session["seen_at"] = now.timestamp()
+    return account
+
+
+async def provide_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> HolderAccount:
+    """For every page of a signed-in holder: a holder without a PIN sets one first."""
+    account = await load_account(request, uow)
+    if account.pin_hash is None:
+        raise PinSetupRequired
+    return account
+
+
+async def provide_account_without_pin(
+    request: Request[Any, Any, Any], uow: UnitOfWork
+) -> HolderAccount:
+    return await load_account(request, uow)

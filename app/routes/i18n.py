@@ -1,0 +1,93 @@
+"""Locale per request (cookie, then Accept-Language, then Chinese) and gettext for Jinja and routes."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_datetime, get_timezone
+from babel.support import NullTranslations, Translations
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+CATALOGUES = Path(__file__).resolve().parent.parent / "i18n"
+LOCALES = ("zh_Hans", "en")
+DEFAULT_LOCALE = "zh_Hans"
+LANG_COOKIE = "lang"
+HTML_LANG = {"zh_Hans": "zh-Hans", "en": "en"}
+_ALIASES = {"zh": "zh_Hans", "zh_CN": "zh_Hans", "zh_Hans_CN": "zh_Hans", "zh_SG": "zh_Hans"}
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    return Translations.load(str(CATALOGUES), [locale], domain="messages")
+
+
+def gettext(message: str) -> str:
+    return translations(current_locale.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+_ = gettext
+
+
+def _from_accept_language(header: str) -> str:
+    preferred = []
+    for part in header.split(","):
+        tag = part.split(";")[0].strip().replace("-", "_")
+        if tag:
+            preferred.append(_ALIASES.get(tag, tag))
+    return negotiate_locale(preferred, list(LOCALES)) or DEFAULT_LOCALE
+
+
+def choose_locale(cookie: str | None, accept_language: str | None) -> str:
+    if cookie in LOCALES:
+        return cookie
+    return _from_accept_language(accept_language or "")
+
+
+def locale_display_name(locale: str) -> str:
+    return Locale.parse(locale).get_display_name(locale) or locale
+
+
+class LocaleMiddleware:
+    """Sets the locale for everything rendered during the request, error pages included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        cookie = _cookie_value(headers.get(b"cookie", b"").decode("latin-1"), LANG_COOKIE)
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        token = current_locale.set(choose_locale(cookie, accept))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_locale.reset(token)
+
+
+def _cookie_value(cookie_header: str, name: str) -> str | None:
+    for part in cookie_header.split(";"):
+        key, _sep, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+DISPLAY_TZ = "Asia/Shanghai"
+
+
+def format_moment(moment: datetime) -> str:
+    """A date and time in China Standard Time, in the reader's language."""
+    return format_datetime(moment, "medium", tzinfo=get_timezone(DISPLAY_TZ), locale=current_locale.get())

@@ -1,0 +1,102 @@
+"""Rendering: one template per page; for an HTMX request, only its `main` block."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments import render_block
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
+from markupsafe import Markup
+
+from app.routes.i18n import HTML_LANG, LOCALES, current_locale, gettext, locale_display_name, ngettext
+
+TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
+
+
+def _build_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
+    return env
+
+
+jinja_env = _build_env()
+
+
+@dataclass
+class FormErrors:
+    """Field name -> translated message, in the order the fields appear on the page."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get(
+        "hx-history-restore-request"
+    ) != "true"
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    csrf = ScopeState.from_scope(request.scope).csrf_token
+    csrf_token = csrf if isinstance(csrf, str) else ""
+    locale = current_locale.get()
+    ctx = {
+        "request": request,
+        "csrf_token": csrf_token,
+        "csrf_input": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(
+            csrf_token
+        ),
+        "locale": locale,
+        "html_lang": HTML_LANG[locale],
+        "errors": FormErrors(),
+        "values": {},
+        "fragment": is_htmx(request),
+        "signed_in": "account_id" in request.session if "session" in request.scope else False,
+        **(context or {}),
+    }
+    headers: dict[str, str] = {"vary": "HX-Request, Accept-Language, Cookie"}
+    if is_htmx(request):
+        body = render_block(jinja_env, template, "main", ctx)
+        headers["hx-push-url"] = request.url.path if request.method == "GET" else "false"
+    else:
+        body = jinja_env.get_template(template).render(ctx)
+    return Response(body, media_type=MediaType.HTML, status_code=status, headers=headers)
+
+
+def see_other(path: str) -> Redirect:
+    return Redirect(path, status_code=303)
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """Only local paths, so `next` cannot send anyone to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:200]
+    return default
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,41 @@
+"""What every use case needs: the DB session, the PII cipher and the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.pii import PiiCipher
+from app.db.repositories import Accounts, Audit, Cards, Passkeys, People
+from app.domain.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class UnitOfWork:
+    db: AsyncSession
+    cipher: PiiCipher
+    policy: Policy
+
+    @property
+    def people(self) -> People:
+        return People(self.db, self.cipher)
+
+    @property
+    def accounts(self) -> Accounts:
+        return Accounts(self.db)
+
+    @property
+    def passkeys(self) -> Passkeys:
+        return Passkeys(self.db)
+
+    @property
+    def cards(self) -> Cards:
+        return Cards(self.db)
+
+    @property
+    def audit(self) -> Audit:
+        return Audit(self.db)
+
+    async def commit(self) -> None:
+        await self.db.commit()

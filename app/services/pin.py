@@ -1,0 +1,88 @@
+"""The e-card PIN: set it, change it, and verify it as a step-up (with the lock)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.adapters.hashing import hash_secret, verify_secret
+from app.db.models import HolderAccount
+from app.domain.pin import PinLockState, check_pin_policy
+from app.services.context import UnitOfWork
+
+
+class PinLocked(Exception):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class WrongPin(Exception):
+    def __init__(self, remaining: int) -> None:
+        super().__init__(str(remaining))
+        self.remaining = remaining
+
+
+class PinAlreadySet(Exception):
+    pass
+
+
+def _lock_state(account: HolderAccount) -> PinLockState:
+    return PinLockState(failures=account.pin_failures, locked_until=account.pin_locked_until)
+
+
+def _store_lock_state(account: HolderAccount, state: PinLockState) -> None:
+    account.pin_failures = state.failures
+    account.pin_locked_until = state.locked_until
+
+
+def pin_locked_until(account: HolderAccount, now: datetime) -> datetime | None:
+    state = _lock_state(account)
+    return state.locked_until if state.is_locked(now) else None
+
+
+async def set_first_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: datetime) -> None:
+    """Raises WeakPin, or PinAlreadySet when the form is posted again."""
+    if account.pin_hash is not None:
+        raise PinAlreadySet
+    check_pin_policy(pin, id_number=uow.people.id_number_of(account.person).value)
+    account.pin_hash = hash_secret(pin)
+    uow.audit.record("pin.set", at=now, actor=account.person_id)
+    await uow.commit()
+
+
+async def verify_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: datetime) -> None:
+    """The step-up check used before binding, unbinding and paying.
+
+    Raises PinLocked while locked, or WrongPin with the tries left; the failure is committed
+    at once so that a later rollback cannot undo the count.
+    """
+    policy = uow.policy
+    state = _lock_state(account)
+    if state.is_locked(now):
+        raise PinLocked(state.locked_until or now)
+    if verify_secret(account.pin_hash, pin):
+        _store_lock_state(account, state.after_success())
+        await uow.commit()
+        return
+    state = state.after_failure(
+        now, max_failures=policy.pin_max_failures, lock_for=timedelta(hours=policy.pin_lock_hours)
+    )
+    _store_lock_state(account, state)
+    uow.audit.record("pin.failed", at=now, actor=account.person_id)
+    await uow.commit()
+    if state.locked_until is not None:
+        uow.audit.record("pin.locked", at=now, actor=account.person_id)
+        await uow.commit()
+        raise PinLocked(state.locked_until)
+    raise WrongPin(state.remaining(policy.pin_max_failures))
+
+
+async def change_pin(
+    uow: UnitOfWork, account: HolderAccount, *, old_pin: str, new_pin: str, now: datetime
+) -> None:
+    """Checks the new PIN's policy first (no attempt is spent on a form error), then the old PIN."""
+    check_pin_policy(new_pin, id_number=uow.people.id_number_of(account.person).value)
+    await verify_pin(uow, account, old_pin, now)
+    account.pin_hash = hash_secret(new_pin)
+    uow.audit.record("pin.changed", at=now, actor=account.person_id)
+    await uow.commit()

@@ -1,0 +1,23 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Move focus to the error summary, or after an HTMX swap to the new page heading,
+  // so screen reader users hear what changed.
+  function focusAfterRender(root) {
+    var target = root.querySelector("[data-error-summary]") || root.querySelector("h1");
+    if (target) {
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: false });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) summary.focus();
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "main") focusAfterRender(event.target);
+  });
+})();
