@@ -9,7 +9,7 @@ from datetime import date
 from app.adapters.clock import utcnow
 from app.adapters.hashing import hash_secret
 from app.db.models import ECard, HolderAccount
-from app.domain.identity import parse_id_number
+from app.domain.identity import IdNumber, parse_id_number
 from app.services.context import UnitOfWork
 
 DEMO_HOUSEHOLD = "demo-wang-zhang"
@@ -37,29 +37,58 @@ DEMO_PEOPLE = (
 )
 
 
+async def add_holder(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    number: IdNumber,
+    password: str,
+    pin: str | None = None,
+    household: str | None = None,
+    pensioner: bool = False,
+    card_number: str | None = None,
+) -> bool:
+    """Register a person (if new) with an e-card and a sign-in. False if they already exist."""
+    if await uow.people.by_id_number(number):
+        return False
+    person = await uow.people.add(
+        name=name, number=number, household_code=household, is_pensioner=pensioner
+    )
+    await uow.cards.add(
+        ECard(
+            person_id=person.id,
+            card_number=card_number or f"A{number.region_code}{secrets.randbelow(10**5):05d}",
+            issued_on=date(2024, 1, 15),
+        )
+    )
+    if password:
+        await uow.accounts.add(
+            HolderAccount(
+                person_id=person.id,
+                password_hash=hash_secret(password),
+                pin_hash=hash_secret(pin) if pin else None,
+                webauthn_user_id=secrets.token_bytes(32),
+            )
+        )
+    await uow.commit()
+    return True
+
+
 async def seed_demo(uow: UnitOfWork) -> int:
     """Add whoever of the demo people is missing; return how many were added."""
     added = 0
     for demo in DEMO_PEOPLE:
-        number = parse_id_number(demo.id_number)
-        if await uow.people.by_id_number(number):
-            continue
-        person = await uow.people.add(
-            name=demo.name, number=number, household_code=demo.household, is_pensioner=demo.pensioner
+        added += await add_holder(
+            uow,
+            name=demo.name,
+            number=parse_id_number(demo.id_number),
+            password=demo.password or "",
+            pin=demo.pin,
+            household=demo.household,
+            pensioner=demo.pensioner,
+            card_number=demo.card_number,
         )
-        await uow.cards.add(
-            ECard(person_id=person.id, card_number=demo.card_number, issued_on=date(2024, 1, 15))
-        )
-        if demo.password:
-            await uow.accounts.add(
-                HolderAccount(
-                    person_id=person.id,
-                    password_hash=hash_secret(demo.password),
-                    pin_hash=hash_secret(demo.pin) if demo.pin else None,
-                    webauthn_user_id=secrets.token_bytes(32),
-                )
-            )
-        added += 1
-    uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
-    await uow.commit()
+    if added:
+        uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
+        await uow.commit()
     return added

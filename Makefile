@@ -1,0 +1,71 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export LITESTAR_APP := app.main:create_app
+# Keep pip's index configuration quiet about absent local mirrors.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test setup setup-test catalogues migrate seed serve chromium lint typecheck layers check bench messages clean
+
+run: setup catalogues migrate seed serve
+
+test: setup-test catalogues chromium
+	$(BIN)/pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test
+
+catalogues: setup
+	$(BIN)/pybabel compile -q -d app/i18n
+
+migrate: setup
+	$(BIN)/litestar database upgrade --no-prompt
+
+seed: setup
+	$(BIN)/python -m app.cli seed
+
+serve:
+	@echo "Serving on http://localhost:$(PORT)  (sign in: 110105198503140224 / family-demo-2025, PIN 258369)"
+	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+messages: setup
+	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .
+	$(BIN)/pybabel update -q -i app/i18n/messages.pot -d app/i18n --no-fuzzy-matching
+
+lint: setup-test
+	$(BIN)/ruff check .
+
+typecheck: setup-test
+	$(BIN)/mypy
+
+layers: setup-test
+	$(BIN)/lint-imports
+
+check: lint typecheck layers
+
+bench: setup-test catalogues
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
