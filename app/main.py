@@ -16,7 +16,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -31,7 +30,7 @@ from app.routes.auth import AuthController
 from app.routes.card import CardController
 from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
 from app.routes.i18n import LocaleMiddleware
-from app.routes.security import RotatingSessionConfig, SecurityHeadersMiddleware
+from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.system import healthz, set_language
 from app.routes.web import is_htmx, page, see_other
 
@@ -44,7 +43,7 @@ def _store(settings: Settings, namespace: str) -> Store:
     return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
 
 
-def _db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -122,12 +121,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
         ],
         dependencies={"uow": Provide(provide_uow)},
-        plugins=[SQLAlchemyPlugin(config=_db_config(settings)), HTMXPlugin()],
+        plugins=[SQLAlchemyPlugin(config=db_config(settings)), HTMXPlugin()],
         middleware=[
             LocaleMiddleware,
-            DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.is_production),
             _session_config(settings).middleware,
         ],
+        before_send=[security_headers(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings),
         stores={"sessions": _store(settings, "sessions")},
         state=state,

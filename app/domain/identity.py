@@ -18,8 +18,8 @@ PROVINCE_PREFIXES = frozenset(
     {str(n) for n in (*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47))}
     | {str(n) for n in (*range(50, 55), *range(61, 66), 71, 81, 82)}
 )
-_SHAPE_18 = re.compile(r"\d{17}[\dX]")
-_SHAPE_15 = re.compile(r"\d{15}")
+_SHAPE_18 = re.compile(r"[0-9]{17}[0-9X]")
+_SHAPE_15 = re.compile(r"[0-9]{15}")
 MAX_INPUT_LENGTH = 40  # anything longer is not an ID number, whatever it holds
 
 

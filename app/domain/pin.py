@@ -9,7 +9,7 @@ from typing import Literal
 import msgspec
 
 Reason = Literal["format", "repeated", "sequence", "from_id_number"]
-_SIX_DIGITS = re.compile(r"\d{6}")
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
 ASCENDING = "0123456789"
 DESCENDING = ASCENDING[::-1]
 

@@ -84,7 +84,7 @@ class AccountController(Controller):
         request.session["password_at"] = utcnow().timestamp()
         return see_other("/account#passkeys")
 
-    @post("/passkeys/options")
+    @post("/passkeys/options", status_code=200)
     async def passkey_options(
         self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, rp: RelyingParty
     ) -> Response[Any]:
@@ -94,7 +94,7 @@ class AccountController(Controller):
         request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
         return Response(options_json.encode(), media_type="application/json")
 
-    @post("/passkeys")
+    @post("/passkeys", status_code=200)
     async def passkey_add(
         self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount,
         rp: RelyingParty, data: PasskeyAttestation,

@@ -73,13 +73,13 @@ class AuthController(Controller):
         start_session(request, account, by_password=True)
         return see_other(safe_next(values.get("next")))
 
-    @post("/login/passkey/options")
+    @post("/login/passkey/options", status_code=200)
     async def passkey_options(self, request: Request[Any, Any, Any], rp: RelyingParty) -> Response[bytes]:
         options_json, challenge = passkey_service.authentication_options(rp)
         request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
         return Response(options_json.encode(), media_type="application/json")
 
-    @post("/login/passkey")
+    @post("/login/passkey", status_code=200)
     async def passkey_login(
         self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyAssertion
     ) -> Response[dict[str, str]]:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
@@ -34,7 +35,7 @@ def settings_of(state: State) -> Settings:
     return settings
 
 
-async def provide_uow(db_session: AsyncSession, state: State) -> UnitOfWork:
+async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
     cipher: PiiCipher = state.cipher
     return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy)
 
@@ -71,7 +72,7 @@ def _session_expired(session: dict[str, Any], now: datetime, settings: Settings)
     )
 
 
-async def load_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> HolderAccount:
+async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> HolderAccount:
     """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
     session = request.session
     raw_id = session.get("account_id")
@@ -89,7 +90,7 @@ async def load_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> Hold
     return account
 
 
-async def provide_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> HolderAccount:
+async def provide_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> HolderAccount:
     """For every page of a signed-in holder: a holder without a PIN sets one first."""
     account = await load_account(request, uow)
     if account.pin_hash is None:
@@ -98,6 +99,6 @@ async def provide_account(request: Request[Any, Any, Any], uow: UnitOfWork) -> H
 
 
 async def provide_account_without_pin(
-    request: Request[Any, Any, Any], uow: UnitOfWork
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
 ) -> HolderAccount:
     return await load_account(request, uow)

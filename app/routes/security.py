@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection, Request
@@ -10,7 +11,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -28,28 +29,21 @@ _ROTATE_FLAG = "essc.rotate_session"
 _NEW_ID = "essc.new_session_id"
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
-        self.app = app
-        self.hsts = hsts
+def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A before_send hook: it sees every response, including the router's own 404s."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
             return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
+        if hsts:
+            headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+        if not scope["path"].startswith("/static/"):
+            headers["cache-control"] = "no-store"
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                if self.hsts:
-                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-                if not scope["path"].startswith("/static/"):
-                    headers["cache-control"] = "no-store"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return add_headers
 
 
 def rotate_session(request: Request[Any, Any, Any]) -> None:

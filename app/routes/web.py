@@ -1,4 +1,4 @@
-"""Rendering: one template per page; for an HTMX request, only its `main` block."""
+"""Rendering: one template per page; an HTMX request gets it inside fragment.html, not layout.html."""
 
 from __future__ import annotations
 
@@ -7,14 +7,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2_fragments import render_block
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
-from app.routes.i18n import HTML_LANG, LOCALES, current_locale, gettext, locale_display_name, ngettext
+from app.routes.i18n import (
+    HTML_LANG,
+    LANG_COOKIE,
+    LOCALES,
+    choose_locale,
+    current_locale,
+    gettext,
+    locale_display_name,
+    ngettext,
+)
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
@@ -48,6 +56,10 @@ class FormErrors:
         return bool(self.fields)
 
 
+def locale_for(request: Request[Any, Any, Any]) -> str:
+    return choose_locale(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get(
         "hx-history-restore-request"
@@ -63,7 +75,9 @@ def page(
 ) -> Response[str]:
     csrf = ScopeState.from_scope(request.scope).csrf_token
     csrf_token = csrf if isinstance(csrf, str) else ""
-    locale = current_locale.get()
+    # Set here too: the router's own 404s never pass through the locale middleware.
+    locale = locale_for(request)
+    current_locale.set(locale)
     ctx = {
         "request": request,
         "csrf_token": csrf_token,
@@ -75,15 +89,14 @@ def page(
         "errors": FormErrors(),
         "values": {},
         "fragment": is_htmx(request),
+        "layout": "fragment.html" if is_htmx(request) else "layout.html",
         "signed_in": "account_id" in request.session if "session" in request.scope else False,
         **(context or {}),
     }
     headers: dict[str, str] = {"vary": "HX-Request, Accept-Language, Cookie"}
-    if is_htmx(request):
-        body = render_block(jinja_env, template, "main", ctx)
+    if ctx["fragment"]:
         headers["hx-push-url"] = request.url.path if request.method == "GET" else "false"
-    else:
-        body = jinja_env.get_template(template).render(ctx)
+    body = jinja_env.get_template(template).render(ctx)
     return Response(body, media_type=MediaType.HTML, status_code=status, headers=headers)
 
 

@@ -1,0 +1,246 @@
+"""End-to-end fixtures: one real server per session (fresh database in a temp dir), Debian's
+Chromium, one browser context per test, and pages with JavaScript on or off.
+
+Run: .venv/bin/pytest e2e -q -x
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, Response
+
+from e2e.helpers import Holder, id_number
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository root
+BIN = Path(sys.executable).parent  # the virtualenv's bin directory
+CHROMIUM = "/usr/bin/chromium"
+SECRET_KEY = "e2e-secret-key-not-for-production-0123456789"
+DEFAULT_LOCALE = "en-GB"  # English source strings; the language journey uses zh-CN
+STARTUP_TIMEOUT = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- the server -------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+    log_path: Path
+    holders: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode("utf-8", "replace")
+
+    def run_cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", "app.cli", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode == 0, f"app.cli {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_env(tmp: Path, port: int) -> dict[str, str]:
+    inherited = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith("POLICY_") and k not in {"REDIS_URL", "PORTAL_ENV"}
+    }
+    return {
+        **inherited,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'e2e.db'}",
+        "STATE_DIR": str(tmp),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "SECRET_KEY": SECRET_KEY,
+        "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ORIGIN": f"http://localhost:{port}",
+        "LITESTAR_APP": "app.main:create_app",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited ({process.returncode}):\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer /healthz in {STARTUP_TIMEOUT}s:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    tmp = tmp_path_factory.mktemp("e2e-server")
+    port = _free_port()
+    env = _server_env(tmp, port)
+    log_path = tmp / "server.log"
+    for step in (
+        [str(BIN / "litestar"), "database", "upgrade", "--no-prompt"],
+        [str(BIN / "python"), "-m", "app.cli", "seed"],
+    ):
+        done = subprocess.run(step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, f"{' '.join(step)} failed:\n{done.stdout}\n{done.stderr}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN / "uvicorn"), "app.main:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    # Browse to localhost, not 127.0.0.1: it is the WebAuthn origin and RP ID.
+    server = LiveServer(url=f"http://localhost:{port}", env=env, log_path=log_path)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", process, log_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def make_holder(live_server: LiveServer) -> Callable[..., Holder]:
+    """Register a fresh holder (own ID number, password; a PIN unless pin=None)."""
+
+    def make(*, pin: str | None = "702418", password: str = "e2e-holder-pass-2025") -> Holder:
+        n = next(live_server.holders)
+        holder = Holder(name=f"测试{n:02d}号", id_number=id_number(), password=password, pin=pin)
+        args = ["add-holder", holder.name, holder.id_number, holder.password]
+        live_server.run_cli(*args, *([pin] if pin else []))
+        return holder
+
+    return make
+
+
+# --- pytest-playwright overrides ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: LiveServer) -> str:
+    return live_server.url
+
+
+# --- pages with JavaScript on and off ----------------------------------------------------
+
+
+class PageProblems:
+    """Server errors (5xx) and, with JS on, script errors and CSP refusals seen by a page."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        def on_response(response: Response) -> None:
+            if response.status >= 500:
+                self.items.append(f"HTTP {response.status} from {response.request.method} {response.url}")
+
+        page.on("response", on_response)
+        page.on("pageerror", lambda error: self.items.append(f"page error on {page.url}: {error}"))
+
+        def on_console(msg: ConsoleMessage) -> None:
+            # The site has no favicon; the browser's own /favicon.ico request 404s harmlessly.
+            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
+                self.items.append(f"console error on {page.url}: {msg.text} ({msg.location.get('url')})")
+
+        page.on("console", on_console)
+
+
+@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
+def js(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+@pytest.fixture
+def open_page(new_context: Callable[..., Any]) -> Iterator[Callable[..., Page]]:
+    """A new browser context and page; fails the test on 5xx answers or console errors."""
+    problems = PageProblems()
+
+    def open_(*, js: bool = True, locale: str = DEFAULT_LOCALE, **context_args: Any) -> Page:
+        context = new_context(java_script_enabled=js, locale=locale, **context_args)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield open_
+    assert not problems.items, "the browser saw problems:\n" + "\n".join(problems.items)
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page], js: bool) -> Page:
+    return open_page(js=js)
+
+
+# --- the server log in failure reports ---------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    server: LiveServer = request.getfixturevalue("live_server")
+    start = server.log_size()
+    yield
+    report = getattr(request.node, "_e2e_call_report", None)
+    if report is not None and report.failed:
+        excerpt = server.log_since(start)[-6000:]
+        report.sections.append(("server log (this test)", excerpt or "(empty)"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item._e2e_call_report = report  # type: ignore[attr-defined]
+    return report

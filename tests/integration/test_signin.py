@@ -1,0 +1,102 @@
+"""Password sign-in: field errors, one generic message, backoff, session rotation, sign-out."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import csrf_token, sign_in
+
+Client = AsyncTestClient[Litestar]
+HOLDER = "110105198503140224"
+EN = {"Accept-Language": "en"}
+
+
+async def _post_login(client: Client, id_number: str, password: str) -> tuple[int, str]:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/login",
+        data={"_csrf_token": token, "id_number": id_number, "password": password},
+        headers=EN,
+        follow_redirects=False,
+    )
+    return response.status_code, response.text
+
+
+async def test_right_password_signs_in(client: Client) -> None:
+    status, _ = await _post_login(client, HOLDER, "family-demo-2025")
+    assert status == 303
+    assert "王芳" in (await client.get("/")).text
+
+
+async def test_wrong_password_and_unknown_account_get_the_same_message(client: Client) -> None:
+    wrong_status, wrong_page = await _post_login(client, HOLDER, "not-the-password")
+    # 赵丽 is in the registry but has no sign-in; the answer must not tell them apart.
+    none_status, none_page = await _post_login(client, "320102199001010889", "not-the-password")
+    assert wrong_status == none_status == 422
+    message = "The ID number or password is not right"
+    assert message in wrong_page and message in none_page
+    assert "Error:" in wrong_page
+
+
+async def test_field_errors_keep_what_was_typed(client: Client) -> None:
+    status, page = await _post_login(client, "110105198503140225", "x")
+    assert status == 422
+    assert "This ID number is not valid" in page
+    assert 'value="110105198503140225"' in page
+    assert 'href="#id_number"' in page
+
+    status, page = await _post_login(client, "11010519850314ABCD", "x")
+    assert "Enter an ID number of 18 characters" in page
+
+    status, page = await _post_login(client, HOLDER, "")
+    assert status == 422
+    assert "Enter your password" in page
+    assert f'value="{HOLDER}"' in page
+
+
+async def test_a_huge_password_is_an_error_not_a_crash(client: Client) -> None:
+    status, page = await _post_login(client, HOLDER, "p" * 10_000)
+    assert status == 422
+    assert "128 characters or fewer" in page
+    assert "p" * 200 not in page
+
+
+async def test_ten_failures_start_a_growing_wait(client: Client) -> None:
+    for _ in range(10):
+        status, _ = await _post_login(client, HOLDER, "wrong-password")
+        assert status == 422
+    status, page = await _post_login(client, HOLDER, "family-demo-2025")
+    assert status == 429
+    assert "You can try again after" in page
+    # another account from the same address is held back too (per-IP counter)
+    status, _ = await _post_login(client, "110105198309210137", "family-demo-2025")
+    assert status == 429
+
+
+async def test_session_id_rotates_at_sign_in_and_sign_out_ends_it(client: Client) -> None:
+    await client.get("/login")
+    before = client.cookies.get("session")
+    await sign_in(client)
+    after = client.cookies.get("session")
+    assert before and after and before != after
+
+    stolen = after
+    token = await csrf_token(client, "/account")
+    response = await client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set("session", stolen)
+    response = await client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+async def test_next_is_followed_only_within_the_site(client: Client) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/login",
+        data={"_csrf_token": token, "id_number": HOLDER, "password": "family-demo-2025",
+              "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"

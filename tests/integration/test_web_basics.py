@@ -1,0 +1,132 @@
+"""Health, security headers, CSRF, language and the pages a signed-in holder sees."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import csrf_token, sign_in
+
+Client = AsyncTestClient[Litestar]
+HTMX_SHA256 = "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717"
+
+
+async def test_health_check(client: Client) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "set-cookie" not in response.headers
+
+
+async def test_security_headers_on_pages_and_errors(client: Client) -> None:
+    for path in ("/login", "/no-such-page", "/static/css/site.css"):
+        response = await client.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp
+        assert "object-src 'none'" in csp
+        assert "base-uri 'none'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+
+
+async def test_cookies_are_httponly_and_lax(client: Client) -> None:
+    response = await client.get("/login")
+    cookies = response.headers.get_list("set-cookie")
+    assert cookies
+    for cookie in cookies:
+        assert "HttpOnly" in cookie
+        assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+
+
+async def test_static_files_get_no_session(client: Client) -> None:
+    response = await client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
+
+
+async def test_a_post_without_a_csrf_token_is_refused(client: Client) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"id_number": "110105198503140224", "password": "family-demo-2025"}
+    )
+    assert response.status_code == 403
+
+
+async def test_a_post_with_a_wrong_csrf_token_is_refused(client: Client) -> None:
+    await client.get("/login")
+    response = await client.post("/logout", data={"_csrf_token": "forged"})
+    assert response.status_code == 403
+
+
+async def test_pages_need_sign_in(client: Client) -> None:
+    for path in ("/", "/card", "/card/services", "/affinity", "/account", "/account/pin"):
+        response = await client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login")
+
+
+async def test_signed_in_pages_render(client: Client) -> None:
+    await sign_in(client)
+    home = await client.get("/")
+    assert "王芳" in home.text
+    assert "1101**********0224" in home.text
+    assert "110105198503140224" not in home.text
+    assert "A11010500001" in home.text
+    assert 'href="/affinity"' in home.text
+    card = await client.get("/card")
+    assert 'href="/card/services"' in card.text
+    services = await client.get("/card/services")
+    assert 'href="/affinity"' in services.text
+    affinity = await client.get("/affinity")
+    assert 'href="/affinity/add"' in affinity.text
+
+
+async def test_htmx_requests_get_only_the_main_fragment(client: Client) -> None:
+    await sign_in(client)
+    full = await client.get("/card")
+    fragment = await client.get("/card", headers={"HX-Request": "true"})
+    assert "<html" in full.text
+    assert "<html" not in fragment.text
+    assert "<title>" in fragment.text
+    assert fragment.headers["hx-push-url"] == "/card"
+
+
+async def test_chinese_by_default_and_english_on_request(client: Client) -> None:
+    chinese = await client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert '<html lang="zh-Hans">' in chinese.text
+    no_header = await client.get("/login")
+    assert '<html lang="zh-Hans">' in no_header.text
+    english = await client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert '<html lang="en">' in english.text
+
+
+async def test_the_language_choice_is_kept_in_a_cookie(client: Client) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/language", data={"_csrf_token": token, "lang": "en", "next": "/login"}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    page = await client.get("/login", headers={"Accept-Language": "zh-CN"})
+    assert '<html lang="en">' in page.text
+
+
+async def test_language_next_cannot_leave_the_site(client: Client) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/language", data={"_csrf_token": token, "lang": "en", "next": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_htmx_is_the_pinned_release() -> None:
+    vendor = Path(__file__).resolve().parents[2] / "static" / "vendor"
+    digest = hashlib.sha256((vendor / "htmx.min.js").read_bytes()).hexdigest()
+    assert digest == HTMX_SHA256
+    assert "Zero-Clause BSD" in (vendor / "htmx.LICENSE").read_text()
