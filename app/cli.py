@@ -1,8 +1,8 @@
 """Command line for operators and test set-up.
 
-    python -m app.cli seed                       add the demo family (safe to run twice)
-    python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
-                                                 register a person with a sign-in (no PIN: set at first sign-in)
+python -m app.cli seed                       add the demo family (safe to run twice)
+python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
+                                             register a person with a sign-in (no PIN: set at first sign-in)
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def _seed() -> int:
     added = asyncio.run(_with_uow(seed_demo))
     holder = DEMO_PEOPLE[0]
     print(f"Demo data: {added} people added.")
-    print(f"Demo sign-in: ID number {holder.id_number}, password {holder.password}, PIN {holder.pin}")
+    print(
+        f"Demo sign-in: ID number {holder.id_number}, password {holder.password}, PIN {holder.pin}"
+    )
     return 0
 
 
@@ -50,7 +52,9 @@ def _add_holder(args: list[str]) -> int:
         print(f"invalid ID number ({error.reason})", file=sys.stderr)
         return 2
     pin = rest[0] if rest else None
-    asyncio.run(_with_uow(lambda uow: add_holder(uow, name=name, number=number, password=password, pin=pin)))
+    asyncio.run(
+        _with_uow(lambda uow: add_holder(uow, name=name, number=number, password=password, pin=pin))
+    )
     print(f"Holder {name} ready.")
     return 0
 

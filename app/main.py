@@ -96,7 +96,9 @@ def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) 
 
 def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if request.headers.get("accept", "").startswith("application/json") and not is_htmx(request):
-        return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code)
+        return Response(
+            {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
+        )
     return page(request, "pages/error.html", {"status": exc.status_code}, status=exc.status_code)
 
 
@@ -118,7 +120,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PinSetupController,
             healthz,
             set_language,
-            create_static_files_router(path="/static", directories=[ROOT / "static"], send_as_attachment=False),
+            create_static_files_router(
+                path="/static", directories=[ROOT / "static"], send_as_attachment=False
+            ),
         ],
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=db_config(settings)), HTMXPlugin()],

@@ -31,11 +31,15 @@ class HolderAccount(UUIDAuditBase):
 
     __tablename__ = "holder_accounts"
 
-    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), unique=True
+    )
     password_hash: Mapped[str] = mapped_column(String(200))
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
-    pin_locked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    pin_locked_until: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
     webauthn_user_id: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
 
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
@@ -60,7 +64,9 @@ class ECard(UUIDAuditBase):
 
     __tablename__ = "ecards"
 
-    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), unique=True
+    )
     card_number: Mapped[str] = mapped_column(String(20), unique=True)
     status: Mapped[str] = mapped_column(String(12), default="active")
     issued_on: Mapped[date] = mapped_column(Date)

@@ -13,12 +13,14 @@ class Throttle(msgspec.Struct, frozen=True):
     failures: int = 0
     last_failure_at: datetime | None = None
 
-    def next_try_at(self, *, free_failures: int, base_wait: timedelta, max_wait: timedelta) -> datetime | None:
+    def next_try_at(
+        self, *, free_failures: int, base_wait: timedelta, max_wait: timedelta
+    ) -> datetime | None:
         """When the next attempt is allowed, or None if it is allowed at once."""
         over = self.failures - free_failures
         if over < 0 or self.last_failure_at is None:
             return None
-        wait = min(base_wait * (2**over), max_wait)
+        wait: timedelta = min(base_wait * int(2**over), max_wait)
         return self.last_failure_at + wait
 
     def blocked_until(

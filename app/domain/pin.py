@@ -41,7 +41,9 @@ class PinLockState(msgspec.Struct, frozen=True):
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
 
-    def after_failure(self, now: datetime, *, max_failures: int, lock_for: timedelta) -> PinLockState:
+    def after_failure(
+        self, now: datetime, *, max_failures: int, lock_for: timedelta
+    ) -> PinLockState:
         failures = self.failures + 1
         if failures >= max_failures:
             return PinLockState(failures=0, locked_until=now + lock_for)

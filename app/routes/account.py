@@ -45,15 +45,22 @@ class AccountController(Controller):
     dependencies = {"account": Provide(provide_account), "rp": Provide(provide_rp)}
 
     async def _render(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount,
-        *, errors: FormErrors | None = None, status: int = 200,
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        *,
+        errors: FormErrors | None = None,
+        status: int = 200,
     ) -> Response[str]:
         notices = {
             "added": _("Passkey added. You can now sign in with it."),
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
         }
-        notice = next((text for key, text in notices.items() if request.query_params.get(key)), None)
+        notice = next(
+            (text for key, text in notices.items() if request.query_params.get(key)), None
+        )
         context = {
             "passkeys": await uow.passkeys.for_account(account.id),
             "password_recent": _password_recent(request),
@@ -64,7 +71,9 @@ class AccountController(Controller):
         return page(request, "pages/account/index.html", context, status=status)
 
     @get("/")
-    async def index(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+    async def index(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
         return await self._render(request, uow, account)
 
     @post("/password-check")
@@ -86,7 +95,11 @@ class AccountController(Controller):
 
     @post("/passkeys/options", status_code=200)
     async def passkey_options(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, rp: RelyingParty
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        rp: RelyingParty,
     ) -> Response[Any]:
         if not _password_recent(request):
             return Response({"error": _("Confirm your password first.")}, status_code=403)
@@ -96,32 +109,51 @@ class AccountController(Controller):
 
     @post("/passkeys", status_code=200)
     async def passkey_add(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount,
-        rp: RelyingParty, data: PasskeyAttestation,
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        rp: RelyingParty,
+        data: PasskeyAttestation,
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)
         if not stored or not _password_recent(request):
-            return Response({"error": _("Adding the passkey did not work. Try again.")}, status_code=400)
+            return Response(
+                {"error": _("Adding the passkey did not work. Try again.")}, status_code=400
+            )
         label = _("Passkey added on {day}").format(day=date.today().isoformat())[:LABEL_MAX]
         try:
             await passkey_service.register(
-                uow, rp, account, credential_json=data.credential,
-                challenge=base64.b64decode(stored), label=label, now=utcnow(),
+                uow,
+                rp,
+                account,
+                credential_json=data.credential,
+                challenge=base64.b64decode(stored),
+                label=label,
+                now=utcnow(),
             )
         except PasskeyRejected:
-            return Response({"error": _("Adding the passkey did not work. Try again.")}, status_code=400)
+            return Response(
+                {"error": _("Adding the passkey did not work. Try again.")}, status_code=400
+            )
         return Response({"redirect": "/account?added=1#passkeys"})
 
     @post("/passkeys/{passkey_id:uuid}/delete")
     async def passkey_remove(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, passkey_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        passkey_id: UUID,
     ) -> Response[Any]:
         # Posting twice finds nothing the second time and lands on the same page.
         await passkey_service.remove(uow, account, passkey_id, utcnow())
         return see_other("/account?removed=1#passkeys")
 
     @get("/pin")
-    async def pin_form(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+    async def pin_form(
+        self, request: Request[Any, Any, Any], account: HolderAccount
+    ) -> Response[str]:
         return _pin_page(request, account, "pages/account/pin_change.html", FormErrors())
 
     @post("/pin")
@@ -139,7 +171,9 @@ class AccountController(Controller):
         if errors:
             return _pin_page(request, account, template, errors, status=422)
         try:
-            await pin_service.change_pin(uow, account, old_pin=old_pin, new_pin=new_pin, now=utcnow())
+            await pin_service.change_pin(
+                uow, account, old_pin=old_pin, new_pin=new_pin, now=utcnow()
+            )
         except WeakPin as weak:
             errors.add("new_pin", weak_pin_message(weak))
         except pin_service.WrongPin as wrong:
@@ -152,14 +186,18 @@ class AccountController(Controller):
 
 
 def _wrong_pin_message(remaining: int) -> str:
-    return _("The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours").format(
-        n=remaining
-    )
+    return _(
+        "The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours"
+    ).format(n=remaining)
 
 
 def _pin_page(
-    request: Request[Any, Any, Any], account: HolderAccount, template: str, errors: FormErrors,
-    *, status: int = 200,
+    request: Request[Any, Any, Any],
+    account: HolderAccount,
+    template: str,
+    errors: FormErrors,
+    *,
+    status: int = 200,
 ) -> Response[str]:
     until = pin_service.pin_locked_until(account, utcnow())
     context = {"errors": errors, "locked_until": format_moment(until) if until else None}

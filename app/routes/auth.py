@@ -13,7 +13,7 @@ from litestar.response import Redirect
 from app.adapters.clock import utcnow
 from app.adapters.throttle_store import ThrottleStore
 from app.routes.deps import provide_rp, provide_throttles, start_session
-from app.routes.forms import PASSWORD_MAX, id_number_field, read_form, required_text
+from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
@@ -33,7 +33,9 @@ class AuthController(Controller):
     dependencies = {"throttles": Provide(provide_throttles), "rp": Provide(provide_rp)}
 
     @get("/login")
-    async def login_form(self, request: Request[Any, Any, Any], next: str | None = None) -> Response[Any]:
+    async def login_form(
+        self, request: Request[Any, Any, Any], next: str | None = None
+    ) -> Response[Any]:
         if request.session.get("account_id"):
             return see_other("/")
         notice = None
@@ -54,14 +56,26 @@ class AuthController(Controller):
         if not password:
             errors.add("password", _("Enter your password"))
         elif len(password) > PASSWORD_MAX:
-            errors.add("password", _("Your password must be {limit} characters or fewer").format(limit=PASSWORD_MAX))
+            errors.add(
+                "password",
+                _("Your password must be {limit} characters or fewer").format(limit=PASSWORD_MAX),
+            )
         shown = {"id_number": values.get("id_number", "")[:40]}
-        context: dict[str, Any] = {"values": shown, "errors": errors, "next": safe_next(values.get("next"))}
+        context: dict[str, Any] = {
+            "values": shown,
+            "errors": errors,
+            "next": safe_next(values.get("next")),
+        }
         if errors or number is None:
             return page(request, "pages/auth/login.html", context, status=422)
         try:
             account = await sign_in_with_password(
-                uow, throttles, number=number, password=password, ip=client_ip(request), now=utcnow()
+                uow,
+                throttles,
+                number=number,
+                password=password,
+                ip=client_ip(request),
+                now=utcnow(),
             )
         except InvalidCredentials:
             errors.add("id_number", _("The ID number or password is not right"))
@@ -74,24 +88,38 @@ class AuthController(Controller):
         return see_other(safe_next(values.get("next")))
 
     @post("/login/passkey/options", status_code=200)
-    async def passkey_options(self, request: Request[Any, Any, Any], rp: RelyingParty) -> Response[bytes]:
+    async def passkey_options(
+        self, request: Request[Any, Any, Any], rp: RelyingParty
+    ) -> Response[bytes]:
         options_json, challenge = passkey_service.authentication_options(rp)
         request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
         return Response(options_json.encode(), media_type="application/json")
 
     @post("/login/passkey", status_code=200)
     async def passkey_login(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyAssertion
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        rp: RelyingParty,
+        data: PasskeyAssertion,
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)  # one use only: a replay finds none
         if not stored:
-            return Response({"error": _("Passkey sign-in did not work. Try again.")}, status_code=400)
+            return Response(
+                {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
+            )
         try:
             account = await passkey_service.authenticate(
-                uow, rp, credential_json=data.credential, challenge=base64.b64decode(stored), now=utcnow()
+                uow,
+                rp,
+                credential_json=data.credential,
+                challenge=base64.b64decode(stored),
+                now=utcnow(),
             )
         except PasskeyRejected:
-            return Response({"error": _("Passkey sign-in did not work. Try again.")}, status_code=400)
+            return Response(
+                {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
+            )
         rotate_session(request)
         start_session(request, account, by_password=False)
         return Response({"redirect": "/"})

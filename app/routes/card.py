@@ -26,17 +26,25 @@ class CardController(Controller):
     dependencies = {"account": Provide(provide_account)}
 
     @get("/")
-    async def home(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+    async def home(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
         return page(request, "pages/card/home.html", await _card_context(uow, account))
 
     @get("/card")
-    async def details(self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount) -> Response[str]:
+    async def details(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
         return page(request, "pages/card/details.html", await _card_context(uow, account))
 
     @get("/card/services")
-    async def services(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+    async def services(
+        self, request: Request[Any, Any, Any], account: HolderAccount
+    ) -> Response[str]:
         return page(request, "pages/card/services.html")
 
     @get("/affinity")
-    async def affinity(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[str]:
+    async def affinity(
+        self, request: Request[Any, Any, Any], account: HolderAccount
+    ) -> Response[str]:
         return page(request, "pages/affinity/list.html", {"members": []})

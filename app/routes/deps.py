@@ -47,10 +47,14 @@ async def provide_throttles(state: State) -> ThrottleStore:
 
 async def provide_rp(state: State) -> RelyingParty:
     s = settings_of(state)
-    return RelyingParty(rp_id=s.webauthn_rp_id, rp_name=s.webauthn_rp_name, origin=s.webauthn_origin)
+    return RelyingParty(
+        rp_id=s.webauthn_rp_id, rp_name=s.webauthn_rp_name, origin=s.webauthn_origin
+    )
 
 
-def start_session(request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool) -> None:
+def start_session(
+    request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool
+) -> None:
     now = utcnow().timestamp()
     request.clear_session()
     request.set_session(
@@ -72,7 +76,9 @@ def _session_expired(session: dict[str, Any], now: datetime, settings: Settings)
     )
 
 
-async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> HolderAccount:
+async def load_account(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> HolderAccount:
     """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
     session = request.session
     raw_id = session.get("account_id")
@@ -90,7 +96,9 @@ async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[Uni
     return account
 
 
-async def provide_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> HolderAccount:
+async def provide_account(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> HolderAccount:
     """For every page of a signed-in holder: a holder without a PIN sets one first."""
     account = await load_account(request, uow)
     if account.pin_hash is None:

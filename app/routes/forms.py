@@ -32,7 +32,9 @@ def required_text(
     return value
 
 
-def id_number_field(values: dict[str, str], errors: FormErrors, name: str = "id_number") -> IdNumber | None:
+def id_number_field(
+    values: dict[str, str], errors: FormErrors, name: str = "id_number"
+) -> IdNumber | None:
     raw = required_text(
         values, name, limit=ID_NUMBER_MAX, missing=_("Enter the ID number"), errors=errors
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from babel import Locale, negotiate_locale
 from babel.dates import format_datetime, get_timezone
 from babel.support import NullTranslations, Translations
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "i18n"
@@ -64,7 +65,7 @@ class LocaleMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -90,4 +91,6 @@ DISPLAY_TZ = "Asia/Shanghai"
 
 def format_moment(moment: datetime) -> str:
     """A date and time in China Standard Time, in the reader's language."""
-    return format_datetime(moment, "medium", tzinfo=get_timezone(DISPLAY_TZ), locale=current_locale.get())
+    return format_datetime(
+        moment, "medium", tzinfo=get_timezone(DISPLAY_TZ), locale=current_locale.get()
+    )

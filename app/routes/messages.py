@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from app.domain.identity import InvalidIdNumber, Reason as IdReason
-from app.domain.pin import Reason as PinReason, WeakPin
+from app.domain.identity import InvalidIdNumber
+from app.domain.identity import Reason as IdReason
+from app.domain.pin import Reason as PinReason
+from app.domain.pin import WeakPin
 from app.routes.i18n import _
 
 

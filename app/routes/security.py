@@ -66,7 +66,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if connection.scope.get(_ROTATE_FLAG) and _NEW_ID not in connection.scope:
             old_id = connection.cookies.get(self.config.key)
             if old_id:
-                await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
+                await self.delete(
+                    old_id, store=self.config.get_store_from_app(connection.scope["app"])
+                )
             connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[literal-required]
         await super().store_in_message(scope_session, message, connection)
 

@@ -27,7 +27,12 @@ async def set_language(request: Request[Any, Any, Any]) -> Redirect:
         return Redirect(target, status_code=303)
     secure = request.url.scheme == "https"
     cookie = Cookie(
-        key=LANG_COOKIE, value=lang, max_age=365 * 24 * 3600, path="/", httponly=True,
-        samesite="lax", secure=secure,
+        key=LANG_COOKIE,
+        value=lang,
+        max_age=365 * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
     )
     return Redirect(target, status_code=303, cookies=[cookie])

@@ -61,9 +61,10 @@ def locale_for(request: Request[Any, Any, Any]) -> str:
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get(
-        "hx-history-restore-request"
-    ) != "true"
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def page(

@@ -48,7 +48,9 @@ async def test_verify_pin_locks_after_six_wrong_and_says_until_when(seeded: Unit
 
 
 async def test_first_sign_in_without_a_pin_asks_for_one(client: Client, seeded: UnitOfWork) -> None:
-    await add_holder(seeded, name="测试", number=parse_id_number(NEW_HOLDER), password="pass-word-123")
+    await add_holder(
+        seeded, name="测试", number=parse_id_number(NEW_HOLDER), password="pass-word-123"
+    )
     await sign_in(client, NEW_HOLDER, "pass-word-123")
     response = await client.get("/", follow_redirects=False)
     assert response.headers["location"] == "/pin/set"
@@ -67,7 +69,9 @@ async def test_first_sign_in_without_a_pin_asks_for_one(client: Client, seeded: 
         assert message in response.text
 
     response = await client.post(
-        "/pin/set", data={"_csrf_token": token, "pin": "258369", "confirm_pin": "258360"}, headers=EN
+        "/pin/set",
+        data={"_csrf_token": token, "pin": "258369", "confirm_pin": "258360"},
+        headers=EN,
     )
     assert "do not match" in response.text
 
@@ -83,14 +87,24 @@ async def test_change_pin_needs_the_old_one(client: Client) -> None:
     token = await csrf_token(client, "/account/pin")
     response = await client.post(
         "/account/pin",
-        data={"_csrf_token": token, "old_pin": "000001", "new_pin": "370258", "confirm_pin": "370258"},
+        data={
+            "_csrf_token": token,
+            "old_pin": "000001",
+            "new_pin": "370258",
+            "confirm_pin": "370258",
+        },
         headers=EN,
     )
     assert response.status_code == 422
     assert "5 more tries" in response.text
     response = await client.post(
         "/account/pin",
-        data={"_csrf_token": token, "old_pin": "258369", "new_pin": "370258", "confirm_pin": "370258"},
+        data={
+            "_csrf_token": token,
+            "old_pin": "258369",
+            "new_pin": "370258",
+            "confirm_pin": "370258",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -99,7 +113,12 @@ async def test_change_pin_needs_the_old_one(client: Client) -> None:
 async def test_the_pin_page_shows_the_lock(client: Client) -> None:
     await sign_in(client)
     token = await csrf_token(client, "/account/pin")
-    wrong = {"_csrf_token": token, "old_pin": "000001", "new_pin": "370258", "confirm_pin": "370258"}
+    wrong = {
+        "_csrf_token": token,
+        "old_pin": "000001",
+        "new_pin": "370258",
+        "confirm_pin": "370258",
+    }
     for _ in range(6):
         response = await client.post("/account/pin", data=wrong, headers=EN)
     assert "PIN use is locked" in response.text

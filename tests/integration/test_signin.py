@@ -95,8 +95,12 @@ async def test_next_is_followed_only_within_the_site(client: Client) -> None:
     token = await csrf_token(client)
     response = await client.post(
         "/login",
-        data={"_csrf_token": token, "id_number": HOLDER, "password": "family-demo-2025",
-              "next": "https://evil.example/"},
+        data={
+            "_csrf_token": token,
+            "id_number": HOLDER,
+            "password": "family-demo-2025",
+            "next": "https://evil.example/",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"

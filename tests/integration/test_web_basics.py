@@ -108,7 +108,9 @@ async def test_chinese_by_default_and_english_on_request(client: Client) -> None
 async def test_the_language_choice_is_kept_in_a_cookie(client: Client) -> None:
     token = await csrf_token(client)
     response = await client.post(
-        "/language", data={"_csrf_token": token, "lang": "en", "next": "/login"}, follow_redirects=False
+        "/language",
+        data={"_csrf_token": token, "lang": "en", "next": "/login"},
+        follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
@@ -119,7 +121,8 @@ async def test_the_language_choice_is_kept_in_a_cookie(client: Client) -> None:
 async def test_language_next_cannot_leave_the_site(client: Client) -> None:
     token = await csrf_token(client)
     response = await client.post(
-        "/language", data={"_csrf_token": token, "lang": "en", "next": "//evil.example"},
+        "/language",
+        data={"_csrf_token": token, "lang": "en", "next": "//evil.example"},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
