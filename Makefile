@@ -31,7 +31,7 @@ setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
 catalogues: setup
-	$(BIN)/pybabel compile -q -d app/i18n
+	$(BIN)/pybabel compile -d app/i18n
 
 migrate: setup
 	$(BIN)/litestar database upgrade --no-prompt
@@ -50,8 +50,8 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 messages: setup
-	$(BIN)/pybabel extract -q -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .
-	$(BIN)/pybabel update -q -i app/i18n/messages.pot -d app/i18n --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .
+	$(BIN)/pybabel update -i app/i18n/messages.pot -d app/i18n --no-fuzzy-matching
 
 lint: setup-test
 	$(BIN)/ruff check .
@@ -64,7 +64,11 @@ layers: setup-test
 
 check: lint typecheck layers
 
+# wrk, a C load generator from Debian: a Python client would be slower than the server.
 bench: setup-test catalogues
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench
 
 clean:

@@ -8,6 +8,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
+    EngineConfig,
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
@@ -31,7 +32,7 @@ from app.routes.card import CardController
 from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
 from app.routes.i18n import LocaleMiddleware
 from app.routes.security import RotatingSessionConfig, security_headers
-from app.routes.system import healthz, set_language
+from app.routes.system import accessibility, healthz, set_language
 from app.routes.web import is_htmx, page, see_other
 
 UNSESSIONED = ["/static/", "/healthz"]
@@ -44,10 +45,17 @@ def _store(settings: Settings, namespace: str) -> Store:
 
 
 def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    # A pool as large as the expected concurrency, so busy moments reuse connections
+    # instead of opening and closing overflow ones (SQLite's pool ignores the size).
+    engine = (
+        EngineConfig(pool_size=20, max_overflow=10)
+        if "postgresql" in settings.database_url
+        else EngineConfig()
+    )
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
+        engine_config=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        before_send_handler="autocommit",
         alembic_config=AlembicAsyncConfig(
             script_location=str(ROOT / "migrations"),
             script_config=str(ROOT / "alembic.ini"),
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountController,
             PinSetupController,
             healthz,
+            accessibility,
             set_language,
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], send_as_attachment=False

@@ -25,6 +25,9 @@ class Person(UUIDAuditBase):
     household_code: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     is_pensioner: Mapped[bool] = mapped_column(default=False)
 
+    # Loaded with the person: every signed-in page shows the card, so it costs no extra query.
+    card: Mapped[ECard | None] = relationship(lazy="joined", uselist=False, viewonly=True)
+
 
 class HolderAccount(UUIDAuditBase):
     """A person who signs in to the portal."""

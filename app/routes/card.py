@@ -18,7 +18,7 @@ async def _card_context(uow: UnitOfWork, account: HolderAccount) -> dict[str, An
     return {
         "person": person,
         "masked_id": uow.people.id_number_of(person).masked,
-        "card": await uow.cards.for_person(person.id),
+        "card": person.card,
     }
 
 

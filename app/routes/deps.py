@@ -20,6 +20,9 @@ from app.services.context import UnitOfWork
 from app.services.passkeys import RelyingParty
 
 
+SEEN_AT_GRANULARITY_SECONDS = 30
+
+
 class SignInRequired(Exception):
     def __init__(self, reason: str = "") -> None:
         super().__init__(reason)
@@ -92,7 +95,8 @@ async def load_account(
     if account is None:
         request.clear_session()
         raise SignInRequired
-    session["seen_at"] = now.timestamp()
+    if now.timestamp() - float(session.get("seen_at", 0)) > SEEN_AT_GRANULARITY_SECONDS:
+        session["seen_at"] = now.timestamp()  # not every request: most then need no session write
     return account
 
 

@@ -11,7 +11,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.types import Message, Scope
+from litestar.types import Empty, Message, Scope
 
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -27,6 +27,7 @@ SECURITY_HEADERS = {
 }
 _ROTATE_FLAG = "essc.rotate_session"
 _NEW_ID = "essc.new_session_id"
+_LOADED = "essc.session_loaded"
 
 
 def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
@@ -52,7 +53,8 @@ def rotate_session(request: Request[Any, Any, Any]) -> None:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Litestar's server-side sessions, plus id rotation: the old id is deleted from the store."""
+    """Litestar's server-side sessions, plus id rotation (the old id is deleted from the store)
+    and no store write when a request leaves the session as it found it."""
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         new_id = connection.scope.get(_NEW_ID)
@@ -60,16 +62,32 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return new_id
         return super().get_session_id(connection)
 
+    async def load_from_connection(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        if data:
+            connection.scope[_LOADED] = self.serialize_data(data, connection.scope)  # type: ignore[literal-required]
+        return data
+
     async def store_in_message(
         self, scope_session: Any, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
-        if connection.scope.get(_ROTATE_FLAG) and _NEW_ID not in connection.scope:
+        scope = connection.scope
+        loaded = scope.get(_LOADED)
+        if scope_session is Empty or not scope_session:
+            if loaded is not None:  # signed out: forget it in the store and in the browser
+                await super().store_in_message(Empty, message, connection)
+            return  # never store an empty session
+        rotating = bool(scope.get(_ROTATE_FLAG))
+        if not rotating and loaded == self.serialize_data(scope_session, scope):
+            return  # unchanged: no store write, the cookie stands
+        if rotating and _NEW_ID not in scope:
             old_id = connection.cookies.get(self.config.key)
             if old_id:
-                await self.delete(
-                    old_id, store=self.config.get_store_from_app(connection.scope["app"])
-                )
-            connection.scope[_NEW_ID] = self.generate_session_id()  # type: ignore[literal-required]
+                store = self.config.get_store_from_app(scope["app"])
+                await self.delete(old_id, store=store)
+            scope[_NEW_ID] = self.generate_session_id()  # type: ignore[literal-required]
         await super().store_in_message(scope_session, message, connection)
 
 

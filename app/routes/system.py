@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect
 
 from app.routes.forms import read_form
 from app.routes.i18n import LANG_COOKIE, LOCALES
-from app.routes.web import safe_next
+from app.routes.web import page, safe_next
 
 
 @get("/healthz", media_type="application/json")
@@ -36,3 +36,9 @@ async def set_language(request: Request[Any, Any, Any]) -> Redirect:
         secure=secure,
     )
     return Redirect(target, status_code=303, cookies=[cookie])
+
+
+@get("/accessibility")
+async def accessibility(request: Request[Any, Any, Any]) -> Response[str]:
+    """A public page with no database reads (also the benchmark's baseline)."""
+    return page(request, "pages/accessibility.html")
