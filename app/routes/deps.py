@@ -19,7 +19,6 @@ from app.db.pii import PiiCipher
 from app.services.context import UnitOfWork
 from app.services.passkeys import RelyingParty
 
-
 SEEN_AT_GRANULARITY_SECONDS = 30
 
 

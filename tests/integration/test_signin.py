@@ -75,11 +75,17 @@ async def test_ten_failures_start_a_growing_wait(client: Client) -> None:
 
 
 async def test_session_id_rotates_at_sign_in_and_sign_out_ends_it(client: Client) -> None:
-    await client.get("/login")
+    # an anonymous session exists once a passkey challenge is kept in it
+    token = await csrf_token(client)
+    await client.post("/login/passkey/options", headers={"x-csrftoken": token})
     before = client.cookies.get("session")
     await sign_in(client)
     after = client.cookies.get("session")
     assert before and after and before != after
+    # the pre-sign-in id (which an attacker could have planted) is not signed in
+    client.cookies.set("session", before)
+    assert (await client.get("/", follow_redirects=False)).status_code == 303
+    client.cookies.set("session", after)
 
     stolen = after
     token = await csrf_token(client, "/account")
