@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Response
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
-from e2e.helpers import Holder, id_number
+from e2e.helpers import Holder, id_number, remember_js
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the virtualenv's bin directory
@@ -29,13 +30,6 @@ CHROMIUM = "/usr/bin/chromium"
 SECRET_KEY = "e2e-secret-key-not-for-production-0123456789"
 DEFAULT_LOCALE = "en-GB"  # English source strings; the language journey uses zh-CN
 STARTUP_TIMEOUT = 30.0
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(str(item.fspath)).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 # --- the server -------------------------------------------------------------------------
@@ -95,7 +89,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) ->
         if process.poll() is not None:
             raise RuntimeError(f"server exited ({process.returncode}):\n{log_path.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -173,43 +167,52 @@ def base_url(live_server: LiveServer) -> str:
 # --- pages with JavaScript on and off ----------------------------------------------------
 
 
-class PageProblems:
-    """Server errors (5xx) and, with JS on, script errors and CSP refusals seen by a page."""
+_CLIENT_ERROR_LOG = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d\b")
+
+
+class BrowserProblems:
+    """What a test's browser contexts saw go wrong: 5xx answers, script and console errors."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
 
-    def watch(self, page: Page) -> None:
+    def watch(self, context: BrowserContext) -> None:
         def on_response(response: Response) -> None:
             if response.status >= 500:
                 self.items.append(f"HTTP {response.status} from {response.request.method} {response.url}")
 
-        page.on("response", on_response)
-        page.on("pageerror", lambda error: self.items.append(f"page error on {page.url}: {error}"))
-
         def on_console(msg: ConsoleMessage) -> None:
-            # The site has no favicon; the browser's own /favicon.ico request 404s harmlessly.
-            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-                self.items.append(f"console error on {page.url}: {msg.text} ({msg.location.get('url')})")
+            # Chromium logs every 4xx answer as a console error; a 422 for a form with errors
+            # (or the /favicon.ico the site does not have) is expected. 5xx are caught above.
+            if msg.type == "error" and not _CLIENT_ERROR_LOG.match(msg.text):
+                self.items.append(f"console error: {msg.text} ({msg.location.get('url')})")
 
-        page.on("console", on_console)
+        context.on("response", on_response)
+        context.on("console", on_console)
+        context.on("weberror", lambda error: self.items.append(f"page error: {error.error}"))
 
 
 @pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
 def js(request: pytest.FixtureRequest) -> bool:
+    """Parametrises a journey: once with JavaScript on, once with it off."""
     return bool(request.param)
 
 
 @pytest.fixture
-def open_page(new_context: Callable[..., Any]) -> Iterator[Callable[..., Page]]:
-    """A new browser context and page; fails the test on 5xx answers or console errors."""
-    problems = PageProblems()
+def open_page(new_context: Callable[..., BrowserContext]) -> Iterator[Callable[..., Page]]:
+    """A new browser context and page (English unless a locale is given).
+
+    The test fails if the browser saw a 5xx answer, a script error or a console error.
+    """
+    problems = BrowserProblems()
 
     def open_(*, js: bool = True, locale: str = DEFAULT_LOCALE, **context_args: Any) -> Page:
         context = new_context(java_script_enabled=js, locale=locale, **context_args)
         context.set_default_timeout(10_000)
+        context.on("page", lambda page: remember_js(page, js))  # tabs the test opens later
+        problems.watch(context)
         page = context.new_page()
-        problems.watch(page)
+        remember_js(page, js)
         return page
 
     yield open_
@@ -218,6 +221,7 @@ def open_page(new_context: Callable[..., Any]) -> Iterator[Callable[..., Page]]:
 
 @pytest.fixture
 def page(open_page: Callable[..., Page], js: bool) -> Page:
+    """The journey's page, with JavaScript on or off (see the `js` fixture)."""
     return open_page(js=js)
 
 

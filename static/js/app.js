@@ -17,7 +17,17 @@
     if (summary) summary.focus();
   });
 
+  // After a boosted navigation only <main> is new: the language switch in the footer must
+  // still return to the page now shown, not the one first loaded.
+  function syncLanguageNext() {
+    var next = document.querySelector(".lang-switch input[name=next]");
+    if (next) next.value = window.location.pathname;
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target && event.target.id === "main") focusAfterRender(event.target);
+    if (event.target && event.target.id === "main") {
+      syncLanguageNext();
+      focusAfterRender(event.target);
+    }
   });
 })();
