@@ -23,10 +23,12 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
+from app.adapters.document_store import DocumentStore
 from app.adapters.throttle_store import ThrottleStore
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
 from app.routes.account import AccountController, PinSetupController
+from app.routes.affinity import AffinityController
 from app.routes.auth import AuthController
 from app.routes.card import CardController
 from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
@@ -118,12 +120,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": settings,
             "cipher": PiiCipher(settings.secret_key),
             "throttles": ThrottleStore(_store(settings, "throttles")),
+            "documents": DocumentStore(settings.upload_dir),
         }
     )
     return Litestar(
         route_handlers=[
             AuthController,
             CardController,
+            AffinityController,
             AccountController,
             PinSetupController,
             healthz,

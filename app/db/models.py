@@ -85,3 +85,54 @@ class AuditEvent(UUIDAuditBase):
     action: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class AffinityDraft(UUIDAuditBase):
+    """The add-member wizard's state, kept in the database so a restart or a new device loses
+    nothing. One per holder; it expires (policy.draft_expiry_hours) when left unfinished."""
+
+    __tablename__ = "affinity_drafts"
+
+    holder_account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE"), unique=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    pin_verified_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    notice_version: Mapped[str | None] = mapped_column(String(20), default=None)
+    notice_accepted_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    # Chosen from the household list (way in B): name and ID number are not asked again.
+    prefilled: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str | None] = mapped_column(String(50), default=None)
+    id_number_cipher: Mapped[bytes | None] = mapped_column(LargeBinary(128), default=None)
+    relation: Mapped[str | None] = mapped_column("relationship", String(12), default=None)
+    details_done: Mapped[bool] = mapped_column(default=False)
+    proof_file: Mapped[str | None] = mapped_column(String(80), default=None)
+    face_photo_file: Mapped[str | None] = mapped_column(String(80), default=None)
+    documents_done: Mapped[bool] = mapped_column(default=False)
+
+
+class AffinityBinding(UUIDAuditBase):
+    """A holder's affinity service for one family member."""
+
+    __tablename__ = "affinity_bindings"
+
+    holder_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    member_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relation: Mapped[str] = mapped_column("relationship", String(12))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    notice_version: Mapped[str] = mapped_column(String(20))
+    notice_accepted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    declaration_digest: Mapped[str] = mapped_column(String(64))
+    proof_file: Mapped[str] = mapped_column(String(80))
+    face_photo_file: Mapped[str | None] = mapped_column(String(80), default=None)
+    submitted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    activated_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    ended_by_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), default=None)
+
+    holder: Mapped[Person] = relationship(foreign_keys=[holder_person_id], lazy="joined")
+    member: Mapped[Person] = relationship(foreign_keys=[member_person_id], lazy="joined")

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AuditEvent, ECard, HolderAccount, PasskeyCredential, Person
+from app.db.models import (
+    AffinityBinding,
+    AffinityDraft,
+    AuditEvent,
+    ECard,
+    HolderAccount,
+    PasskeyCredential,
+    Person,
+)
 from app.db.pii import PiiCipher
 from app.domain.identity import IdNumber
 
@@ -21,6 +30,20 @@ class People:
     async def by_id_number(self, number: IdNumber) -> Person | None:
         digest = self.cipher.lookup_hash(number.value)
         return await self.session.scalar(select(Person).where(Person.id_number_hmac == digest))
+
+    async def get(self, person_id: UUID) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def household_of(self, person: Person) -> list[Person]:
+        """Others whom the registry links to this person's household."""
+        if not person.household_code:
+            return []
+        rows = await self.session.scalars(
+            select(Person)
+            .where(Person.household_code == person.household_code, Person.id != person.id)
+            .order_by(Person.birth_date)
+        )
+        return list(rows)
 
     def id_number_of(self, person: Person) -> IdNumber:
         return IdNumber(self.cipher.decrypt(person.id_number_cipher))
@@ -140,3 +163,62 @@ class Audit:
             select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
         )
         return list(rows)
+
+
+class Drafts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def for_account(self, account_id: UUID) -> AffinityDraft | None:
+        return await self.session.scalar(
+            select(AffinityDraft).where(AffinityDraft.holder_account_id == account_id)
+        )
+
+    async def add(self, draft: AffinityDraft) -> AffinityDraft:
+        self.session.add(draft)
+        await self.session.flush()
+        return draft
+
+    async def remove(self, draft: AffinityDraft) -> None:
+        await self.session.delete(draft)
+        await self.session.flush()
+
+
+class Bindings:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, binding_id: UUID) -> AffinityBinding | None:
+        return await self.session.get(AffinityBinding, binding_id)
+
+    async def of_holder(self, holder_person_id: UUID) -> list[AffinityBinding]:
+        rows = await self.session.scalars(
+            select(AffinityBinding)
+            .where(AffinityBinding.holder_person_id == holder_person_id)
+            .order_by(AffinityBinding.submitted_at.desc())
+        )
+        return list(rows)
+
+    async def of_member(self, member_person_id: UUID) -> list[AffinityBinding]:
+        rows = await self.session.scalars(
+            select(AffinityBinding)
+            .where(AffinityBinding.member_person_id == member_person_id)
+            .order_by(AffinityBinding.submitted_at.desc())
+        )
+        return list(rows)
+
+    async def live_holder_count(self, member_person_id: UUID, live_states: Iterable[str]) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(AffinityBinding)
+            .where(
+                AffinityBinding.member_person_id == member_person_id,
+                AffinityBinding.state.in_(list(live_states)),
+            )
+        )
+        return int(count or 0)
+
+    async def add(self, binding: AffinityBinding) -> AffinityBinding:
+        self.session.add(binding)
+        await self.session.flush()
+        return binding

@@ -18,6 +18,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     max_holders_per_member: int = 5
     face_photo_under_age: int = 16
     draft_expiry_hours: int = 24
+    # Uploaded proof of identity and face photos (design: security baseline)
+    upload_max_bytes: int = 5 * 1024 * 1024
+    upload_max_pixels: int = 40_000_000
     # The e-card PIN
     pin_max_failures: int = 6
     pin_lock_hours: int = 24

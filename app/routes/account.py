@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
 from app.db.models import HolderAccount
@@ -17,9 +18,11 @@ from app.domain.pin import WeakPin
 from app.routes.deps import provide_account, provide_account_without_pin, provide_rp
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
-from app.routes.messages import weak_pin_message
+from app.routes.labels import relationship_label
+from app.routes.messages import weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
+from app.services import affinity as affinity_service
 from app.services import passkeys as passkey_service
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
@@ -57,12 +60,15 @@ class AccountController(Controller):
             "added": _("Passkey added. You can now sign in with it."),
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
+            "revoked": _("Done. That card holder can no longer act for you."),
         }
         notice = next(
             (text for key, text in notices.items() if request.query_params.get(key)), None
         )
         context = {
             "passkeys": await uow.passkeys.for_account(account.id),
+            "bound_by": await affinity_service.bound_by_others(uow, account),
+            "relationship_label": relationship_label,
             "password_recent": _password_recent(request),
             "notice": notice,
             "errors": errors or FormErrors(),
@@ -150,6 +156,17 @@ class AccountController(Controller):
         await passkey_service.remove(uow, account, passkey_id, utcnow())
         return see_other("/account?removed=1#passkeys")
 
+    @post("/bound-by/{binding_id:uuid}/revoke")
+    async def revoke_binding(
+        self, uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+    ) -> Response[Any]:
+        """The member ends a holder's affinity service for them, at once."""
+        binding = await uow.bindings.get(binding_id)
+        if binding is None or binding.member_person_id != account.person_id:
+            raise NotFoundException
+        await affinity_service.end_binding(uow, binding, by=account.person, now=utcnow())
+        return see_other("/account?revoked=1#bound-by")
+
     @get("/pin")
     async def pin_form(
         self, request: Request[Any, Any, Any], account: HolderAccount
@@ -177,18 +194,12 @@ class AccountController(Controller):
         except WeakPin as weak:
             errors.add("new_pin", weak_pin_message(weak))
         except pin_service.WrongPin as wrong:
-            errors.add("old_pin", _wrong_pin_message(wrong.remaining))
+            errors.add("old_pin", wrong_pin_message(wrong.remaining))
         except pin_service.PinLocked:
             pass  # the page shows the lock
         if errors or pin_service.pin_locked_until(account, utcnow()):
             return _pin_page(request, account, template, errors, status=422)
         return see_other("/account?pin_changed=1")
-
-
-def _wrong_pin_message(remaining: int) -> str:
-    return _(
-        "The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours"
-    ).format(n=remaining)
 
 
 def _pin_page(

@@ -42,9 +42,3 @@ class CardController(Controller):
         self, request: Request[Any, Any, Any], account: HolderAccount
     ) -> Response[str]:
         return page(request, "pages/card/services.html")
-
-    @get("/affinity")
-    async def affinity(
-        self, request: Request[Any, Any, Any], account: HolderAccount
-    ) -> Response[str]:
-        return page(request, "pages/affinity/list.html", {"members": []})

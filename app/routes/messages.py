@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from app.adapters.images import ImageRejected
+from app.adapters.images import Reason as ImageReason
+from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
 from app.domain.identity import Reason as IdReason
 from app.domain.pin import Reason as PinReason
@@ -31,3 +34,42 @@ def weak_pin_message(error: WeakPin) -> str:
 
 def too_long(limit: int) -> str:
     return _("This must be {limit} characters or fewer").format(limit=limit)
+
+
+def wrong_pin_message(remaining: int) -> str:
+    return _(
+        "The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours"
+    ).format(n=remaining)
+
+
+def binding_refused_message(error: BindingRefused) -> str:
+    messages: dict[RefusalReason, str] = {
+        "self": _("You cannot add yourself. Enter a family member's details"),
+        "duplicate": _("You have already added this family member, or your request is waiting"),
+        "too_many_members": _(
+            "You already have the most family members allowed (8). Remove one first"
+        ),
+        "too_many_spouses": _("You can add only one spouse"),
+        "too_many_holders": _(
+            "This family member already has the most card holders acting for them (5)"
+        ),
+        "must_be_older": _(
+            "A parent or grandparent must be older than you. Check the relationship"
+        ),
+        "must_be_younger": _(
+            "A child or grandchild must be younger than you. Check the relationship"
+        ),
+    }
+    return messages[error.reason]
+
+
+def image_message(field: str, error: ImageRejected) -> str:
+    what = _("The proof of identity") if field == "proof" else _("The face photo")
+    messages: dict[ImageReason, str] = {
+        "empty": _("{what} is empty"),
+        "too_large": _("{what} must be smaller than 5 MB"),
+        "wrong_type": _("{what} must be a JPG or PNG"),
+        "too_many_pixels": _("{what} must be at most 40 megapixels"),
+        "unreadable": _("{what} could not be read. Take the photo again"),
+    }
+    return messages[error.reason].format(what=what)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.pii import PiiCipher
-from app.db.repositories import Accounts, Audit, Cards, Passkeys, People
+from app.db.repositories import Accounts, Audit, Bindings, Cards, Drafts, Passkeys, People
 from app.domain.policy import Policy
 
 
@@ -36,6 +36,14 @@ class UnitOfWork:
     @property
     def audit(self) -> Audit:
         return Audit(self.db)
+
+    @property
+    def drafts(self) -> Drafts:
+        return Drafts(self.db)
+
+    @property
+    def bindings(self) -> Bindings:
+        return Bindings(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()

@@ -1,0 +1,513 @@
+"""Affinity services: the list, the add-member wizard (both ways in), the member page, unbinding."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.adapters.images import ImageRejected
+from app.db.models import AffinityBinding, AffinityDraft, HolderAccount
+from app.domain.affinity import (
+    LIVE_STATES,
+    STEPS,
+    BindingRefused,
+    BindingState,
+    Relationship,
+    Step,
+    first_incomplete,
+    may_open,
+    previous_step,
+    step_number,
+)
+from app.routes.deps import provide_account
+from app.routes.forms import id_number_field, pin_field, read_form, required_text
+from app.routes.i18n import _, format_moment
+from app.routes.labels import relationship_label, state_label
+from app.routes.messages import binding_refused_message, image_message, wrong_pin_message
+from app.routes.web import FormErrors, page, see_other
+from app.services import affinity as service
+from app.services import pin as pin_service
+from app.services.context import UnitOfWork
+
+NAME_MAX = 50
+MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
+_UNBIND_KEY = "unbind_verified"
+
+
+async def provide_store(state: State) -> DocumentStore:
+    store: DocumentStore = state.documents
+    return store
+
+
+def _step_url(step: Step) -> str:
+    return f"/affinity/add/{step.value}"
+
+
+def _wizard_context(uow: UnitOfWork, draft: AffinityDraft, step: Step) -> dict[str, Any]:
+    number = service.member_number(uow, draft)
+    today = date.today()
+    back = previous_step(step)
+    return {
+        "step": step.value,
+        "step_number": step_number(step),
+        "step_count": len(STEPS),
+        "back_url": _step_url(back) if back else "/affinity",
+        "draft": draft,
+        "member_masked": number.masked if number else "",
+        "member_age": number.age_on(today) if number else None,
+        "needs_face_photo": service.draft_needs_face_photo(uow, draft, today),
+        "relationships": [r.value for r in Relationship],
+    }
+
+
+def _next_action(binding: AffinityBinding) -> str:
+    if binding.state == BindingState.AWAITING_FACE.value:
+        return _("Ask {name} to complete face recognition").format(name=binding.member.name)
+    if binding.state == BindingState.ACTIVE.value:
+        return _("You can act for {name}").format(name=binding.member.name)
+    return _("Nothing to do. You can add {name} again if you need to").format(
+        name=binding.member.name
+    )
+
+
+LABELS = {"relationship_label": relationship_label, "state_label": state_label}
+
+
+async def _upload(value: Any) -> bytes | None:
+    """The bytes of a chosen file, or None when the field was left empty."""
+    if not isinstance(value, UploadFile) or not value.filename:
+        return None
+    return await value.read(MAX_UPLOAD_FIELD + 1)
+
+
+class AffinityController(Controller):
+    path = "/affinity"
+    dependencies = {"account": Provide(provide_account), "store": Provide(provide_store)}
+
+    @get("/")
+    async def index(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
+        bindings = await uow.bindings.of_holder(account.person_id)
+        draft = await uow.drafts.for_account(account.id)
+        if draft is not None and draft.expires_at <= utcnow():
+            draft = None
+        context = {
+            "members": bindings,
+            "draft": draft,
+            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "next_action": _next_action,
+            "notice": _list_notice(request),
+            **LABELS,
+        }
+        return page(request, "pages/affinity/list.html", context)
+
+    @get("/add")
+    async def start(
+        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore
+    ) -> Response[Any]:
+        draft = await service.current_draft(uow, account, store, utcnow())
+        return see_other(_step_url(first_incomplete(service.progress_of(draft))))
+
+    @get("/add/{step:str}")
+    async def show_step(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        store: DocumentStore,
+        step: str,
+    ) -> Response[Any]:
+        wanted = _parse_step(step)
+        draft = await service.current_draft(uow, account, store, utcnow())
+        progress = service.progress_of(draft)
+        if not may_open(wanted, progress):
+            return see_other(_step_url(first_incomplete(progress)))
+        return await _render_step(request, uow, account, draft, wanted, FormErrors(), {})
+
+    @post("/add/{step:str}", request_max_body_size=2 * MAX_UPLOAD_FIELD + 100_000)
+    async def submit_step(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        store: DocumentStore,
+        step: str,
+    ) -> Response[Any]:
+        wanted = _parse_step(step)
+        draft = await service.current_draft(uow, account, store, utcnow())
+        progress = service.progress_of(draft)
+        if not may_open(wanted, progress):
+            return see_other(_step_url(first_incomplete(progress)))
+        handler = _STEP_HANDLERS[wanted]
+        return await handler(request, uow, account, store, draft)
+
+    @get("/open")
+    async def open_choices(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
+        """Way in B: card-face services -> affinity services -> open -> choose the member."""
+        bindings = await uow.bindings.of_holder(account.person_id)
+        pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
+        draft = await uow.drafts.for_account(account.id)
+        if draft is not None and draft.expires_at <= utcnow():
+            draft = None
+        context = {
+            "choices": await service.household_choices(uow, account),
+            "pending": pending,
+            "draft": draft,
+            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "age": lambda person: uow.people.id_number_of(person).age_on(date.today()),
+            **LABELS,
+        }
+        return page(request, "pages/affinity/open.html", context)
+
+    @post("/open")
+    async def open_choose(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        store: DocumentStore,
+    ) -> Response[Any]:
+        values = await read_form(request)
+        try:
+            person_id = UUID(values.get("person_id", "")[:40])
+        except ValueError:
+            return see_other("/affinity/open")
+        chosen = await service.start_for_household_member(uow, account, store, person_id, utcnow())
+        return see_other("/affinity/add" if chosen else "/affinity/open")
+
+    @get("/{binding_id:uuid}")
+    async def member(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[str]:
+        binding = await _owned(uow, account, binding_id)
+        context = {
+            "binding": binding,
+            "masked_id": uow.people.id_number_of(binding.member).masked,
+            "next_action": _next_action(binding),
+            "live": binding.state in LIVE_STATES,
+            "submitted": format_moment(binding.submitted_at),
+            **LABELS,
+        }
+        return page(request, "pages/affinity/member.html", context)
+
+    @post("/{binding_id:uuid}/cancel")
+    async def cancel(
+        self, uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        if binding.state == BindingState.AWAITING_FACE.value:
+            await service.end_binding(uow, binding, by=account.person, now=utcnow())
+        return see_other("/affinity?cancelled=1")
+
+    @get("/{binding_id:uuid}/unbind")
+    async def unbind_pin_form(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        if binding.state not in LIVE_STATES:
+            return see_other(f"/affinity/{binding_id}")
+        return _unbind_pin_page(request, account, binding, FormErrors())
+
+    @post("/{binding_id:uuid}/unbind")
+    async def unbind_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        if binding.state not in LIVE_STATES:
+            return see_other(f"/affinity/{binding_id}")
+        values = await read_form(request)
+        errors = FormErrors()
+        pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
+        if not errors:
+            try:
+                await pin_service.verify_pin(uow, account, pin, utcnow())
+                request.session[_UNBIND_KEY] = str(binding.id)
+                return see_other(f"/affinity/{binding_id}/unbind/confirm")
+            except pin_service.WrongPin as wrong:
+                errors.add("pin", wrong_pin_message(wrong.remaining))
+            except pin_service.PinLocked:
+                pass
+        return _unbind_pin_page(request, account, binding, errors, status=422)
+
+    @get("/{binding_id:uuid}/unbind/confirm")
+    async def unbind_confirm_form(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        if request.session.get(_UNBIND_KEY) != str(binding.id) or binding.state not in LIVE_STATES:
+            return see_other(f"/affinity/{binding_id}/unbind")
+        context = {"binding": binding, **LABELS}
+        return page(request, "pages/affinity/unbind_confirm.html", context)
+
+    @post("/{binding_id:uuid}/unbind/confirm")
+    async def unbind_confirm(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        if request.session.get(_UNBIND_KEY) != str(binding.id):
+            return see_other(f"/affinity/{binding_id}/unbind")
+        request.session.pop(_UNBIND_KEY, None)
+        await service.end_binding(uow, binding, by=account.person, now=utcnow())
+        return see_other("/affinity?unbound=1")
+
+
+def _list_notice(request: Request[Any, Any, Any]) -> str | None:
+    if request.query_params.get("cancelled"):
+        return _("The request was cancelled.")
+    if request.query_params.get("unbound"):
+        return _("The affinity service has ended. The family member's own e-card is not affected.")
+    return None
+
+
+def _parse_step(step: str) -> Step:
+    try:
+        return Step(step)
+    except ValueError:
+        raise NotFoundException from None
+
+
+async def _owned(uow: UnitOfWork, account: HolderAccount, binding_id: UUID) -> AffinityBinding:
+    binding = await service.holder_binding(uow, account, binding_id)
+    if binding is None:
+        raise NotFoundException  # never 403: do not confirm that the id exists
+    return binding
+
+
+def _unbind_pin_page(
+    request: Request[Any, Any, Any],
+    account: HolderAccount,
+    binding: AffinityBinding,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    until = pin_service.pin_locked_until(account, utcnow())
+    context = {
+        "binding": binding,
+        "errors": errors,
+        "locked_until": format_moment(until) if until else None,
+        **LABELS,
+    }
+    return page(request, "pages/affinity/unbind_pin.html", context, status=status)
+
+
+async def _render_step(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    draft: AffinityDraft,
+    step: Step,
+    errors: FormErrors,
+    values: dict[str, str],
+    *,
+    status: int = 200,
+) -> Response[str]:
+    context = _wizard_context(uow, draft, step)
+    context.update(errors=errors, values=values, **LABELS)
+    if step is Step.PIN:
+        until = pin_service.pin_locked_until(account, utcnow())
+        context["locked_until"] = format_moment(until) if until else None
+    if step is Step.CHECK:
+        context["answers_complete"] = bool(draft.proof_file and draft.details_done)
+    return page(request, f"pages/affinity/step_{step.value}.html", context, status=status)
+
+
+# ---- one handler per step ---------------------------------------------------------------
+
+
+async def _post_pin(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    store: DocumentStore,
+    draft: AffinityDraft,
+) -> Response[Any]:
+    values = await read_form(request)
+    errors = FormErrors()
+    pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
+    if not errors:
+        try:
+            await service.pass_pin_step(uow, account, draft, pin, utcnow())
+            return see_other(_step_url(Step.NOTICE))
+        except pin_service.WrongPin as wrong:
+            errors.add("pin", wrong_pin_message(wrong.remaining))
+        except pin_service.PinLocked:
+            pass
+    return await _render_step(request, uow, account, draft, Step.PIN, errors, {}, status=422)
+
+
+async def _post_notice(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    store: DocumentStore,
+    draft: AffinityDraft,
+) -> Response[Any]:
+    values = await read_form(request)
+    if values.get("accept") != "yes":
+        errors = FormErrors()
+        errors.add("accept", _("Confirm that you have read and accept the notice"))
+        return await _render_step(request, uow, account, draft, Step.NOTICE, errors, {}, status=422)
+    await service.accept_notice(uow, account, draft, utcnow())
+    return see_other(_step_url(Step.DETAILS))
+
+
+async def _post_details(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    store: DocumentStore,
+    draft: AffinityDraft,
+) -> Response[Any]:
+    values = await read_form(request)
+    errors = FormErrors()
+    if draft.prefilled and draft.name:
+        number = service.member_number(uow, draft)
+        name = draft.name
+    else:
+        name = required_text(
+            values,
+            "name",
+            limit=NAME_MAX,
+            missing=_("Enter the family member's name"),
+            errors=errors,
+        )
+        number = id_number_field(values, errors)
+    raw_relationship = values.get("relationship", "")
+    relationship = (
+        Relationship(raw_relationship)
+        if raw_relationship in Relationship._value2member_map_
+        else None
+    )
+    if relationship is None:
+        errors.add("relationship", _("Select how the family member is related to you"))
+    shown = {k: values.get(k, "")[:60] for k in ("name", "id_number", "relationship")}
+    if not errors and number is not None and relationship is not None:
+        try:
+            await service.submit_details(
+                uow,
+                account,
+                draft,
+                store,
+                name=name,
+                number=number,
+                relationship=relationship,
+                now=utcnow(),
+            )
+            return see_other(_step_url(Step.DOCUMENTS))
+        except service.NameMismatch:
+            errors.add(
+                "name",
+                _("The name and ID number do not match a social insurance record. Check both"),
+            )
+        except BindingRefused as refused:
+            field = (
+                "relationship"
+                if refused.reason.startswith("must_be") or refused.reason == "too_many_spouses"
+                else "id_number"
+            )
+            if draft.prefilled and field == "id_number":
+                field = "relationship"
+            errors.add(field, binding_refused_message(refused))
+    return await _render_step(request, uow, account, draft, Step.DETAILS, errors, shown, status=422)
+
+
+async def _post_documents(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    store: DocumentStore,
+    draft: AffinityDraft,
+) -> Response[Any]:
+    form = await request.form()
+    errors = FormErrors()
+    uploads = {
+        "proof": await _upload(form.get("proof")),
+        "face_photo": await _upload(form.get("face_photo")),
+    }
+    needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
+    for field, data in uploads.items():
+        if data is None or (field == "face_photo" and not needs_photo):
+            continue
+        current = draft.proof_file if field == "proof" else draft.face_photo_file
+        try:
+            name = await service.replace_document(uow, store, current, data)
+        except ImageRejected as rejected:
+            errors.add(field, image_message(field, rejected))
+            continue
+        if field == "proof":
+            draft.proof_file = name
+        else:
+            draft.face_photo_file = name
+    await uow.commit()  # keep what did upload, even if the other file was refused
+    if not errors:
+        try:
+            await service.finish_documents(uow, account, draft, today=date.today(), now=utcnow())
+            return see_other(_step_url(Step.CHECK))
+        except service.DraftIncomplete as missing:
+            field = str(missing)
+            errors.add(
+                field,
+                _("Choose a photo of the proof of identity")
+                if field == "proof"
+                else _("Choose a frontal face photo of the family member"),
+            )
+    return await _render_step(request, uow, account, draft, Step.DOCUMENTS, errors, {}, status=422)
+
+
+async def _post_check(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    store: DocumentStore,
+    draft: AffinityDraft,
+) -> Response[Any]:
+    try:
+        binding = await service.submit_binding(uow, account, draft, now=utcnow())
+    except (service.DraftIncomplete, service.NameMismatch):
+        return see_other("/affinity/add")
+    except BindingRefused as refused:
+        errors = FormErrors()
+        errors.add("submit", binding_refused_message(refused))
+        return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
+    return see_other(f"/affinity/{binding.id}")
+
+
+_STEP_HANDLERS = {
+    Step.PIN: _post_pin,
+    Step.NOTICE: _post_notice,
+    Step.DETAILS: _post_details,
+    Step.DOCUMENTS: _post_documents,
+    Step.CHECK: _post_check,
+}

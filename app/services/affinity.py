@@ -1,0 +1,342 @@
+"""Affinity services: the add-member wizard (a draft in the database), bindings, unbinding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+import anyio
+
+from app.adapters.document_store import DocumentStore
+from app.adapters.images import normalise_image
+from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
+from app.domain.affinity import (
+    LIVE_STATES,
+    NOTICE_VERSION,
+    BindingState,
+    DraftProgress,
+    HeldBinding,
+    Relationship,
+    answers_digest,
+    check_new_member,
+    details_change_clears_documents,
+    names_match,
+    needs_face_photo,
+)
+from app.domain.identity import IdNumber
+from app.services import pin as pin_service
+from app.services.context import UnitOfWork
+
+
+class NameMismatch(Exception):
+    """The name does not match the registry record for that ID number, or there is no such
+    record: one error for both, so the form does not reveal who is in the registry."""
+
+
+class DraftIncomplete(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    data: bytes | None  # None: nothing chosen this time
+    keep: bool = False  # keep the file already uploaded
+
+
+# ---- the draft -------------------------------------------------------------------------
+
+
+def progress_of(draft: AffinityDraft) -> DraftProgress:
+    return DraftProgress(
+        pin_verified=draft.pin_verified_at is not None,
+        notice_accepted=draft.notice_accepted_at is not None,
+        details_done=draft.details_done,
+        documents_done=draft.documents_done,
+    )
+
+
+def member_number(uow: UnitOfWork, draft: AffinityDraft) -> IdNumber | None:
+    if draft.id_number_cipher is None:
+        return None
+    return IdNumber(uow.cipher.decrypt(draft.id_number_cipher))
+
+
+def draft_needs_face_photo(uow: UnitOfWork, draft: AffinityDraft, today: date) -> bool:
+    number = member_number(uow, draft)
+    return number is not None and needs_face_photo(number, today, uow.policy)
+
+
+def _touch(uow: UnitOfWork, draft: AffinityDraft, now: datetime) -> None:
+    draft.expires_at = now + timedelta(hours=uow.policy.draft_expiry_hours)
+
+
+async def _discard(uow: UnitOfWork, draft: AffinityDraft, store: DocumentStore) -> None:
+    await store.delete(draft.proof_file)
+    await store.delete(draft.face_photo_file)
+    await uow.drafts.remove(draft)
+
+
+async def current_draft(
+    uow: UnitOfWork, account: HolderAccount, store: DocumentStore, now: datetime
+) -> AffinityDraft:
+    """The holder's draft; a new one when there is none or it has expired."""
+    draft = await uow.drafts.for_account(account.id)
+    if draft is not None and draft.expires_at <= now:
+        await _discard(uow, draft, store)
+        uow.audit.record("affinity.draft_expired", at=now, actor=account.person_id)
+        draft = None
+    if draft is None:
+        draft = await uow.drafts.add(
+            AffinityDraft(
+                holder_account_id=account.id,
+                expires_at=now + timedelta(hours=uow.policy.draft_expiry_hours),
+            )
+        )
+        uow.audit.record("affinity.draft_started", at=now, actor=account.person_id)
+        await uow.commit()
+    return draft
+
+
+async def pass_pin_step(
+    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, pin: str, now: datetime
+) -> None:
+    """Raises pin_service.WrongPin or PinLocked."""
+    await pin_service.verify_pin(uow, account, pin, now)
+    draft.pin_verified_at = now
+    _touch(uow, draft, now)
+    uow.audit.record("affinity.pin_verified", at=now, actor=account.person_id)
+    await uow.commit()
+
+
+async def accept_notice(
+    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, now: datetime
+) -> None:
+    draft.notice_version = NOTICE_VERSION
+    draft.notice_accepted_at = now
+    _touch(uow, draft, now)
+    uow.audit.record(
+        "affinity.notice_accepted", at=now, actor=account.person_id, detail=NOTICE_VERSION
+    )
+    await uow.commit()
+
+
+async def _held_bindings(uow: UnitOfWork, holder: Person) -> list[HeldBinding]:
+    return [
+        HeldBinding(
+            member_id_number=uow.people.id_number_of(binding.member).value,
+            relationship=Relationship(binding.relation),
+            state=BindingState(binding.state),
+        )
+        for binding in await uow.bindings.of_holder(holder.id)
+    ]
+
+
+async def _check_rules(
+    uow: UnitOfWork, account: HolderAccount, member: Person, relationship: Relationship
+) -> None:
+    """Raises BindingRefused."""
+    check_new_member(
+        holder=uow.people.id_number_of(account.person),
+        member=uow.people.id_number_of(member),
+        relationship=relationship,
+        holder_bindings=await _held_bindings(uow, account.person),
+        member_live_holder_count=await uow.bindings.live_holder_count(member.id, LIVE_STATES),
+        policy=uow.policy,
+    )
+
+
+async def _registry_match(uow: UnitOfWork, number: IdNumber, name: str) -> Person:
+    person = await uow.people.by_id_number(number)
+    if person is None or not names_match(person.name, name):
+        raise NameMismatch
+    return person
+
+
+async def submit_details(
+    uow: UnitOfWork,
+    account: HolderAccount,
+    draft: AffinityDraft,
+    store: DocumentStore,
+    *,
+    name: str,
+    number: IdNumber,
+    relationship: Relationship,
+    now: datetime,
+) -> None:
+    """Raises NameMismatch or BindingRefused. A changed ID number or relationship clears
+    the documents, which were checked against the old answers."""
+    member = await _registry_match(uow, number, name)
+    await _check_rules(uow, account, member, relationship)
+    old_number = member_number(uow, draft)
+    old_relationship = Relationship(draft.relation) if draft.relation else None
+    if details_change_clears_documents(
+        old_number.value if old_number else None, old_relationship, number.value, relationship
+    ):
+        await store.delete(draft.proof_file)
+        await store.delete(draft.face_photo_file)
+        draft.proof_file = draft.face_photo_file = None
+        draft.documents_done = False
+    draft.name = member.name
+    draft.id_number_cipher = uow.cipher.encrypt(number.value)
+    draft.relation = relationship.value
+    draft.details_done = True
+    _touch(uow, draft, now)
+    uow.audit.record("affinity.details_entered", at=now, actor=account.person_id, subject=member.id)
+    await uow.commit()
+
+
+async def _store_image(uow: UnitOfWork, store: DocumentStore, data: bytes) -> str:
+    """Raises ImageRejected. Decoding is CPU work: off the event loop."""
+    policy = uow.policy
+    clean, extension = await anyio.to_thread.run_sync(
+        lambda: normalise_image(
+            data, max_bytes=policy.upload_max_bytes, max_pixels=policy.upload_max_pixels
+        )
+    )
+    return await store.save(clean, extension)
+
+
+async def replace_document(
+    uow: UnitOfWork, store: DocumentStore, current: str | None, data: bytes
+) -> str:
+    """Store a new upload (raises ImageRejected) and drop the file it replaces."""
+    name = await _store_image(uow, store, data)
+    await store.delete(current)
+    return name
+
+
+async def finish_documents(
+    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, *, today: date, now: datetime
+) -> None:
+    """Raises DraftIncomplete when a required document is missing."""
+    if draft.proof_file is None:
+        raise DraftIncomplete("proof")
+    if draft_needs_face_photo(uow, draft, today) and draft.face_photo_file is None:
+        raise DraftIncomplete("face_photo")
+    draft.documents_done = True
+    _touch(uow, draft, now)
+    uow.audit.record("affinity.documents_uploaded", at=now, actor=account.person_id)
+    await uow.commit()
+
+
+async def submit_binding(
+    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, *, now: datetime
+) -> AffinityBinding:
+    """Create the binding, awaiting the member's face recognition. The rules are checked
+    again: another holder may have bound the member since the details step."""
+    number = member_number(uow, draft)
+    if not (
+        number and draft.name and draft.relation and draft.proof_file and draft.notice_accepted_at
+    ):
+        raise DraftIncomplete("answers")
+    if draft_needs_face_photo(uow, draft, now.date()) and draft.face_photo_file is None:
+        raise DraftIncomplete("face_photo")
+    member = await _registry_match(uow, number, draft.name)
+    relationship = Relationship(draft.relation)
+    await _check_rules(uow, account, member, relationship)
+    notice_version = draft.notice_version or NOTICE_VERSION
+    binding = await uow.bindings.add(
+        AffinityBinding(
+            holder_person_id=account.person_id,
+            member_person_id=member.id,
+            relation=relationship.value,
+            state=BindingState.AWAITING_FACE.value,
+            notice_version=notice_version,
+            notice_accepted_at=draft.notice_accepted_at,
+            declaration_digest=answers_digest(
+                member_id_number=number.value,
+                name=draft.name,
+                relationship=relationship,
+                proof_ref=draft.proof_file,
+                face_photo_ref=draft.face_photo_file,
+                notice_version=notice_version,
+            ),
+            proof_file=draft.proof_file,
+            face_photo_file=draft.face_photo_file,
+            submitted_at=now,
+        )
+    )
+    await uow.drafts.remove(draft)  # its files now belong to the binding
+    uow.audit.record("affinity.submitted", at=now, actor=account.person_id, subject=member.id)
+    await uow.commit()
+    return binding
+
+
+# ---- way in B: choose a family member from the household ------------------------------
+
+
+async def household_choices(uow: UnitOfWork, account: HolderAccount) -> list[Person]:
+    """People the registry links to the holder's household, not yet bound by them."""
+    live = {
+        b.member_person_id
+        for b in await uow.bindings.of_holder(account.person_id)
+        if b.state in LIVE_STATES
+    }
+    return [p for p in await uow.people.household_of(account.person) if p.id not in live]
+
+
+async def start_for_household_member(
+    uow: UnitOfWork, account: HolderAccount, store: DocumentStore, person_id: UUID, now: datetime
+) -> bool:
+    """Fill the draft's name and ID number from the registry; False if not in the household."""
+    choices = {p.id: p for p in await household_choices(uow, account)}
+    member = choices.get(person_id)
+    if member is None:
+        return False
+    draft = await current_draft(uow, account, store, now)
+    number = uow.people.id_number_of(member)
+    if member_number(uow, draft) != number:
+        await store.delete(draft.proof_file)
+        await store.delete(draft.face_photo_file)
+        draft.proof_file = draft.face_photo_file = None
+        draft.relation = None
+        draft.details_done = draft.documents_done = False
+    draft.prefilled = True
+    draft.name = member.name
+    draft.id_number_cipher = uow.cipher.encrypt(number.value)
+    _touch(uow, draft, now)
+    uow.audit.record("affinity.member_chosen", at=now, actor=account.person_id, subject=member.id)
+    await uow.commit()
+    return True
+
+
+# ---- bindings ---------------------------------------------------------------------------
+
+
+async def holder_binding(
+    uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+) -> AffinityBinding | None:
+    """The binding if this holder owns it; None otherwise (the caller answers 404)."""
+    binding = await uow.bindings.get(binding_id)
+    if binding is None or binding.holder_person_id != account.person_id:
+        return None
+    return binding
+
+
+async def end_binding(
+    uow: UnitOfWork, binding: AffinityBinding, *, by: Person, now: datetime
+) -> bool:
+    """Cancel a pending binding or revoke an active one, at once. False if already ended."""
+    state = BindingState(binding.state)
+    if state not in LIVE_STATES:
+        return False
+    ended = BindingState.CANCELLED if state is BindingState.AWAITING_FACE else BindingState.REVOKED
+    binding.state = ended.value
+    binding.ended_at = now
+    binding.ended_by_person_id = by.id
+    uow.audit.record(
+        f"affinity.{ended.value}",
+        at=now,
+        actor=by.id,
+        subject=binding.member_person_id
+        if by.id == binding.holder_person_id
+        else binding.holder_person_id,
+    )
+    await uow.commit()
+    return True
+
+
+async def bound_by_others(uow: UnitOfWork, account: HolderAccount) -> list[AffinityBinding]:
+    """Live bindings in which this account's person is the member."""
+    return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
