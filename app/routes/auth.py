@@ -12,7 +12,13 @@ from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
 from app.adapters.throttle_store import ThrottleStore
-from app.routes.deps import provide_rp, provide_throttles, start_session
+from app.db.models import HolderAccount
+from app.routes.deps import (
+    provide_account_without_pin,
+    provide_rp,
+    provide_throttles,
+    start_session,
+)
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.security import rotate_session
@@ -123,6 +129,15 @@ class AuthController(Controller):
         rotate_session(request)
         start_session(request, account, by_password=False)
         return Response({"redirect": "/"})
+
+    @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
+    async def extend_session(
+        self, request: Request[Any, Any, Any], account: HolderAccount
+    ) -> Redirect:
+        """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
+        request.session["seen_at"] = utcnow().timestamp()
+        values = await read_form(request)
+        return see_other(safe_next(values.get("next")))
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:

@@ -91,6 +91,7 @@ def page(
         "values": {},
         "fragment": is_htmx(request),
         "layout": "fragment.html" if is_htmx(request) else "layout.html",
+        "idle_seconds": request.app.state.settings.policy.session_idle_minutes * 60,
         "signed_in": "account_id" in request.session if "session" in request.scope else False,
         **(context or {}),
     }

@@ -31,3 +31,23 @@
     }
   });
 })();
+
+// The idle warning: shown 2 minutes before the server ends an idle session.
+(function () {
+  "use strict";
+  var timer = null;
+  function arm() {
+    var box = document.querySelector("[data-idle-warning]");
+    if (!box) return;
+    var idle = parseInt(box.getAttribute("data-idle-seconds"), 10) || 900;
+    if (timer) clearTimeout(timer);
+    box.hidden = true;
+    timer = setTimeout(function () {
+      box.hidden = false;
+      var button = box.querySelector("button");
+      if (button) button.focus();
+    }, Math.max(idle - 120, 10) * 1000);
+  }
+  document.addEventListener("DOMContentLoaded", arm);
+  document.addEventListener("htmx:afterSettle", arm);
+})();

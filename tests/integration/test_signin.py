@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -110,3 +113,24 @@ async def test_next_is_followed_only_within_the_site(client: Client) -> None:
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+async def test_idle_sessions_end_and_can_be_extended(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After 15 idle minutes the next request goes to sign-in; the warning's button resets the clock."""
+    await sign_in(client)
+    home = await client.get("/", headers=EN)
+    assert "data-idle-warning" in home.text and 'data-idle-seconds="900"' in home.text
+    token = await csrf_token(client, "/account")
+    response = await client.post(
+        "/session/extend", data={"_csrf_token": token, "next": "/card"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/card"
+
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    monkeypatch.setattr("app.routes.deps.utcnow", lambda: later)
+    response = await client.get("/", follow_redirects=False)
+    assert response.headers["location"] == "/login?expired=1"
+    monkeypatch.undo()
+    assert (await client.get("/", follow_redirects=False)).status_code == 303  # the session is gone
