@@ -53,7 +53,12 @@ class LiveServer:
     def run_cli(self, *args: str) -> str:
         done = subprocess.run(
             [str(BIN / "python"), "-m", "app.cli", *args],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60, check=False,
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert done.returncode == 0, f"app.cli {args[0]} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
@@ -67,7 +72,8 @@ def _free_port() -> int:
 
 def _server_env(tmp: Path, port: int) -> dict[str, str]:
     inherited = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith("POLICY_") and k not in {"REDIS_URL", "PORTAL_ENV"}
     }
     return {
@@ -94,7 +100,9 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) ->
                     return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"server did not answer /healthz in {STARTUP_TIMEOUT}s:\n{log_path.read_text()}")
+    raise RuntimeError(
+        f"server did not answer /healthz in {STARTUP_TIMEOUT}s:\n{log_path.read_text()}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -107,13 +115,25 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         [str(BIN / "litestar"), "database", "upgrade", "--no-prompt"],
         [str(BIN / "python"), "-m", "app.cli", "seed"],
     ):
-        done = subprocess.run(step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        )
         assert done.returncode == 0, f"{' '.join(step)} failed:\n{done.stdout}\n{done.stderr}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(BIN / "uvicorn"), "app.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "uvicorn"),
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     # Browse to localhost, not 127.0.0.1: it is the WebAuthn origin and RP ID.
     server = LiveServer(url=f"http://localhost:{port}", env=env, log_path=log_path)
@@ -153,8 +173,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "executable_path": CHROMIUM,
         "headless": True,
         "args": [
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     }
 
@@ -167,7 +192,9 @@ def base_url(live_server: LiveServer) -> str:
 # --- pages with JavaScript on and off ----------------------------------------------------
 
 
-_CLIENT_ERROR_LOG = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d\b")
+_CLIENT_ERROR_LOG = re.compile(
+    r"Failed to load resource: the server responded with a status of 4\d\d\b"
+)
 
 
 class BrowserProblems:
@@ -179,7 +206,9 @@ class BrowserProblems:
     def watch(self, context: BrowserContext) -> None:
         def on_response(response: Response) -> None:
             if response.status >= 500:
-                self.items.append(f"HTTP {response.status} from {response.request.method} {response.url}")
+                self.items.append(
+                    f"HTTP {response.status} from {response.request.method} {response.url}"
+                )
 
         def on_console(msg: ConsoleMessage) -> None:
             # Chromium logs every 4xx answer as a console error; a 422 for a form with errors
@@ -228,23 +257,23 @@ def page(open_page: Callable[..., Page], js: bool) -> Page:
 # --- the server log in failure reports ---------------------------------------------------
 
 
+_LOG_START = pytest.StashKey[tuple[LiveServer, int]]()
+
+
 @pytest.fixture(autouse=True)
-def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    server: LiveServer = request.getfixturevalue("live_server")
-    start = server.log_size()
-    yield
-    report = getattr(request.node, "_e2e_call_report", None)
-    if report is not None and report.failed:
-        excerpt = server.log_since(start)[-6000:]
-        report.sections.append(("server log (this test)", excerpt or "(empty)"))
+def _server_log_on_failure(request: pytest.FixtureRequest) -> None:
+    """Remember where the server log stood, so a failure report can show this test's part."""
+    if "live_server" in request.fixturenames:
+        server: LiveServer = request.getfixturevalue("live_server")
+        request.node.stash[_LOG_START] = (server, server.log_size())
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if report.when == "call":
-        item._e2e_call_report = report  # type: ignore[attr-defined]
+    started = item.stash.get(_LOG_START, None)
+    if report.failed and started is not None:
+        server, offset = started
+        excerpt = server.log_since(offset)[-8000:]
+        report.sections.append((f"server log ({report.when})", excerpt or "(empty)"))
     return report

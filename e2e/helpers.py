@@ -130,7 +130,7 @@ def visit_check(page: Page) -> None:
     """
     page.wait_for_load_state("load")
     if js_enabled(page):
-        page.wait_for_function(_SETTLED)
+        page.wait_for_function(_SETTLED, polling=50)  # not "raf": background tabs get no frames
     axe_check(page)
 
 
@@ -171,7 +171,7 @@ def submit(page: Page, button: str) -> None:
     page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_load_state("load")
     if js_enabled(page):
-        page.wait_for_function(_SETTLED)
+        page.wait_for_function(_SETTLED, polling=50)
 
 
 def sign_in(page: Page, number: str, password: str) -> None:
@@ -203,6 +203,8 @@ def follow_link(page: Page, name: str, path: str) -> None:
     page.locator("main").get_by_role("link", name=name, exact=True).click()
     page.wait_for_url(path_is(path))
     visit_check(page)
+    if js_enabled(page):  # after a swap, app.js moves focus to the new page's heading
+        expect(page.locator("main h1")).to_be_focused()
 
 
 def sign_out(page: Page) -> None:
@@ -217,4 +219,6 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     sizes = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
-    assert sizes[0] <= sizes[1], f"horizontal scroll on {page.url}: scrollWidth {sizes[0]} > {sizes[1]}"
+    assert sizes[0] <= sizes[1], (
+        f"horizontal scroll on {page.url}: scrollWidth {sizes[0]} > {sizes[1]}"
+    )
