@@ -93,15 +93,22 @@ def _csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
+def _redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """For HTMX, a full-page redirect: the header and menu must change too, not just <main>."""
+    if is_htmx(request):
+        return Response(None, status_code=204, headers={"hx-redirect": path})
+    return see_other(path)
+
+
 def _sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     if exc.reason == "expired":
-        return see_other("/login?expired=1")
+        return _redirect(request, "/login?expired=1")
     target = request.url.path if request.method == "GET" else "/"
-    return see_other(f"/login?next={target}" if target != "/" else "/login")
+    return _redirect(request, f"/login?next={target}" if target != "/" else "/login")
 
 
 def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) -> Response[Any]:
-    return see_other("/pin/set")
+    return _redirect(request, "/pin/set")
 
 
 def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -133,3 +133,8 @@ def test_htmx_is_the_pinned_release() -> None:
     digest = hashlib.sha256((vendor / "htmx.min.js").read_bytes()).hexdigest()
     assert digest == HTMX_SHA256
     assert "Zero-Clause BSD" in (vendor / "htmx.LICENSE").read_text()
+
+
+async def test_an_htmx_request_without_a_session_redirects_the_whole_page(client: Client) -> None:
+    response = await client.get("/card", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert response.headers["hx-redirect"] == "/login?next=/card"
