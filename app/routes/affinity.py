@@ -439,7 +439,7 @@ async def _post_details(
             )
             if draft.prefilled and field == "id_number":
                 field = "relationship"
-            errors.add(field, binding_refused_message(refused))
+            errors.add(field, binding_refused_message(refused, uow.policy))
     return await _render_step(request, uow, account, draft, Step.DETAILS, errors, shown, status=422)
 
 
@@ -464,7 +464,7 @@ async def _post_documents(
         try:
             name = await service.replace_document(uow, store, current, data)
         except ImageRejected as rejected:
-            errors.add(field, image_message(field, rejected))
+            errors.add(field, image_message(field, rejected, uow.policy))
             continue
         if field == "proof":
             draft.proof_file = name
@@ -499,7 +499,7 @@ async def _post_check(
         return see_other("/affinity/add")
     except BindingRefused as refused:
         errors = FormErrors()
-        errors.add("submit", binding_refused_message(refused))
+        errors.add("submit", binding_refused_message(refused, uow.policy))
         return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
     return see_other(f"/affinity/{binding.id}")
 

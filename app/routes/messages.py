@@ -8,6 +8,7 @@ from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
 from app.domain.identity import Reason as IdReason
 from app.domain.pin import Reason as PinReason
+from app.domain.policy import Policy
 from app.domain.pin import WeakPin
 from app.routes.i18n import _
 
@@ -42,7 +43,7 @@ def wrong_pin_message(remaining: int) -> str:
     ).format(n=remaining)
 
 
-def binding_refused_message(error: BindingRefused) -> str:
+def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
     messages: dict[RefusalReason, str] = {
         "self": _("You cannot add yourself. Enter a family member's details"),
         "duplicate": _("You have already added this family member, or your request is waiting"),
@@ -63,13 +64,17 @@ def binding_refused_message(error: BindingRefused) -> str:
     return messages[error.reason]
 
 
-def image_message(field: str, error: ImageRejected) -> str:
+def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
     what = _("The proof of identity") if field == "proof" else _("The face photo")
     messages: dict[ImageReason, str] = {
         "empty": _("{what} is empty"),
-        "too_large": _("{what} must be smaller than 5 MB"),
+        "too_large": _("{what} must be smaller than {mb} MB"),
         "wrong_type": _("{what} must be a JPG or PNG"),
-        "too_many_pixels": _("{what} must be at most 40 megapixels"),
+        "too_many_pixels": _("{what} must be at most {mp} megapixels"),
         "unreadable": _("{what} could not be read. Take the photo again"),
     }
-    return messages[error.reason].format(what=what)
+    return messages[error.reason].format(
+        what=what,
+        mb=policy.upload_max_bytes // (1024 * 1024),
+        mp=policy.upload_max_pixels // 1_000_000,
+    )
