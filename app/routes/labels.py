@@ -25,6 +25,6 @@ def state_label(value: str) -> str:
         BindingState.ACTIVE.value: _("Active"),
         BindingState.REVOKED.value: _("Revoked"),
         BindingState.EXPIRED.value: _("Expired"),
-        BindingState.CANCELLED.value: _("Cancelled"),
+        BindingState.CANCELLED.value: _("Request cancelled"),
     }
     return labels.get(value, value)

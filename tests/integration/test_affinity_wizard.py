@@ -255,7 +255,7 @@ async def test_binding_twice_is_refused_and_cancel_frees_it(client: Client) -> N
     assert "already added this family member" in response.text  # type: ignore[attr-defined]
     response = await _post(client, f"{member_url}/cancel", {})
     assert response.headers["location"] == "/affinity?cancelled=1"  # type: ignore[attr-defined]
-    assert "Cancelled" in (await client.get(member_url, headers=EN)).text
+    assert "Request cancelled" in (await client.get(member_url, headers=EN)).text
     response = await _details(client, *MOTHER, "parent")
     assert response.headers["location"] == "/affinity/add/documents"  # type: ignore[attr-defined]
 
