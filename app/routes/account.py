@@ -19,7 +19,7 @@ from app.routes.deps import provide_account, provide_account_without_pin, provid
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
-from app.routes.messages import weak_pin_message, wrong_pin_message
+from app.routes.messages import pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as affinity_service
@@ -210,8 +210,7 @@ def _pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    until = pin_service.pin_locked_until(account, utcnow())
-    context = {"errors": errors, "locked_until": format_moment(until) if until else None}
+    context = {"errors": errors, "locked_until": pin_lock_moment(account)}
     return page(request, template, context, status=status)
 
 

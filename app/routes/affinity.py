@@ -31,7 +31,12 @@ from app.routes.deps import provide_account
 from app.routes.forms import id_number_field, pin_field, read_form, required_text
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
-from app.routes.messages import binding_refused_message, image_message, wrong_pin_message
+from app.routes.messages import (
+    binding_refused_message,
+    image_message,
+    pin_lock_moment,
+    wrong_pin_message,
+)
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import pin as pin_service
@@ -97,9 +102,7 @@ class AffinityController(Controller):
         self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
     ) -> Response[str]:
         bindings = await uow.bindings.of_holder(account.person_id)
-        draft = await uow.drafts.for_account(account.id)
-        if draft is not None and draft.expires_at <= utcnow():
-            draft = None
+        draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
             "draft": draft,
@@ -157,9 +160,7 @@ class AffinityController(Controller):
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
         bindings = await uow.bindings.of_holder(account.person_id)
         pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
-        draft = await uow.drafts.for_account(account.id)
-        if draft is not None and draft.expires_at <= utcnow():
-            draft = None
+        draft = await service.open_draft(uow, account, utcnow())
         context = {
             "choices": await service.household_choices(uow, account),
             "pending": pending,
@@ -312,11 +313,10 @@ def _unbind_pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    until = pin_service.pin_locked_until(account, utcnow())
     context = {
         "binding": binding,
         "errors": errors,
-        "locked_until": format_moment(until) if until else None,
+        "locked_until": pin_lock_moment(account),
         **LABELS,
     }
     return page(request, "pages/affinity/unbind_pin.html", context, status=status)
@@ -336,8 +336,7 @@ async def _render_step(
     context = _wizard_context(uow, draft, step)
     context.update(errors=errors, values=values, **LABELS)
     if step is Step.PIN:
-        until = pin_service.pin_locked_until(account, utcnow())
-        context["locked_until"] = format_moment(until) if until else None
+        context["locked_until"] = pin_lock_moment(account)
     if step is Step.CHECK:
         context["answers_complete"] = bool(draft.proof_file and draft.details_done)
     return page(request, f"pages/affinity/step_{step.value}.html", context, status=status)

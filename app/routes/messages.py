@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from app.adapters.clock import utcnow
 from app.adapters.images import ImageRejected
 from app.adapters.images import Reason as ImageReason
+from app.db.models import HolderAccount
 from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
 from app.domain.identity import Reason as IdReason
 from app.domain.pin import Reason as PinReason
-from app.domain.policy import Policy
 from app.domain.pin import WeakPin
-from app.routes.i18n import _
+from app.domain.policy import Policy
+from app.routes.i18n import _, format_moment
+from app.services.pin import pin_locked_until
 
 
 def id_number_message(error: InvalidIdNumber) -> str:
@@ -78,3 +81,9 @@ def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
         mb=policy.upload_max_bytes // (1024 * 1024),
         mp=policy.upload_max_pixels // 1_000_000,
     )
+
+
+def pin_lock_moment(account: HolderAccount) -> str | None:
+    """When PIN use unlocks, for the pages that ask for the PIN; None when it is not locked."""
+    until = pin_locked_until(account, utcnow())
+    return format_moment(until) if until else None

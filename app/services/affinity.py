@@ -77,6 +77,14 @@ async def _discard(uow: UnitOfWork, draft: AffinityDraft, store: DocumentStore) 
     await uow.drafts.remove(draft)
 
 
+async def open_draft(
+    uow: UnitOfWork, account: HolderAccount, now: datetime
+) -> AffinityDraft | None:
+    """The holder's unfinished, unexpired draft, if any (for the lists; creates nothing)."""
+    draft = await uow.drafts.for_account(account.id)
+    return draft if draft is not None and draft.expires_at > now else None
+
+
 async def current_draft(
     uow: UnitOfWork, account: HolderAccount, store: DocumentStore, now: datetime
 ) -> AffinityDraft:
