@@ -7,6 +7,7 @@ Run: .venv/bin/pytest e2e -q -x
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import socket
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
-from e2e.helpers import Holder, id_number, remember_js
+from e2e.helpers import Family, Holder, Member, id_number, remember_js
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the virtualenv's bin directory
@@ -62,6 +63,40 @@ class LiveServer:
         )
         assert done.returncode == 0, f"app.cli {args[0]} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
+
+    def add_people(self, people: list[dict[str, Any]]) -> None:
+        """Add registry people in one go, each with a household code and, given a password,
+        a sign-in (the CLI's add-holder cannot set a household or add people without one)."""
+        done = subprocess.run(
+            [str(BIN / "python"), "-c", _ADD_PEOPLE, json.dumps(people)],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"adding people failed:\n{done.stdout}\n{done.stderr}"
+
+
+# Runs in the app's virtualenv with the server's environment: the same service the CLI's
+# add-holder and seed commands use, with the household code they do not expose.
+_ADD_PEOPLE = """
+import asyncio, json, sys
+from app.cli import _with_uow
+from app.domain.identity import parse_id_number
+from app.services.seed import add_holder
+
+async def add_all(uow):
+    for p in json.loads(sys.argv[1]):
+        added = await add_holder(
+            uow, name=p["name"], number=parse_id_number(p["id_number"]),
+            password=p["password"], pin=p["pin"], household=p["household"],
+        )
+        assert added, "already in the registry: " + p["name"]
+
+asyncio.run(_with_uow(add_all))
+"""
 
 
 def _free_port() -> int:
@@ -159,6 +194,48 @@ def make_holder(live_server: LiveServer) -> Callable[..., Holder]:
         args = ["add-holder", holder.name, holder.id_number, holder.password]
         live_server.run_cli(*args, *([pin] if pin else []))
         return holder
+
+    return make
+
+
+@pytest.fixture
+def make_family(live_server: LiveServer) -> Callable[[], Family]:
+    """A fresh holder (password, PIN) and three registry people of the same household: a
+    mother and a father (older than the holder, no sign-in) and a son born in 2015 (under 16).
+
+    Each test gets its own family, so the holder's wizard draft and the binding rules (no
+    member twice, at most 5 holders per member) do not depend on which tests ran before.
+    """
+
+    def make() -> Family:
+        n = next(live_server.holders)
+        household = f"e2e-family-{n:03d}"
+        holder = Holder(
+            name=f"测试{n:02d}号",
+            id_number=id_number("19900101"),
+            password="e2e-holder-pass-2025",
+            pin="702418",
+        )
+        family = Family(
+            holder=holder,
+            mother=Member("刘淑兰", id_number("19600607"), "parent"),
+            father=Member("陈国强", id_number("19581120"), "parent"),
+            son=Member("陈子轩", id_number("20150402"), "child"),
+        )
+        members = (family.mother, family.father, family.son)  # no sign-in
+        people = [
+            {
+                "name": p.name,
+                "id_number": p.id_number,
+                "household": household,
+                "password": "",
+                "pin": None,
+            }
+            for p in (holder, *members)
+        ]
+        people[0].update(password=holder.password, pin=holder.pin)
+        live_server.add_people(people)
+        return family
 
     return make
 

@@ -6,6 +6,8 @@ import itertools
 import re
 import weakref
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.base import AxeResults
@@ -63,6 +65,37 @@ class Holder:
     @property
     def masked_id(self) -> str:
         return mask(self.id_number)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A registry person to add as a family member."""
+
+    name: str
+    id_number: str
+    relationship: str  # the QA contract's value: what the member is to the holder
+
+    @property
+    def masked_id(self) -> str:
+        return mask(self.id_number)
+
+    @property
+    def age(self) -> int:
+        born = date(
+            int(self.id_number[6:10]), int(self.id_number[10:12]), int(self.id_number[12:14])
+        )
+        today = date.today()
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+@dataclass(frozen=True)
+class Family:
+    """A holder and three people of the same registry household (see conftest.make_family)."""
+
+    holder: Holder
+    mother: Member
+    father: Member
+    son: Member  # under 16: the documents step asks for a face photo
 
 
 # --- axe ---------------------------------------------------------------------------------
@@ -222,3 +255,143 @@ def assert_no_horizontal_scroll(page: Page) -> None:
     assert sizes[0] <= sizes[1], (
         f"horizontal scroll on {page.url}: scrollWidth {sizes[0]} > {sizes[1]}"
     )
+
+
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "screen": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+# --- the add-member wizard -------------------------------------------------------------------
+
+# Real photographs (README there): the repository's sibling folder shared/fixtures/faces.
+FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "faces"
+PROOF_PHOTO = FACES / "biden.jpg"  # stands in for a photo of an ID card: any real JPG
+FACE_PHOTO = FACES / "obama.jpg"
+
+# step -> (heading, number in "Step N of 5")
+WIZARD_STEPS: dict[str, tuple[str, int]] = {
+    "pin": ("Enter your e-card PIN", 1),
+    "notice": ("Add affinity account notice", 2),
+    "details": ("The family member's details", 3),
+    "documents": ("Upload proof of identity", 4),
+    "check": ("Check your answers", 5),
+}
+
+RELATIONSHIP_LABELS = {
+    "spouse": "Spouse",
+    "parent": "Parent",
+    "child": "Child",
+    "grandparent": "Grandparent",
+    "grandchild": "Grandchild",
+    "sibling": "Brother or sister",
+    "other": "Other close relative",
+}
+
+AWAITING_FACE = "Awaiting face recognition"
+
+
+def step_path(step: str) -> str:
+    return f"/affinity/add/{step}"
+
+
+def expect_wizard_step(page: Page, step: str, *, swapped: bool = True) -> None:
+    """The page shows this step at its own URL (in the address bar too, after an HTMX swap):
+    heading, "Step N of 5", a Back link; axe passes; nothing scrolls sideways. With JS on and
+    after a swap (`swapped`), focus is on the new heading."""
+    heading, number = WIZARD_STEPS[step]
+    page.wait_for_url(path_is(step_path(step)))
+    visit_check(page)
+    h1 = page.locator("main h1")
+    expect(h1).to_have_text(heading)
+    expect(page.locator("#wizard-step")).to_have_text(
+        re.compile(rf"^Step {number} of 5\b.*Add a family member")
+    )
+    expect(page.locator("main a.back-link")).to_have_text("Back")
+    if js_enabled(page) and swapped:
+        expect(h1).to_be_focused()
+        assert page.evaluate("() => document.activeElement.tagName") == "H1"
+        assert page.evaluate("() => location.pathname") == step_path(step)
+    assert_no_horizontal_scroll(page)
+
+
+def do_pin_step(page: Page, pin: str) -> None:
+    page.locator("input[name=pin]").fill(pin)
+    submit(page, "Continue")
+
+
+def do_notice_step(page: Page) -> None:
+    page.get_by_label("I have read the notice and I accept it").check()
+    submit(page, "Continue")
+
+
+def choose_relationship(page: Page, relationship: str) -> None:
+    radio = page.locator(f"input[name=relationship][value={relationship}]")
+    expect(radio).to_have_accessible_name(RELATIONSHIP_LABELS[relationship])
+    radio.check()
+
+
+def do_details_step(page: Page, name: str, number: str, relationship: str) -> None:
+    page.locator("input[name=name]").fill(name)
+    page.locator("input[name=id_number]").fill(number)
+    choose_relationship(page, relationship)
+    submit(page, "Continue")
+
+
+def do_documents_step(
+    page: Page, proof: Path | None = PROOF_PHOTO, face_photo: Path | None = None
+) -> None:
+    if proof is not None:
+        page.locator("input[name=proof]").set_input_files(proof)
+    if face_photo is not None:
+        page.locator("input[name=face_photo]").set_input_files(face_photo)
+    submit(page, "Continue")
+
+
+def wizard_to_check(
+    page: Page, holder: Holder, member: Member, *, face_photo: Path | None = None
+) -> None:
+    """From the PIN step (already shown) through the check-answers page for this member."""
+    assert holder.pin is not None
+    do_pin_step(page, holder.pin)
+    expect_wizard_step(page, "notice")
+    do_notice_step(page)
+    expect_wizard_step(page, "details")
+    do_details_step(page, member.name, member.id_number, member.relationship)
+    expect_wizard_step(page, "documents")
+    expect(page.locator("main")).to_contain_text(f"{member.name}, {member.masked_id}")
+    do_documents_step(page, face_photo=face_photo)
+    expect_wizard_step(page, "check")
+
+
+def check_answer(page: Page, label: str) -> Locator:
+    """The answer (<dd>) in the check-answers row with this label."""
+    row = page.locator("dl.check-list > div").filter(
+        has=page.locator("dt", has_text=re.compile(rf"^{re.escape(label)}$"))
+    )
+    return row.locator("dd").first
+
+
+def expect_member_page(page: Page, member: Member, *, swapped: bool = True) -> str:
+    """The member page of a request awaiting face recognition; returns the binding's path."""
+    page.wait_for_url(re.compile(r"/affinity/[0-9a-f-]{36}$"))
+    visit_check(page)
+    h1 = page.locator("main h1")
+    expect(h1).to_have_text(member.name)
+    main = page.locator("main")
+    expect(main.locator(".tag")).to_have_text(AWAITING_FACE)
+    expect(main).to_contain_text(member.masked_id)
+    expect(main).to_contain_text(RELATIONSHIP_LABELS[member.relationship])
+    expect(main.locator(".next-action")).to_have_text(
+        f"Ask {member.name} to complete face recognition"
+    )
+    expect(main.get_by_role("button", name="Cancel this request", exact=True)).to_be_visible()
+    assert member.id_number not in page.content(), "the full ID number must never be shown"
+    if js_enabled(page) and swapped:
+        expect(h1).to_be_focused()
+    assert_no_horizontal_scroll(page)
+    return str(page.evaluate("() => location.pathname"))

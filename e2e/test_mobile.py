@@ -12,6 +12,7 @@ from e2e.helpers import (
     DEMO_MASKED_ID,
     DEMO_NAME,
     DEMO_PASSWORD,
+    PHONE,
     assert_no_horizontal_scroll,
     expect_error_summary,
     open_my_menu,
@@ -22,14 +23,6 @@ from e2e.helpers import (
 )
 
 pytestmark = pytest.mark.e2e
-
-PHONE = {
-    "viewport": {"width": 360, "height": 740},
-    "screen": {"width": 360, "height": 740},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 
 def test_sign_in_and_home_on_a_phone(open_page: Callable[..., Page], js: bool) -> None:

@@ -97,7 +97,10 @@ def page(
     }
     headers: dict[str, str] = {"vary": "HX-Request, Accept-Language, Cookie"}
     if ctx["fragment"]:
-        headers["hx-push-url"] = request.url.path if request.method == "GET" else "false"
+        # The address bar shows what a full page load would: path and query.
+        query = request.url.query
+        where = f"{request.url.path}?{query}" if query else request.url.path
+        headers["hx-push-url"] = where if request.method == "GET" else "false"
     body = jinja_env.get_template(template).render(ctx)
     return Response(body, media_type=MediaType.HTML, status_code=status, headers=headers)
 
