@@ -338,7 +338,7 @@ async def _render_step(
     if step is Step.PIN:
         context["locked_until"] = pin_lock_moment(account)
     if step is Step.CHECK:
-        context["answers_complete"] = bool(draft.proof_file and draft.details_done)
+        context["checked"] = service.draft_digest(uow, draft) or ""
     return page(request, f"pages/affinity/step_{step.value}.html", context, status=status)
 
 
@@ -492,12 +492,18 @@ async def _post_check(
     store: DocumentStore,
     draft: AffinityDraft,
 ) -> Response[Any]:
+    values = await read_form(request)
+    errors = FormErrors()
     try:
-        binding = await service.submit_binding(uow, account, draft, now=utcnow())
+        binding = await service.submit_binding(
+            uow, account, draft, checked_digest=values.get("checked", "")[:64], now=utcnow()
+        )
     except (service.DraftIncomplete, service.NameMismatch):
         return see_other("/affinity/add")
+    except service.AnswersChanged:
+        errors.add("submit", _("Your answers changed after you checked them. Check them again"))
+        return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
     except BindingRefused as refused:
-        errors = FormErrors()
         errors.add("submit", binding_refused_message(refused, uow.policy))
         return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
     return see_other(f"/affinity/{binding.id}")

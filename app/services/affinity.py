@@ -228,16 +228,44 @@ async def finish_documents(
     await uow.commit()
 
 
-async def submit_binding(
-    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, *, now: datetime
-) -> AffinityBinding:
-    """Create the binding, awaiting the member's face recognition. The rules are checked
-    again: another holder may have bound the member since the details step."""
+class AnswersChanged(Exception):
+    """The answers changed (in another tab, say) after the holder checked them."""
+
+
+def draft_digest(uow: UnitOfWork, draft: AffinityDraft) -> str | None:
+    """The digest of the answers as the check page shows them; None while incomplete."""
     number = member_number(uow, draft)
-    if not (
-        number and draft.name and draft.relation and draft.proof_file and draft.notice_accepted_at
-    ):
+    if not (number and draft.name and draft.relation and draft.proof_file):
+        return None
+    return answers_digest(
+        member_id_number=number.value,
+        name=draft.name,
+        relationship=Relationship(draft.relation),
+        proof_ref=draft.proof_file,
+        face_photo_ref=draft.face_photo_file,
+        notice_version=draft.notice_version or NOTICE_VERSION,
+    )
+
+
+async def submit_binding(
+    uow: UnitOfWork,
+    account: HolderAccount,
+    draft: AffinityDraft,
+    *,
+    checked_digest: str,
+    now: datetime,
+) -> AffinityBinding:
+    """Create the binding, awaiting the member's face recognition. The declaration covers
+    exactly the answers the holder checked (their digest); the rules are checked again,
+    since another holder may have bound the member after the details step."""
+    number = member_number(uow, draft)
+    digest = draft_digest(uow, draft)
+    if not (number and digest and draft.name and draft.relation and draft.proof_file):
         raise DraftIncomplete("answers")
+    if draft.notice_accepted_at is None:
+        raise DraftIncomplete("notice")
+    if checked_digest != digest:
+        raise AnswersChanged
     if draft_needs_face_photo(uow, draft, now.date()) and draft.face_photo_file is None:
         raise DraftIncomplete("face_photo")
     member = await _registry_match(uow, number, draft.name)
@@ -252,14 +280,7 @@ async def submit_binding(
             state=BindingState.AWAITING_FACE.value,
             notice_version=notice_version,
             notice_accepted_at=draft.notice_accepted_at,
-            declaration_digest=answers_digest(
-                member_id_number=number.value,
-                name=draft.name,
-                relationship=relationship,
-                proof_ref=draft.proof_file,
-                face_photo_ref=draft.face_photo_file,
-                notice_version=notice_version,
-            ),
+            declaration_digest=digest,
             proof_file=draft.proof_file,
             face_photo_file=draft.face_photo_file,
             submitted_at=now,

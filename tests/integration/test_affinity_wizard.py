@@ -20,6 +20,12 @@ MOTHER = ("李秀英", "110105195806070426")
 SON = ("张浩", "11010520150402035X")
 
 
+def _checked(check_page: str) -> str:
+    match = re.search(r'name="checked" value="([0-9a-f]{64})"', check_page)
+    assert match, "the check page carries the digest of the answers it shows"
+    return match.group(1)
+
+
 def face(name: str = "obama.jpg") -> bytes:
     return (FACES / name).read_bytes()
 
@@ -87,7 +93,7 @@ async def test_way_in_a_for_an_adult_parent(client: Client, seeded: UnitOfWork) 
     assert "李秀英" in check.text and "1101**********0426" in check.text
     assert check.text.count(">Change<") >= 4
 
-    response = await _post(client, "/affinity/add/check", {})
+    response = await _post(client, "/affinity/add/check", {"checked": _checked(check.text)})
     location = response.headers["location"]  # type: ignore[attr-defined]
     assert re.fullmatch(r"/affinity/[0-9a-f-]{36}", location)
     member = await client.get(location, headers=EN)
@@ -243,7 +249,8 @@ async def _bind_mother(client: Client) -> str:
     await _through_notice(client)
     await _details(client, *MOTHER, "parent")
     await _documents(client, proof=face())
-    response = await _post(client, "/affinity/add/check", {})
+    check = await client.get("/affinity/add/check")
+    response = await _post(client, "/affinity/add/check", {"checked": _checked(check.text)})
     return str(response.headers["location"])  # type: ignore[attr-defined]
 
 
@@ -307,7 +314,12 @@ async def test_a_member_with_an_account_can_revoke(client: Client, seeded: UnitO
     await _through_notice(client)
     await _details(client, "张伟", "110105198309210137", "spouse")
     await _documents(client, proof=face())
-    member_url = str((await _post(client, "/affinity/add/check", {})).headers["location"])  # type: ignore[attr-defined]
+    check = await client.get("/affinity/add/check")
+    member_url = str(
+        (await _post(client, "/affinity/add/check", {"checked": _checked(check.text)})).headers[
+            "location"
+        ]
+    )  # type: ignore[attr-defined]
     await _activate(seeded, member_url)
     token = await csrf_token(client, "/account")
     await client.post("/logout", data={"_csrf_token": token})
@@ -346,3 +358,18 @@ async def test_a_restart_loses_nothing(client: Client, migrated) -> None:  # typ
         again.cookies = client.cookies
         response = await again.get("/affinity/add", follow_redirects=False)
         assert response.headers["location"] == "/affinity/add/documents"
+
+
+async def test_answers_changed_after_checking_void_the_declaration(client: Client) -> None:
+    await _through_notice(client)
+    await _details(client, *MOTHER, "parent")
+    await _documents(client, proof=face())
+    check = await client.get("/affinity/add/check")
+    seen = _checked(check.text)
+    await _documents(client, proof=face("obama2.jpg"))  # another tab replaces the proof
+    response = await _post(client, "/affinity/add/check", {"checked": seen})
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "changed after you checked them" in response.text  # type: ignore[attr-defined]
+    fresh = _checked(response.text)  # type: ignore[attr-defined]
+    response = await _post(client, "/affinity/add/check", {"checked": fresh})
+    assert re.fullmatch(r"/affinity/[0-9a-f-]{36}", response.headers["location"])  # type: ignore[attr-defined]
