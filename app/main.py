@@ -24,6 +24,7 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
 from app.adapters.document_store import DocumentStore
+from app.adapters.face_matcher import FaceMatcher
 from app.adapters.throttle_store import ThrottleStore
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
@@ -122,8 +123,18 @@ def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
+    database = db_config(settings)
+    policy = settings.policy
+    matcher = FaceMatcher(
+        workers=policy.face_workers,
+        max_side=policy.face_max_side_pixels,
+        min_face=policy.face_min_face_pixels,
+    )
     state = State(
         {
+            "database": database,
+            "matcher": matcher,
+            "background": set(),
             "settings": settings,
             "cipher": PiiCipher(settings.secret_key),
             "throttles": ThrottleStore(_store(settings, "throttles")),
@@ -145,7 +156,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         dependencies={"uow": Provide(provide_uow)},
-        plugins=[SQLAlchemyPlugin(config=db_config(settings)), HTMXPlugin()],
+        plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
+        on_shutdown=[lambda: matcher.close()],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,

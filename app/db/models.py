@@ -133,6 +133,28 @@ class AffinityBinding(UUIDAuditBase):
     activated_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     ended_by_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), default=None)
+    # Failed face matches: never reset by restarting the flow.
+    face_failures_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    face_failures_recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    face_wait_until: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
 
     holder: Mapped[Person] = relationship(foreign_keys=[holder_person_id], lazy="joined")
     member: Mapped[Person] = relationship(foreign_keys=[member_person_id], lazy="joined")
+
+
+class FaceCheck(UUIDAuditBase):
+    """One face recognition attempt. The descriptors are never stored; the selfie is deleted
+    once decided (policy.selfie_retention_days)."""
+
+    __tablename__ = "face_checks"
+
+    binding_id: Mapped[UUID] = mapped_column(
+        ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable
+    selfie_file: Mapped[str | None] = mapped_column(String(80), default=None)
+    reason: Mapped[str | None] = mapped_column(String(20), default=None)
+    distance: Mapped[float | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -14,6 +14,7 @@ from app.db.models import (
     AffinityDraft,
     AuditEvent,
     ECard,
+    FaceCheck,
     HolderAccount,
     PasskeyCredential,
     Person,
@@ -222,3 +223,16 @@ class Bindings:
         self.session.add(binding)
         await self.session.flush()
         return binding
+
+
+class FaceChecks:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, check_id: UUID) -> FaceCheck | None:
+        return await self.session.get(FaceCheck, check_id)
+
+    async def add(self, check: FaceCheck) -> FaceCheck:
+        self.session.add(check)
+        await self.session.flush()
+        return check

@@ -35,10 +35,13 @@ class BindingState(enum.StrEnum):
     REVOKED = "revoked"  # unbound by the holder or the member
     EXPIRED = "expired"
     CANCELLED = "cancelled"  # the holder withdrew a pending binding
+    NEEDS_IN_PERSON = "needs_in_person"  # too many failed face matches: staff must check
 
 
 # A pending binding holds its slot too, so a holder cannot overshoot a cap with parallel wizards.
-LIVE_STATES: frozenset[BindingState] = frozenset({BindingState.AWAITING_FACE, BindingState.ACTIVE})
+LIVE_STATES: frozenset[BindingState] = frozenset(
+    {BindingState.AWAITING_FACE, BindingState.NEEDS_IN_PERSON, BindingState.ACTIVE}
+)
 
 RefusalReason = Literal[
     "self",

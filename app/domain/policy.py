@@ -21,6 +21,16 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     # Uploaded proof of identity and face photos (design: security baseline)
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_pixels: int = 40_000_000
+    # Face recognition
+    face_match_threshold: float = 0.6
+    face_failures_before_wait: int = 5
+    face_wait_minutes: int = 30
+    face_failures_before_in_person: int = 20
+    face_min_face_pixels: int = 80
+    face_max_side_pixels: int = 1024
+    face_workers: int = 1
+    selfie_retention_days: int = 0
+    handoff_code_minutes: int = 30
     # The e-card PIN
     pin_max_failures: int = 6
     pin_lock_hours: int = 24

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,24 +27,27 @@ from app.domain.affinity import (
     previous_step,
     step_number,
 )
-from app.routes.deps import provide_account
+from app.routes.deps import background_uow_factory, provide_account, run_in_background
 from app.routes.forms import id_number_field, pin_field, read_form, required_text
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import (
     binding_refused_message,
     image_message,
+    photo_problem_message,
     pin_lock_moment,
     wrong_pin_message,
 )
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
+from app.services import face as face_service
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 
 NAME_MAX = 50
 MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
 _UNBIND_KEY = "unbind_verified"
+STALLED_CHECK = timedelta(seconds=60)
 
 
 async def provide_store(state: State) -> DocumentStore:
@@ -76,6 +79,10 @@ def _wizard_context(uow: UnitOfWork, draft: AffinityDraft, step: Step) -> dict[s
 def _next_action(binding: AffinityBinding) -> str:
     if binding.state == BindingState.AWAITING_FACE.value:
         return _("Ask {name} to complete face recognition").format(name=binding.member.name)
+    if binding.state == BindingState.NEEDS_IN_PERSON.value:
+        return _(
+            "Face recognition failed too many times. {name} must be checked in person at a social insurance service centre, with their ID card"
+        ).format(name=binding.member.name)
     if binding.state == BindingState.ACTIVE.value:
         return _("You can act for {name}").format(name=binding.member.name)
     return _("Nothing to do. You can add {name} again if you need to").format(
@@ -196,15 +203,71 @@ class AffinityController(Controller):
         binding_id: UUID,
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
+        return await _member_page(request, uow, account, binding, FormErrors())
+
+    @post("/{binding_id:uuid}/face", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
+    async def face_start(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        store: DocumentStore,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
+        binding = await _owned(uow, account, binding_id)
+        form = await request.form()
+        errors = FormErrors()
+        if form.get("consent") != "yes":
+            errors.add("consent", _("Confirm that the family member agrees to face recognition"))
+        selfie = await _upload(form.get("selfie"))
+        if selfie is None:
+            errors.add("selfie", _("Take or choose a photo of the family member's face"))
+        if not errors and selfie is not None:
+            try:
+                check = await face_service.start_check(uow, store, binding, selfie, utcnow())
+            except ImageRejected as rejected:
+                errors.add("selfie", image_message("selfie", rejected, uow.policy))
+            except face_service.FaceWait:
+                pass  # the member page shows the wait
+            except face_service.NotAwaitingFace:
+                return see_other(f"/affinity/{binding_id}")
+            else:
+                _schedule_check(request, store, check.id)
+                return see_other(f"/affinity/{binding_id}/face/{check.id}")
+        return await _member_page(request, uow, account, binding, errors, status=422)
+
+    @get("/{binding_id:uuid}/face/{check_id:uuid}")
+    async def face_status(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        store: DocumentStore,
+        binding_id: UUID,
+        check_id: UUID,
+    ) -> Response[str]:
+        # The check first: the binding read after it is at least as new (they change together).
+        check = await uow.face_checks.get(check_id)
+        binding = await _owned(uow, account, binding_id)
+        if check is None or check.binding_id != binding.id:
+            raise NotFoundException
+        if check.state == face_service.PENDING and utcnow() - check.created_at > STALLED_CHECK:
+            _schedule_check(request, store, check.id)  # lost in a restart: run it again
+        attempts = face_service.attempts_of(binding)
+        policy = uow.policy
         context = {
             "binding": binding,
-            "masked_id": uow.people.id_number_of(binding.member).masked,
-            "next_action": _next_action(binding),
-            "live": binding.state in LIVE_STATES,
-            "submitted": format_moment(binding.submitted_at),
+            "check": check,
+            "problem": photo_problem_message(check.reason) if check.reason else None,
+            "tries_before_wait": policy.face_failures_before_wait - attempts.recent,
+            "wait_minutes": policy.face_wait_minutes,
+            "wait_until": format_moment(attempts.wait_until)
+            if attempts.waiting(utcnow()) and attempts.wait_until
+            else None,
             **LABELS,
         }
-        return page(request, "pages/affinity/member.html", context)
+        return page(request, "pages/affinity/face_status.html", context)
 
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
@@ -281,6 +344,40 @@ class AffinityController(Controller):
         request.session.pop(_UNBIND_KEY, None)
         await service.end_binding(uow, binding, by=account.person, now=utcnow())
         return see_other("/affinity?unbound=1")
+
+
+async def _member_page(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: HolderAccount,
+    binding: AffinityBinding,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    attempts = face_service.attempts_of(binding)
+    now = utcnow()
+    context = {
+        "binding": binding,
+        "errors": errors,
+        "masked_id": uow.people.id_number_of(binding.member).masked,
+        "next_action": _next_action(binding),
+        "live": binding.state in LIVE_STATES,
+        "submitted": format_moment(binding.submitted_at),
+        "face_wait_until": format_moment(attempts.wait_until)
+        if attempts.waiting(now) and attempts.wait_until
+        else None,
+        **LABELS,
+    }
+    return page(request, "pages/affinity/member.html", context, status=status)
+
+
+def _schedule_check(request: Request[Any, Any, Any], store: DocumentStore, check_id: UUID) -> None:
+    state = request.app.state
+    run_in_background(
+        state,
+        face_service.run_check(background_uow_factory(state), store, state.matcher, check_id),
+    )
 
 
 def _list_notice(request: Request[Any, Any, Any]) -> str | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -113,3 +116,24 @@ async def provide_account_without_pin(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
 ) -> HolderAccount:
     return await load_account(request, uow)
+
+
+def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
+    """Units of work for tasks that outlive the request (face matching)."""
+    database: SQLAlchemyAsyncConfig = state.database
+    make_session = database.create_session_maker()
+    cipher: PiiCipher = state.cipher
+    policy = settings_of(state).policy
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(db=make_session(), cipher=cipher, policy=policy)
+
+    return new_uow
+
+
+def run_in_background(state: State, work: Coroutine[Any, Any, None]) -> None:
+    """Start work after the response; keep a reference so the task is not collected."""
+    tasks: set[asyncio.Task[None]] = state.background
+    task = asyncio.create_task(work)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)

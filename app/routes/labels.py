@@ -26,5 +26,6 @@ def state_label(value: str) -> str:
         BindingState.REVOKED.value: _("Revoked"),
         BindingState.EXPIRED.value: _("Expired"),
         BindingState.CANCELLED.value: _("Request cancelled"),
+        BindingState.NEEDS_IN_PERSON.value: _("Needs an in-person check"),
     }
     return labels.get(value, value)

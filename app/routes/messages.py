@@ -68,7 +68,9 @@ def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
 
 
 def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
-    what = _("The proof of identity") if field == "proof" else _("The face photo")
+    what = {"proof": _("The proof of identity"), "selfie": _("The photo")}.get(
+        field, _("The face photo")
+    )
     messages: dict[ImageReason, str] = {
         "empty": _("{what} is empty"),
         "too_large": _("{what} must be smaller than {mb} MB"),
@@ -87,3 +89,16 @@ def pin_lock_moment(account: HolderAccount) -> str | None:
     """When PIN use unlocks, for the pages that ask for the PIN; None when it is not locked."""
     until = pin_locked_until(account, utcnow())
     return format_moment(until) if until else None
+
+
+def photo_problem_message(reason: str) -> str:
+    messages: dict[str, str] = {
+        "no_face": _("No face was found in the photo. Face the camera in good light"),
+        "several_faces": _(
+            "The photo has more than one face. Only the family member should be in it"
+        ),
+        "too_small": _("The face is too small. Hold the phone closer"),
+        "too_dark": _("The photo is too dark. Move to better light"),
+        "blurred": _("The photo is blurred. Hold the phone still"),
+    }
+    return messages.get(reason, messages["no_face"])

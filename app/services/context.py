@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.pii import PiiCipher
-from app.db.repositories import Accounts, Audit, Bindings, Cards, Drafts, Passkeys, People
+from app.db.repositories import (
+    Accounts,
+    Audit,
+    Bindings,
+    Cards,
+    Drafts,
+    FaceChecks,
+    Passkeys,
+    People,
+)
 from app.domain.policy import Policy
 
 
@@ -44,6 +53,10 @@ class UnitOfWork:
     @property
     def bindings(self) -> Bindings:
         return Bindings(self.db)
+
+    @property
+    def face_checks(self) -> FaceChecks:
+        return FaceChecks(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()

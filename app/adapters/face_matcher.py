@@ -1,0 +1,128 @@
+"""Offline face matching with dlib: HOG detection, 5-point alignment, 128-d ResNet descriptors.
+
+The weights ship in the face-recognition-models package; it is located, not imported (its
+__init__ needs pkg_resources). Matching runs in worker processes, each loading the models
+once, with bounded concurrency, so the event loop and other pages stay responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import io
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from app.domain.face import UnusablePhoto
+
+_MODELS: dict[str, Any] = {}
+DARK_MEAN = 45.0  # mean grey level (0-255) of the face below which it is too dark
+BLUR_VARIANCE = 20.0  # variance of the Laplacian of the face below which it is blurred
+
+
+def models_dir() -> Path:
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("face-recognition-models is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def _load_models() -> None:
+    import dlib
+
+    folder = models_dir()
+    _MODELS["detector"] = dlib.get_frontal_face_detector()
+    _MODELS["shape"] = dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat"))
+    _MODELS["encoder"] = dlib.face_recognition_model_v1(
+        str(folder / "dlib_face_recognition_resnet_model_v1.dat")
+    )
+
+
+def _pixels(data: bytes, max_side: int) -> np.ndarray[Any, Any]:
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((max_side, max_side))  # downscale before detection: speed, same accuracy
+    return np.asarray(upright)
+
+
+def _check_quality(rgb: np.ndarray[Any, Any], box: Any, image: str) -> None:
+    top, bottom = max(box.top(), 0), min(box.bottom(), rgb.shape[0])
+    left, right = max(box.left(), 0), min(box.right(), rgb.shape[1])
+    grey = rgb[top:bottom, left:right].mean(axis=2)
+    if grey.size == 0 or grey.mean() < DARK_MEAN:
+        raise UnusablePhoto("too_dark", image)
+    laplacian = (
+        grey[1:-1, :-2] + grey[1:-1, 2:] + grey[:-2, 1:-1] + grey[2:, 1:-1] - 4 * grey[1:-1, 1:-1]
+    )
+    if laplacian.var() < BLUR_VARIANCE:
+        raise UnusablePhoto("blurred", image)
+
+
+def describe(data: bytes, *, image: str, max_side: int, min_face: int) -> np.ndarray[Any, Any]:
+    """The 128-d descriptor of the one usable face in the photo, or UnusablePhoto."""
+    if not _MODELS:
+        _load_models()
+    rgb = _pixels(data, max_side)
+    faces = _MODELS["detector"](rgb, 1)
+    if len(faces) == 0:
+        raise UnusablePhoto("no_face", image)
+    if len(faces) > 1:
+        raise UnusablePhoto("several_faces", image)
+    box = faces[0]
+    if min(box.width(), box.height()) < min_face:
+        raise UnusablePhoto("too_small", image)
+    _check_quality(rgb, box, image)
+    shape = _MODELS["shape"](rgb, box)
+    return np.asarray(_MODELS["encoder"].compute_face_descriptor(rgb, shape, 1))
+
+
+def distance_between(selfie: bytes, reference: bytes, *, max_side: int, min_face: int) -> float:
+    """L2 distance of the two faces' descriptors. Runs in a worker process."""
+    a = describe(selfie, image="selfie", max_side=max_side, min_face=min_face)
+    b = describe(reference, image="reference", max_side=max_side, min_face=min_face)
+    return float(np.linalg.norm(a - b))
+
+
+@dataclass
+class FaceMatcher:
+    """Bounded pool of worker processes; each loads the models once."""
+
+    workers: int = 1
+    max_side: int = 1024
+    min_face: int = 80
+
+    def __post_init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._slots = asyncio.Semaphore(self.workers)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_load_models)
+        return self._pool
+
+    async def distance(self, selfie: bytes, reference: bytes) -> float:
+        """Raises UnusablePhoto."""
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self._executor(),
+                _distance_call,
+                selfie,
+                reference,
+                self.max_side,
+                self.min_face,
+            )
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _distance_call(selfie: bytes, reference: bytes, max_side: int, min_face: int) -> float:
+    return distance_between(selfie, reference, max_side=max_side, min_face=min_face)

@@ -1,0 +1,140 @@
+"""Face recognition of the family member: start a check, match in the background, decide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.adapters.face_matcher import FaceMatcher
+from app.db.models import AffinityBinding, FaceCheck
+from app.domain.affinity import BindingState, needs_face_photo
+from app.domain.face import Attempts, UnusablePhoto, is_match
+from app.services.affinity import replace_document
+from app.services.context import UnitOfWork
+
+PENDING, MATCHED, FAILED, UNUSABLE = "pending", "matched", "failed", "unusable"
+
+
+class FaceWait(Exception):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+class NotAwaitingFace(Exception):
+    pass
+
+
+def attempts_of(binding: AffinityBinding) -> Attempts:
+    return Attempts(
+        total=binding.face_failures_total,
+        recent=binding.face_failures_recent,
+        wait_until=binding.face_wait_until,
+    )
+
+
+def _store_attempts(binding: AffinityBinding, attempts: Attempts) -> None:
+    binding.face_failures_total = attempts.total
+    binding.face_failures_recent = attempts.recent
+    binding.face_wait_until = attempts.wait_until
+
+
+def reference_of(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> str:
+    """Under 16: the uploaded face photo; otherwise the face on the proof of identity."""
+    number = uow.people.id_number_of(binding.member)
+    if needs_face_photo(number, now.date(), uow.policy) and binding.face_photo_file:
+        return binding.face_photo_file
+    return binding.proof_file
+
+
+async def start_check(
+    uow: UnitOfWork, store: DocumentStore, binding: AffinityBinding, selfie: bytes, now: datetime
+) -> FaceCheck:
+    """Store the selfie (raises ImageRejected) and record a pending check; raises FaceWait
+    while the binding must wait after repeated failures."""
+    if binding.state != BindingState.AWAITING_FACE.value:
+        raise NotAwaitingFace
+    attempts = attempts_of(binding)
+    if attempts.waiting(now) and attempts.wait_until is not None:
+        raise FaceWait(attempts.wait_until)
+    selfie_file = await replace_document(uow, store, None, selfie)
+    check = await uow.face_checks.add(
+        FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file)
+    )
+    uow.audit.record(
+        "face.started", at=now, actor=binding.holder_person_id, subject=binding.member_person_id
+    )
+    await uow.commit()
+    return check
+
+
+async def run_check(
+    new_uow: Callable[[], UnitOfWork], store: DocumentStore, matcher: FaceMatcher, check_id: UUID
+) -> None:
+    """Match the selfie against the reference and decide; runs after the response is sent."""
+    uow = new_uow()
+    try:
+        check = await uow.face_checks.get(check_id)
+        binding = await uow.bindings.get(check.binding_id) if check else None
+        if check is None or binding is None or check.state != PENDING or not check.selfie_file:
+            return
+        try:
+            distance = await matcher.distance(
+                await store.read(check.selfie_file),
+                await store.read(reference_of(uow, binding, utcnow())),
+            )
+        except UnusablePhoto as problem:
+            await _decide(uow, store, binding, check, state=UNUSABLE, reason=problem.reason)
+            return
+        matched = is_match(distance, uow.policy.face_match_threshold)
+        await _decide(
+            uow, store, binding, check, state=MATCHED if matched else FAILED, distance=distance
+        )
+    finally:
+        await uow.db.close()
+
+
+async def _decide(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    binding: AffinityBinding,
+    check: FaceCheck,
+    *,
+    state: str,
+    reason: str | None = None,
+    distance: float | None = None,
+) -> None:
+    now = utcnow()
+    policy = uow.policy
+    check.state, check.reason, check.distance, check.decided_at = state, reason, distance, now
+    if policy.selfie_retention_days == 0:
+        await store.delete(check.selfie_file)
+        check.selfie_file = None
+    detail = (
+        f"distance={distance:.3f} threshold={policy.face_match_threshold}"
+        if distance
+        else (reason or "")
+    )
+    if state == MATCHED and binding.state == BindingState.AWAITING_FACE.value:
+        binding.state = BindingState.ACTIVE.value
+        binding.activated_at = now
+    elif state == FAILED:
+        attempts = attempts_of(binding).after_failure(
+            now,
+            before_wait=policy.face_failures_before_wait,
+            wait=timedelta(minutes=policy.face_wait_minutes),
+        )
+        _store_attempts(binding, attempts)
+        if attempts.needs_in_person(policy.face_failures_before_in_person):
+            binding.state = BindingState.NEEDS_IN_PERSON.value
+    uow.audit.record(
+        f"face.{state}",
+        at=now,
+        actor=binding.holder_person_id,
+        subject=binding.member_person_id,
+        detail=detail,
+    )
+    await uow.commit()

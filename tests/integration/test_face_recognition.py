@@ -1,0 +1,110 @@
+"""Face recognition of the member on the holder's phone, matched for real against real photos."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from uuid import UUID
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.services.context import UnitOfWork
+from tests.conftest import csrf_token
+from tests.integration.test_affinity_wizard import (
+    EN,
+    MOTHER,
+    SON,
+    _checked,
+    _details,
+    _documents,
+    _post,
+    _through_notice,
+    face,
+)
+
+Client = AsyncTestClient[Litestar]
+
+
+async def _bind(client: Client, member: tuple[str, str], relationship: str, **files: bytes) -> str:
+    await _through_notice(client)
+    await _details(client, *member, relationship)
+    await _documents(client, **files)
+    check = await client.get("/affinity/add/check")
+    response = await _post(client, "/affinity/add/check", {"checked": _checked(check.text)})
+    return str(response.headers["location"])  # type: ignore[attr-defined]
+
+
+async def _selfie(client: Client, member_url: str, photo: bytes, consent: bool = True):  # type: ignore[no-untyped-def]
+    token = await csrf_token(client, "/account")
+    data = {"_csrf_token": token, **({"consent": "yes"} if consent else {})}
+    return await client.post(
+        f"{member_url}/face",
+        data=data,
+        files={"selfie": ("selfie.jpg", photo, "image/jpeg")},
+        headers=EN,
+        follow_redirects=False,
+    )
+
+
+async def _result(client: Client, status_url: str) -> str:
+    for _ in range(100):
+        page = await client.get(status_url, headers=EN)
+        if "Checking the photo" not in page.text:
+            return page.text
+        await asyncio.sleep(0.1)
+    raise AssertionError("the check did not finish")
+
+
+async def test_the_right_person_opens_the_binding(client: Client, seeded: UnitOfWork) -> None:
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    page = await client.get(member_url, headers=EN)
+    assert 'name="consent"' in page.text and 'capture="user"' in page.text
+
+    refused = await _selfie(client, member_url, face("obama2.jpg"), consent=False)
+    assert refused.status_code == 422 and "agrees to face recognition" in refused.text
+
+    response = await _selfie(client, member_url, face("obama2.jpg"))
+    status_url = response.headers["location"]
+    assert re.fullmatch(rf"{member_url}/face/[0-9a-f-]{{36}}", status_url)
+    assert "matches" in await _result(client, status_url)
+    assert "Active" in (await client.get(member_url, headers=EN)).text
+
+    binding = await seeded.bindings.get(UUID(member_url.rsplit("/", 1)[1]))
+    assert binding
+    await seeded.db.refresh(binding)
+    assert binding.state == "active"
+    events = [
+        e
+        for e in await seeded.audit.for_actor(binding.holder_person_id)
+        if e.action == "face.matched"
+    ]
+    assert events and "threshold=0.6" in events[0].detail and "distance=0." in events[0].detail
+
+
+async def test_someone_else_fails_and_counts_an_attempt(client: Client, seeded: UnitOfWork) -> None:
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    response = await _selfie(client, member_url, face("biden.jpg"))
+    result = await _result(client, response.headers["location"])
+    assert "does not match" in result and "4 more times" in result, result[result.find("<main") :][
+        :1500
+    ]
+    binding = await seeded.bindings.get(UUID(member_url.rsplit("/", 1)[1]))
+    assert binding
+    await seeded.db.refresh(binding)
+    assert binding.state == "awaiting_face" and binding.face_failures_total == 1
+
+
+async def test_a_photo_with_two_faces_is_unusable(client: Client) -> None:
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    response = await _selfie(client, member_url, face("two_people.jpg"))
+    assert "more than one face" in await _result(client, response.headers["location"])
+
+
+async def test_the_sons_face_photo_is_his_reference(client: Client) -> None:
+    # proof of identity shows someone else's face: only the face photo can make this match
+    member_url = await _bind(
+        client, SON, "child", proof=face("biden.jpg"), face_photo=face("obama.jpg")
+    )
+    response = await _selfie(client, member_url, face("obama3.jpg"))
+    assert "matches" in await _result(client, response.headers["location"])
