@@ -36,6 +36,7 @@ from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
 from app.routes.i18n import LocaleMiddleware
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.system import accessibility, healthz, set_language
+from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
 
 UNSESSIONED = ["/static/", "/healthz"]
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             CardController,
             AffinityController,
+            VerifyController,
             AccountController,
             PinSetupController,
             healthz,

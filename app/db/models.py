@@ -158,3 +158,16 @@ class FaceCheck(UUIDAuditBase):
     reason: Mapped[str | None] = mapped_column(String(20), default=None)
     distance: Mapped[float | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class HandoffCode(UUIDAuditBase):
+    """A single-use code for the member's own phone; stored hashed."""
+
+    __tablename__ = "handoff_codes"
+
+    binding_id: Mapped[UUID] = mapped_column(
+        ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

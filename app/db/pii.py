@@ -24,6 +24,7 @@ class PiiCipher:
     def __init__(self, secret_key: str) -> None:
         self._aead = AESGCM(_derive(secret_key, b"essc id-number encryption v1"))
         self._lookup_key = _derive(secret_key, b"essc id-number lookup v1")
+        self._token_key = _derive(secret_key, b"essc one-time token v1")
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -35,3 +36,7 @@ class PiiCipher:
 
     def lookup_hash(self, plaintext: str) -> str:
         return hmac.new(self._lookup_key, plaintext.encode(), hashlib.sha256).hexdigest()
+
+    def token_hash(self, token: str) -> str:
+        """One-time codes are stored only as this keyed hash."""
+        return hmac.new(self._token_key, token.encode(), hashlib.sha256).hexdigest()

@@ -15,6 +15,7 @@ from app.db.models import (
     AuditEvent,
     ECard,
     FaceCheck,
+    HandoffCode,
     HolderAccount,
     PasskeyCredential,
     Person,
@@ -236,3 +237,18 @@ class FaceChecks:
         self.session.add(check)
         await self.session.flush()
         return check
+
+
+class Handoffs:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_hash(self, code_hash: str) -> HandoffCode | None:
+        return await self.session.scalar(
+            select(HandoffCode).where(HandoffCode.code_hash == code_hash)
+        )
+
+    async def add(self, code: HandoffCode) -> HandoffCode:
+        self.session.add(code)
+        await self.session.flush()
+        return code

@@ -27,6 +27,7 @@ from app.domain.affinity import (
     previous_step,
     step_number,
 )
+from app.domain.handoff import display_code
 from app.routes.deps import background_uow_factory, provide_account, run_in_background
 from app.routes.forms import id_number_field, pin_field, read_form, required_text
 from app.routes.i18n import _, format_moment
@@ -38,6 +39,7 @@ from app.routes.messages import (
     pin_lock_moment,
     wrong_pin_message,
 )
+from app.routes.qr import qr_svg
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
@@ -47,6 +49,7 @@ from app.services.context import UnitOfWork
 NAME_MAX = 50
 MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
 _UNBIND_KEY = "unbind_verified"
+_HANDOFF_KEY = "handoff_shown"
 STALLED_CHECK = timedelta(seconds=60)
 
 
@@ -93,7 +96,7 @@ def _next_action(binding: AffinityBinding) -> str:
 LABELS = {"relationship_label": relationship_label, "state_label": state_label}
 
 
-async def _upload(value: Any) -> bytes | None:
+async def read_upload(value: Any) -> bytes | None:
     """The bytes of a chosen file, or None when the field was left empty."""
     if not isinstance(value, UploadFile) or not value.filename:
         return None
@@ -220,7 +223,7 @@ class AffinityController(Controller):
         errors = FormErrors()
         if form.get("consent") != "yes":
             errors.add("consent", _("Confirm that the family member agrees to face recognition"))
-        selfie = await _upload(form.get("selfie"))
+        selfie = await read_upload(form.get("selfie"))
         if selfie is None:
             errors.add("selfie", _("Take or choose a photo of the family member's face"))
         if not errors and selfie is not None:
@@ -233,7 +236,7 @@ class AffinityController(Controller):
             except face_service.NotAwaitingFace:
                 return see_other(f"/affinity/{binding_id}")
             else:
-                _schedule_check(request, store, check.id)
+                schedule_check(request, store, check.id)
                 return see_other(f"/affinity/{binding_id}/face/{check.id}")
         return await _member_page(request, uow, account, binding, errors, status=422)
 
@@ -253,7 +256,7 @@ class AffinityController(Controller):
         if check is None or check.binding_id != binding.id:
             raise NotFoundException
         if check.state == face_service.PENDING and utcnow() - check.created_at > STALLED_CHECK:
-            _schedule_check(request, store, check.id)  # lost in a restart: run it again
+            schedule_check(request, store, check.id)  # lost in a restart: run it again
         attempts = face_service.attempts_of(binding)
         policy = uow.policy
         context = {
@@ -268,6 +271,50 @@ class AffinityController(Controller):
             **LABELS,
         }
         return page(request, "pages/affinity/face_status.html", context)
+
+    @post("/{binding_id:uuid}/handoff")
+    async def handoff_create(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        """ "Send a link": a new single-use code, kept in the session only to show it."""
+        binding = await _owned(uow, account, binding_id)
+        try:
+            code = await face_service.create_handoff(uow, binding, utcnow())
+        except face_service.NotAwaitingFace:
+            return see_other(f"/affinity/{binding_id}")
+        request.session[_HANDOFF_KEY] = {"binding": str(binding.id), "code": code}
+        return see_other(f"/affinity/{binding_id}/handoff")
+
+    @get("/{binding_id:uuid}/handoff")
+    async def handoff_show(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        account: HolderAccount,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        binding = await _owned(uow, account, binding_id)
+        shown = request.session.get(_HANDOFF_KEY) or {}
+        if shown.get("binding") != str(binding.id):
+            return see_other(f"/affinity/{binding_id}")
+        code = str(shown["code"])
+        origin = request.app.state.settings.webauthn_origin.rstrip("/")
+        link = f"{origin}/verify/{code}"
+        context = {
+            "binding": binding,
+            "code": display_code(code),
+            "link": link,
+            "qr": qr_svg(
+                link, _("QR code of the link for {name}").format(name=binding.member.name)
+            ),
+            "minutes": uow.policy.handoff_code_minutes,
+            **LABELS,
+        }
+        return page(request, "pages/affinity/handoff.html", context)
 
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
@@ -372,7 +419,7 @@ async def _member_page(
     return page(request, "pages/affinity/member.html", context, status=status)
 
 
-def _schedule_check(request: Request[Any, Any, Any], store: DocumentStore, check_id: UUID) -> None:
+def schedule_check(request: Request[Any, Any, Any], store: DocumentStore, check_id: UUID) -> None:
     state = request.app.state
     run_in_background(
         state,
@@ -549,8 +596,8 @@ async def _post_documents(
     form = await request.form()
     errors = FormErrors()
     uploads = {
-        "proof": await _upload(form.get("proof")),
-        "face_photo": await _upload(form.get("face_photo")),
+        "proof": await read_upload(form.get("proof")),
+        "face_photo": await read_upload(form.get("face_photo")),
     }
     needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
     for field, data in uploads.items():

@@ -14,6 +14,7 @@ from app.db.repositories import (
     Cards,
     Drafts,
     FaceChecks,
+    Handoffs,
     Passkeys,
     People,
 )
@@ -57,6 +58,10 @@ class UnitOfWork:
     @property
     def face_checks(self) -> FaceChecks:
         return FaceChecks(self.db)
+
+    @property
+    def handoffs(self) -> Handoffs:
+        return Handoffs(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()

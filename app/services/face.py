@@ -9,9 +9,10 @@ from uuid import UUID
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
-from app.db.models import AffinityBinding, FaceCheck
+from app.db.models import AffinityBinding, FaceCheck, HandoffCode
 from app.domain.affinity import BindingState, needs_face_photo
 from app.domain.face import Attempts, UnusablePhoto, is_match
+from app.domain.handoff import new_code
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 
@@ -138,3 +139,56 @@ async def _decide(
         detail=detail,
     )
     await uow.commit()
+
+
+# ---- hand-off to the member's own phone ------------------------------------------------
+
+
+class HandoffInvalid(Exception):
+    """Unknown, used or expired: one error for all, so codes cannot be probed."""
+
+
+async def create_handoff(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> str:
+    """A new single-use code (returned once, stored hashed), valid policy.handoff_code_minutes."""
+    if binding.state != BindingState.AWAITING_FACE.value:
+        raise NotAwaitingFace
+    code = new_code()
+    await uow.handoffs.add(
+        HandoffCode(
+            binding_id=binding.id,
+            code_hash=uow.cipher.token_hash(code),
+            expires_at=now + timedelta(minutes=uow.policy.handoff_code_minutes),
+        )
+    )
+    uow.audit.record(
+        "face.handoff_created",
+        at=now,
+        actor=binding.holder_person_id,
+        subject=binding.member_person_id,
+    )
+    await uow.commit()
+    return code
+
+
+async def open_handoff(
+    uow: UnitOfWork, code: str, now: datetime
+) -> tuple[HandoffCode, AffinityBinding]:
+    """Raises HandoffInvalid."""
+    handoff = await uow.handoffs.by_hash(uow.cipher.token_hash(code))
+    if handoff is None or handoff.used_at is not None or handoff.expires_at <= now:
+        raise HandoffInvalid
+    binding = await uow.bindings.get(handoff.binding_id)
+    if binding is None or binding.state != BindingState.AWAITING_FACE.value:
+        raise HandoffInvalid
+    return handoff, binding
+
+
+async def start_check_by_handoff(
+    uow: UnitOfWork, store: DocumentStore, code: str, selfie: bytes, now: datetime
+) -> FaceCheck:
+    """The member's own phone: the code is spent once a selfie is accepted for checking."""
+    handoff, binding = await open_handoff(uow, code, now)
+    check = await start_check(uow, store, binding, selfie, now)
+    handoff.used_at = now
+    await uow.commit()
+    return check

@@ -108,3 +108,61 @@ async def test_the_sons_face_photo_is_his_reference(client: Client) -> None:
     )
     response = await _selfie(client, member_url, face("obama3.jpg"))
     assert "matches" in await _result(client, response.headers["location"])
+
+
+async def _handoff_code(client: Client, member_url: str) -> str:
+    await _post(client, f"{member_url}/handoff", {})
+    page = await client.get(f"{member_url}/handoff", headers=EN)
+    match = re.search(r'class="code">([A-Z0-9]{4}-[A-Z0-9]{4})<', page.text)
+    assert match, page.text
+    assert '<svg role="img"' in page.text  # the QR code, drawn on the server
+    return match.group(1)
+
+
+async def test_the_member_finishes_on_their_own_phone(client: Client, app: Litestar) -> None:
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    code = await _handoff_code(client, member_url)
+    async with AsyncTestClient(app=app, base_url="http://localhost") as phone:  # no session
+        typed = await phone.get("/verify")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', typed.text).group(1)  # type: ignore[union-attr]
+        response = await phone.post(
+            "/verify",
+            data={"_csrf_token": token, "code": code.lower().replace("-", " ")},
+            follow_redirects=False,
+        )
+        capture_url = response.headers["location"]
+        assert capture_url == f"/verify/{code.replace('-', '')}"
+        capture = await phone.get(capture_url, headers=EN)
+        assert "王*" in capture.text and "王芳" not in capture.text
+        assert "They added you as their: Parent" in capture.text and "deleted" in capture.text
+        response = await phone.post(
+            capture_url,
+            data={"_csrf_token": token, "consent": "yes"},
+            files={"selfie": ("me.jpg", face("obama2.jpg"), "image/jpeg")},
+            headers=EN,
+            follow_redirects=False,
+        )
+        status_url = response.headers["location"]
+        assert status_url.startswith("/verify/status/")
+        assert "The photo matches" in await _result(phone, status_url)
+        again = await phone.get(capture_url, headers=EN)  # single use
+        assert again.status_code == 422 and "not valid" in again.text
+    assert "Active" in (await client.get(member_url, headers=EN)).text
+
+
+async def test_wrong_and_expired_codes_say_the_same(client: Client, seeded: UnitOfWork) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.adapters.clock import utcnow
+    from app.db.models import HandoffCode
+
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    code = (await _handoff_code(client, member_url)).replace("-", "")
+    wrong = await client.get("/verify/ABCDEFGH", headers=EN)
+    assert wrong.status_code == 422 and "not valid" in wrong.text
+    await seeded.db.execute(update(HandoffCode).values(expires_at=utcnow() - timedelta(seconds=1)))
+    await seeded.commit()
+    expired = await client.get(f"/verify/{code}", headers=EN)
+    assert expired.status_code == 422 and "not valid" in expired.text

@@ -1,0 +1,133 @@
+"""The member's own phone: /verify and /verify/{code}, with no account and no sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.adapters.images import ImageRejected
+from app.domain.handoff import display_code, mask_name, normalise_code
+from app.routes.affinity import MAX_UPLOAD_FIELD, provide_store, read_upload, schedule_check
+from app.routes.forms import read_form
+from app.routes.i18n import _, format_moment
+from app.routes.labels import relationship_label
+from app.routes.messages import image_message, photo_problem_message
+from app.routes.web import FormErrors, page, see_other
+from app.services import face as face_service
+from app.services.context import UnitOfWork
+
+
+def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) -> Response[str]:
+    errors = FormErrors()
+    errors.add(
+        "code",
+        _(
+            "This code is not valid. It may have been used or be over 30 minutes old. Ask for a new one"
+        ),
+    )
+    return page(
+        request, "pages/verify/enter_code.html", {"errors": errors, "values": values}, status=422
+    )
+
+
+class VerifyController(Controller):
+    path = "/verify"
+    dependencies = {"store": Provide(provide_store)}
+
+    @get("/")
+    async def enter_code(self, request: Request[Any, Any, Any]) -> Response[str]:
+        return page(request, "pages/verify/enter_code.html")
+
+    @post("/")
+    async def submit_code(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        values = await read_form(request)
+        code = normalise_code(values.get("code", ""))
+        if code is None:
+            return _invalid_code_page(request, {"code": values.get("code", "")[:20]})
+        return see_other(f"/verify/{code}")
+
+    @get("/{code:str}")
+    async def start(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, code: str
+    ) -> Response[str]:
+        return await _capture_page(request, uow, code, FormErrors())
+
+    @post("/{code:str}", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
+    async def submit_selfie(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, store: DocumentStore, code: str
+    ) -> Response[Any]:
+        clean = normalise_code(code)
+        if clean is None:
+            return _invalid_code_page(request, {})
+        form = await request.form()
+        errors = FormErrors()
+        if form.get("consent") != "yes":
+            errors.add("consent", _("Confirm that you agree to face recognition"))
+        selfie = await read_upload(form.get("selfie"))
+        if selfie is None:
+            errors.add("selfie", _("Take or choose a photo of your face"))
+        if not errors and selfie is not None:
+            try:
+                check = await face_service.start_check_by_handoff(
+                    uow, store, clean, selfie, utcnow()
+                )
+            except face_service.HandoffInvalid:
+                return _invalid_code_page(request, {})
+            except ImageRejected as rejected:
+                errors.add("selfie", image_message("selfie", rejected, uow.policy))
+            except face_service.FaceWait as wait:
+                errors.add(
+                    "selfie",
+                    _(
+                        "The photos did not match several times. Try again after {time} (China Standard Time)."
+                    ).format(time=format_moment(wait.until)),
+                )
+            else:
+                schedule_check(request, store, check.id)
+                return see_other(f"/verify/status/{check.id}")
+        return await _capture_page(request, uow, clean, errors, status=422)
+
+    @get("/status/{check_id:uuid}")
+    async def status(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, check_id: UUID
+    ) -> Response[str]:
+        """Reached only through the unguessable id the member was sent to."""
+        check = await uow.face_checks.get(check_id)
+        if check is None:
+            raise NotFoundException
+        context = {
+            "check": check,
+            "problem": photo_problem_message(check.reason) if check.reason else None,
+        }
+        return page(request, "pages/verify/status.html", context)
+
+
+async def _capture_page(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    code: str,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    clean = normalise_code(code)
+    try:
+        if clean is None:
+            raise face_service.HandoffInvalid
+        _handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
+    except face_service.HandoffInvalid:
+        return _invalid_code_page(request, {})
+    context = {
+        "code": clean,
+        "shown_code": display_code(clean),
+        "holder": mask_name(binding.holder.name),
+        "relationship": relationship_label(binding.relation),
+        "errors": errors,
+    }
+    return page(request, "pages/verify/capture.html", context, status=status)
