@@ -23,6 +23,8 @@ from pathlib import Path
 
 import httpx
 
+from bench import faces
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
@@ -159,6 +161,10 @@ def main() -> int:
             signed_in_card = load(base, "/card", cookie)
             baseline_again = load(base, "/accessibility")
             assert "1101**********0224" in client.get("/").text, "the session ended during the run"
+            member = faces.bind_mother(client)
+            while_matching = faces.slowdown_while_matching(
+                client, member, lambda: load(base, "/accessibility")
+            )
         finally:
             server.terminate()
             server.wait(10)
@@ -188,6 +194,14 @@ def main() -> int:
         size = _gz(html)
         ok &= size <= 14 * KB
         print(f"HTML {path:27}: {size / KB:6.1f} KB gz (budget 14 KB)")
+    median, p95, two_mp = faces.match_times()
+    print(f"face match per image (fixtures) : median {median:.2f} s, p95 {p95:.2f} s (one core)")
+    verdict = "ok" if two_mp <= faces.BUDGET_SECONDS else "OVER BUDGET"
+    ok &= two_mp <= faces.BUDGET_SECONDS
+    print(
+        f"face match, 2 MP photo          : {two_mp:8.2f} s  (budget <= {faces.BUDGET_SECONDS} s) {verdict}"
+    )
+    print(f"page rate while 4 matches run   : {while_matching:8.2f} of idle")
     return 0 if ok else 1
 
 
