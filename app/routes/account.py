@@ -18,7 +18,7 @@ from app.domain.pin import WeakPin
 from app.routes.deps import provide_account, provide_account_without_pin, provide_rp
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
-from app.routes.labels import relationship_label
+from app.routes.labels import relationship_label, state_label
 from app.routes.messages import pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
@@ -69,6 +69,7 @@ class AccountController(Controller):
             "passkeys": await uow.passkeys.for_account(account.id),
             "bound_by": await affinity_service.bound_by_others(uow, account),
             "relationship_label": relationship_label,
+            "state_label": state_label,
             "password_recent": _password_recent(request),
             "notice": notice,
             "errors": errors or FormErrors(),

@@ -326,7 +326,7 @@ async def test_a_member_with_an_account_can_revoke(client: Client, seeded: UnitO
 
     await sign_in(client, "110105198309210137", "family-demo-2025")
     account = await client.get("/account", headers=EN)
-    assert "王芳" in account.text
+    assert "王芳 can act for you through affinity services" in account.text
     binding_id = member_url.rsplit("/", 1)[1]
     response = await _post(client, f"/account/bound-by/{binding_id}/revoke", {})
     assert response.headers["location"].startswith("/account?revoked=1")  # type: ignore[attr-defined]
