@@ -35,6 +35,7 @@ from app.routes.card import CardController
 from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
 from app.routes.i18n import LocaleMiddleware
 from app.routes.security import RotatingSessionConfig, security_headers
+from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
@@ -103,6 +104,8 @@ def _redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
 
 
 def _sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+    if isinstance(exc, StaffSignInRequired):
+        return _redirect(request, "/staff/login")
     if exc.reason == "expired":
         return _redirect(request, "/login?expired=1")
     target = request.url.path if request.method == "GET" else "/"
@@ -148,6 +151,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CardController,
             AffinityController,
             VerifyController,
+            StaffAuthController,
+            StaffQueueController,
             AccountController,
             PinSetupController,
             healthz,

@@ -21,6 +21,8 @@ class Person(UUIDAuditBase):
     id_number_hmac: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(6))
+    # The address code (first six characters of the ID number): which service centre serves them.
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True, default=None)
     # An explicit household link in the registry (people who share it are one family).
     household_code: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     is_pensioner: Mapped[bool] = mapped_column(default=False)
@@ -81,6 +83,9 @@ class AuditEvent(UUIDAuditBase):
     __tablename__ = "audit_events"
 
     actor_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
+    actor_staff_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("staff_members.id"), default=None
+    )
     subject_person_id: Mapped[UUID | None] = mapped_column(ForeignKey("people.id"), index=True)
     action: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
@@ -171,3 +176,26 @@ class HandoffCode(UUIDAuditBase):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class StaffMember(UUIDAuditBase):
+    """Service-centre staff who do in-person checks. Passkeys are required for them."""
+
+    __tablename__ = "staff_members"
+
+    staff_number: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    region_prefix: Mapped[str] = mapped_column(String(6))  # e.g. "11": Beijing
+    password_hash: Mapped[str] = mapped_column(String(200))
+    webauthn_user_id: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
+
+
+class StaffPasskey(UUIDAuditBase):
+    __tablename__ = "staff_passkeys"
+
+    staff_id: Mapped[UUID] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)

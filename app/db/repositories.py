@@ -19,6 +19,8 @@ from app.db.models import (
     HolderAccount,
     PasskeyCredential,
     Person,
+    StaffMember,
+    StaffPasskey,
 )
 from app.db.pii import PiiCipher
 from app.domain.identity import IdNumber
@@ -63,6 +65,7 @@ class People:
             id_number_cipher=self.cipher.encrypt(number.value),
             id_number_hmac=self.cipher.lookup_hash(number.value),
             birth_date=number.birth_date,
+            region_code=number.region_code,
             sex=number.sex.value,
             household_code=household_code,
             is_pensioner=is_pensioner,
@@ -149,11 +152,13 @@ class Audit:
         actor: UUID | None,
         subject: UUID | None = None,
         detail: str = "",
+        staff: UUID | None = None,
     ) -> None:
         self.session.add(
             AuditEvent(
                 action=action,
                 at=at,
+                actor_staff_id=staff,
                 actor_person_id=actor,
                 subject_person_id=subject if subject is not None else actor,
                 detail=detail,
@@ -252,3 +257,45 @@ class Handoffs:
         self.session.add(code)
         await self.session.flush()
         return code
+
+
+class Staff:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, staff_id: UUID) -> StaffMember | None:
+        return await self.session.get(StaffMember, staff_id)
+
+    async def by_number(self, number: str) -> StaffMember | None:
+        return await self.session.scalar(
+            select(StaffMember).where(StaffMember.staff_number == number)
+        )
+
+    async def add(self, member: StaffMember) -> StaffMember:
+        self.session.add(member)
+        await self.session.flush()
+        return member
+
+    async def passkeys(self, staff_id: UUID) -> list[StaffPasskey]:
+        rows = await self.session.scalars(
+            select(StaffPasskey).where(StaffPasskey.staff_id == staff_id)
+        )
+        return list(rows)
+
+    async def passkey(self, credential_id: bytes) -> StaffPasskey | None:
+        return await self.session.scalar(
+            select(StaffPasskey).where(StaffPasskey.credential_id == credential_id)
+        )
+
+    async def add_passkey(self, passkey: StaffPasskey) -> None:
+        self.session.add(passkey)
+        await self.session.flush()
+
+    async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
+        rows = await self.session.scalars(
+            select(AffinityBinding)
+            .join(Person, Person.id == AffinityBinding.member_person_id)
+            .where(AffinityBinding.state == state, Person.region_code.startswith(region_prefix))
+            .order_by(AffinityBinding.submitted_at)
+        )
+        return list(rows.unique())

@@ -36,6 +36,7 @@ class BindingState(enum.StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"  # the holder withdrew a pending binding
     NEEDS_IN_PERSON = "needs_in_person"  # too many failed face matches: staff must check
+    REJECTED = "rejected"  # staff refused it after the in-person check
 
 
 # A pending binding holds its slot too, so a holder cannot overshoot a cap with parallel wizards.

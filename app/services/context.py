@@ -17,6 +17,7 @@ from app.db.repositories import (
     Handoffs,
     Passkeys,
     People,
+    Staff,
 )
 from app.domain.policy import Policy
 
@@ -62,6 +63,10 @@ class UnitOfWork:
     @property
     def handoffs(self) -> Handoffs:
         return Handoffs(self.db)
+
+    @property
+    def staff(self) -> Staff:
+        return Staff(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()

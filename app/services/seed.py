@@ -11,8 +11,11 @@ from app.adapters.hashing import hash_secret
 from app.db.models import ECard, HolderAccount
 from app.domain.identity import IdNumber, parse_id_number
 from app.services.context import UnitOfWork
+from app.services.staff import add_staff
 
 DEMO_HOUSEHOLD = "demo-wang-zhang"
+# Staff of a Beijing service centre: staff number, name, password (a passkey is added at first sign-in)
+DEMO_STAFF = ("BJ0001", "刘晓", "staff-demo-2025")
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,9 @@ async def seed_demo(uow: UnitOfWork) -> int:
             pensioner=demo.pensioner,
             card_number=demo.card_number,
         )
+    await add_staff(
+        uow, number=DEMO_STAFF[0], name=DEMO_STAFF[1], region_prefix="11", password=DEMO_STAFF[2]
+    )
     if added:
         uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
         await uow.commit()

@@ -72,8 +72,11 @@
     if (signin && !signin.dataset.wired) {
       signin.dataset.wired = "1";
       signin.hidden = false;
+      var hint = root.querySelector("[data-passkey-unsupported]");
+      if (hint) hint.hidden = true;
       signin.querySelector("[data-passkey-login]").addEventListener("click", function () {
-        run(signin, "/login/passkey/options", "/login/passkey", function (options) {
+        run(signin, signin.getAttribute("data-options-url") || "/login/passkey/options",
+          signin.getAttribute("data-finish-url") || "/login/passkey", function (options) {
           return navigator.credentials.get({ publicKey: parseRequest(options) });
         });
       });
@@ -86,7 +89,8 @@
       if (unsupported) unsupported.hidden = true;
       var button = add.querySelector("[data-passkey-register]");
       if (button) button.addEventListener("click", function () {
-        run(add, "/account/passkeys/options", "/account/passkeys", function (options) {
+        run(add, add.getAttribute("data-options-url") || "/account/passkeys/options",
+          add.getAttribute("data-finish-url") || "/account/passkeys", function (options) {
           return navigator.credentials.create({ publicKey: parseCreation(options) });
         });
       });

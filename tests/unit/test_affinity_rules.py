@@ -38,7 +38,12 @@ HUSBAND = IdNumber("110105198309210137")
 SON = IdNumber("11010520150402035X")  # born 2015-04-02
 
 POLICY = Policy()  # 8 members, 1 spouse, 5 holders, face photo under 16
-NOT_LIVE = (BindingState.REVOKED, BindingState.EXPIRED, BindingState.CANCELLED)
+NOT_LIVE = (
+    BindingState.REVOKED,
+    BindingState.EXPIRED,
+    BindingState.CANCELLED,
+    BindingState.REJECTED,
+)
 OLDER = (Relationship.PARENT, Relationship.GRANDPARENT)
 YOUNGER = (Relationship.CHILD, Relationship.GRANDCHILD)
 ANY_AGE = (Relationship.SPOUSE, Relationship.SIBLING, Relationship.OTHER)

@@ -1,0 +1,267 @@
+"""Service-centre staff: sign-in with a password and then a passkey, and the in-person queue."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+
+from app.adapters.clock import utcnow
+from app.db.models import StaffMember
+from app.routes.deps import SignInRequired, provide_rp
+from app.routes.forms import PASSWORD_MAX, read_form
+from app.routes.i18n import _, format_moment
+from app.routes.labels import relationship_label, state_label
+from app.routes.security import rotate_session
+from app.routes.web import FormErrors, page, see_other
+from app.services import staff as staff_service
+from app.services.context import UnitOfWork
+from app.services.passkeys import PasskeyRejected, RelyingParty
+
+_PENDING = "staff_pending"  # password checked, passkey not yet
+_SIGNED_IN = "staff_id"
+_CHALLENGE = "staff_challenge"
+
+
+class PasskeyBody(msgspec.Struct):
+    credential: str
+
+
+class StaffSignInRequired(SignInRequired):
+    pass
+
+
+async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+    raw = request.session.get(_PENDING)
+    member = await uow.staff.get(UUID(raw)) if raw else None
+    if member is None:
+        raise NotFoundException
+    return member
+
+
+async def provide_staff(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+    raw = request.session.get(_SIGNED_IN)
+    member = await uow.staff.get(UUID(raw)) if raw else None
+    if member is None:
+        raise StaffSignInRequired("staff")
+    return member
+
+
+def _json_error() -> Response[dict[str, str]]:
+    return Response({"error": _("The passkey did not work. Try again.")}, status_code=400)
+
+
+class StaffAuthController(Controller):
+    path = "/staff"
+    dependencies = {"rp": Provide(provide_rp)}
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Response[str]:
+        return page(request, "pages/staff/login.html")
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[Any]:
+        values = await read_form(request)
+        errors = FormErrors()
+        number = values.get("staff_number", "").strip()[:20]
+        password = values.get("password", "")
+        if not number:
+            errors.add("staff_number", _("Enter your staff number"))
+        if not password:
+            errors.add("password", _("Enter your password"))
+        if not errors:
+            try:
+                if len(password) > PASSWORD_MAX:
+                    raise staff_service.StaffSignInFailed
+                member = await staff_service.check_password(uow, number, password)
+            except staff_service.StaffSignInFailed:
+                errors.add("staff_number", _("The staff number or password is not right"))
+            else:
+                rotate_session(request)
+                request.clear_session()
+                request.set_session({_PENDING: str(member.id)})
+                has_key = await staff_service.has_passkey(uow, member)
+                return see_other("/staff/passkey" if has_key else "/staff/passkey/new")
+        context = {"errors": errors, "values": {"staff_number": number}}
+        return page(request, "pages/staff/login.html", context, status=422)
+
+    @get("/passkey")
+    async def passkey_page(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[str]:
+        member = await _pending(request, uow)
+        return page(request, "pages/staff/passkey.html", {"member": member, "register": False})
+
+    @get("/passkey/new")
+    async def passkey_new_page(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork
+    ) -> Response[str]:
+        member = await _pending(request, uow)
+        return page(request, "pages/staff/passkey.html", {"member": member, "register": True})
+
+    @post("/passkey/options", status_code=200)
+    async def assert_options(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+    ) -> Response[bytes]:
+        member = await _pending(request, uow)
+        options, challenge = await staff_service.authentication_options(uow, rp, member)
+        request.session[_CHALLENGE] = base64.b64encode(challenge).decode()
+        return Response(options.encode(), media_type="application/json")
+
+    @post("/passkey", status_code=200)
+    async def assert_finish(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+    ) -> Response[dict[str, str]]:
+        member = await _pending(request, uow)
+        challenge = request.session.pop(_CHALLENGE, None)
+        if not challenge:
+            return _json_error()
+        try:
+            await staff_service.authenticate(
+                uow,
+                rp,
+                member,
+                credential_json=data.credential,
+                challenge=base64.b64decode(challenge),
+                now=utcnow(),
+            )
+        except PasskeyRejected:
+            return _json_error()
+        return _signed_in(request, member)
+
+    @post("/passkey/new/options", status_code=200)
+    async def register_options(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+    ) -> Response[bytes]:
+        member = await _pending(request, uow)
+        options, challenge = await staff_service.registration_options(uow, rp, member)
+        request.session[_CHALLENGE] = base64.b64encode(challenge).decode()
+        return Response(options.encode(), media_type="application/json")
+
+    @post("/passkey/new", status_code=200)
+    async def register_finish(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+    ) -> Response[dict[str, str]]:
+        member = await _pending(request, uow)
+        challenge = request.session.pop(_CHALLENGE, None)
+        if not challenge or await staff_service.has_passkey(uow, member):
+            return _json_error()  # a second passkey only after signing in with the first
+        try:
+            await staff_service.register(
+                uow,
+                rp,
+                member,
+                credential_json=data.credential,
+                challenge=base64.b64decode(challenge),
+                now=utcnow(),
+            )
+        except PasskeyRejected:
+            return _json_error()
+        return _signed_in(request, member)
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        request.clear_session()
+        return see_other("/staff/login")
+
+
+def _signed_in(request: Request[Any, Any, Any], member: StaffMember) -> Response[dict[str, str]]:
+    rotate_session(request)
+    request.clear_session()
+    request.set_session({_SIGNED_IN: str(member.id), "seen_at": utcnow().timestamp()})
+    return Response({"redirect": "/staff/queue"})
+
+
+class StaffQueueController(Controller):
+    path = "/staff"
+    dependencies = {"staff": Provide(provide_staff)}
+
+    @get("/queue")
+    async def queue(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, staff: StaffMember
+    ) -> Response[str]:
+        context = {
+            "staff": staff,
+            "bindings": await staff_service.queue(uow, staff),
+            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "format_moment": format_moment,
+            "relationship_label": relationship_label,
+            "notice": _("Decision recorded.") if request.query_params.get("decided") else None,
+        }
+        return page(request, "pages/staff/queue.html", context)
+
+    @get("/bindings/{binding_id:uuid}")
+    async def binding(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        staff: StaffMember,
+        binding_id: UUID,
+    ) -> Response[str]:
+        return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
+
+    @post("/bindings/{binding_id:uuid}")
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        staff: StaffMember,
+        binding_id: UUID,
+    ) -> Response[Any]:
+        values = await read_form(request)
+        errors = FormErrors()
+        decision = values.get("decision")
+        reason = values.get("reason", "").strip()
+        if decision not in ("approve", "reject"):
+            errors.add("decision", _("Choose whether to approve or reject"))
+        if not reason:
+            errors.add("reason", _("Give the reason for the decision"))
+        elif len(reason) > staff_service.REASON_MAX:
+            errors.add(
+                "reason",
+                _("This must be {limit} characters or fewer").format(
+                    limit=staff_service.REASON_MAX
+                ),
+            )
+        binding = await uow.bindings.get(binding_id)
+        if binding is None:
+            raise NotFoundException
+        if not errors:
+            try:
+                await staff_service.decide(
+                    uow, staff, binding, approve=decision == "approve", reason=reason, now=utcnow()
+                )
+                return see_other("/staff/queue?decided=1")
+            except staff_service.NotInQueue:
+                raise NotFoundException from None
+        shown = {"decision": decision or "", "reason": reason[:300]}
+        return await _binding_page(request, uow, staff, binding_id, errors, shown, status=422)
+
+
+async def _binding_page(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    staff: StaffMember,
+    binding_id: UUID,
+    errors: FormErrors,
+    values: dict[str, str],
+    *,
+    status: int = 200,
+) -> Response[str]:
+    binding = next((b for b in await staff_service.queue(uow, staff) if b.id == binding_id), None)
+    if binding is None:
+        raise NotFoundException
+    context = {
+        "staff": staff,
+        "binding": binding,
+        "masked_member": uow.people.id_number_of(binding.member).masked,
+        "masked_holder": uow.people.id_number_of(binding.holder).masked,
+        "relationship": relationship_label(binding.relation),
+        "state": state_label(binding.state),
+        "errors": errors,
+        "values": values,
+    }
+    return page(request, "pages/staff/binding.html", context, status=status)
