@@ -13,9 +13,15 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.db.models import HolderAccount
 from app.domain.pin import WeakPin
-from app.routes.deps import provide_account, provide_account_without_pin, provide_rp
+from app.routes.deps import (
+    provide_account,
+    provide_account_without_pin,
+    provide_rp,
+    provide_store,
+)
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
@@ -45,7 +51,11 @@ def _password_recent(request: Request[Any, Any, Any]) -> bool:
 
 class AccountController(Controller):
     path = "/account"
-    dependencies = {"account": Provide(provide_account), "rp": Provide(provide_rp)}
+    dependencies = {
+        "account": Provide(provide_account),
+        "rp": Provide(provide_rp),
+        "store": Provide(provide_store),
+    }
 
     async def _render(
         self,
@@ -159,13 +169,13 @@ class AccountController(Controller):
 
     @post("/bound-by/{binding_id:uuid}/revoke")
     async def revoke_binding(
-        self, uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore, binding_id: UUID
     ) -> Response[Any]:
         """The member ends a holder's affinity service for them, at once."""
         binding = await uow.bindings.get(binding_id)
         if binding is None or binding.member_person_id != account.person_id:
             raise NotFoundException
-        await affinity_service.end_binding(uow, binding, by=account.person, now=utcnow())
+        await affinity_service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/account?revoked=1#bound-by")
 
     @get("/pin")

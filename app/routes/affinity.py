@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 
@@ -28,7 +28,12 @@ from app.domain.affinity import (
     step_number,
 )
 from app.domain.handoff import display_code
-from app.routes.deps import background_uow_factory, provide_account, run_in_background
+from app.routes.deps import (
+    background_uow_factory,
+    provide_account,
+    provide_store,
+    run_in_background,
+)
 from app.routes.forms import id_number_field, pin_field, read_form, required_text
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
@@ -51,11 +56,6 @@ MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, th
 _UNBIND_KEY = "unbind_verified"
 _HANDOFF_KEY = "handoff_shown"
 STALLED_CHECK = timedelta(seconds=60)
-
-
-async def provide_store(state: State) -> DocumentStore:
-    store: DocumentStore = state.documents
-    return store
 
 
 def _step_url(step: Step) -> str:
@@ -318,11 +318,11 @@ class AffinityController(Controller):
 
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
-        self, uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore, binding_id: UUID
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state == BindingState.AWAITING_FACE.value:
-            await service.end_binding(uow, binding, by=account.person, now=utcnow())
+            await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/affinity?cancelled=1")
 
     @get("/{binding_id:uuid}/unbind")
@@ -383,13 +383,14 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: UnitOfWork,
         account: HolderAccount,
+        store: DocumentStore,
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if request.session.get(_UNBIND_KEY) != str(binding.id):
             return see_other(f"/affinity/{binding_id}/unbind")
         request.session.pop(_UNBIND_KEY, None)
-        await service.end_binding(uow, binding, by=account.person, now=utcnow())
+        await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/affinity?unbound=1")
 
 

@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.adapters.throttle_store import ThrottleStore
 from app.config import Settings
 from app.db.models import HolderAccount
@@ -137,3 +138,8 @@ def run_in_background(state: State, work: Coroutine[Any, Any, None]) -> None:
     task = asyncio.create_task(work)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+
+
+async def provide_store(state: State) -> DocumentStore:
+    store: DocumentStore = state.documents
+    return store

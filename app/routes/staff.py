@@ -12,8 +12,9 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.db.models import StaffMember
-from app.routes.deps import SignInRequired, provide_rp
+from app.routes.deps import SignInRequired, provide_rp, provide_store
 from app.routes.forms import PASSWORD_MAX, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
@@ -177,7 +178,7 @@ def _signed_in(request: Request[Any, Any, Any], member: StaffMember) -> Response
 
 class StaffQueueController(Controller):
     path = "/staff"
-    dependencies = {"staff": Provide(provide_staff)}
+    dependencies = {"staff": Provide(provide_staff), "store": Provide(provide_store)}
 
     @get("/queue")
     async def queue(
@@ -209,6 +210,7 @@ class StaffQueueController(Controller):
         request: Request[Any, Any, Any],
         uow: UnitOfWork,
         staff: StaffMember,
+        store: DocumentStore,
         binding_id: UUID,
     ) -> Response[Any]:
         values = await read_form(request)
@@ -232,7 +234,13 @@ class StaffQueueController(Controller):
         if not errors:
             try:
                 await staff_service.decide(
-                    uow, staff, binding, approve=decision == "approve", reason=reason, now=utcnow()
+                    uow,
+                    store,
+                    staff,
+                    binding,
+                    approve=decision == "approve",
+                    reason=reason,
+                    now=utcnow(),
                 )
                 return see_other("/staff/queue?decided=1")
             except staff_service.NotInQueue:

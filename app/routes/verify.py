@@ -13,7 +13,8 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
 from app.domain.handoff import display_code, mask_name, normalise_code
-from app.routes.affinity import MAX_UPLOAD_FIELD, provide_store, read_upload, schedule_check
+from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
+from app.routes.deps import provide_store
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label

@@ -343,8 +343,20 @@ async def holder_binding(
     return binding
 
 
+async def discard_references(store: DocumentStore, binding: AffinityBinding) -> None:
+    """Reference images live only as long as the binding. The names stay as a record of
+    what was checked; the files are gone."""
+    await store.delete(binding.proof_file)
+    await store.delete(binding.face_photo_file)
+
+
 async def end_binding(
-    uow: UnitOfWork, binding: AffinityBinding, *, by: Person, now: datetime
+    uow: UnitOfWork,
+    store: DocumentStore,
+    binding: AffinityBinding,
+    *,
+    by: Person,
+    now: datetime,
 ) -> bool:
     """Cancel a pending binding or revoke an active one, at once. False if already ended."""
     state = BindingState(binding.state)
@@ -354,6 +366,7 @@ async def end_binding(
     binding.state = ended.value
     binding.ended_at = now
     binding.ended_by_person_id = by.id
+    await discard_references(store, binding)
     uow.audit.record(
         f"affinity.{ended.value}",
         at=now,

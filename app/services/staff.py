@@ -22,9 +22,11 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret, verify_secret
 from app.db.models import AffinityBinding, StaffMember, StaffPasskey
 from app.domain.affinity import BindingState
+from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.passkeys import MAX_CREDENTIAL_JSON, PasskeyRejected, RelyingParty
 
@@ -166,6 +168,7 @@ async def queue(uow: UnitOfWork, member: StaffMember) -> list[AffinityBinding]:
 
 async def decide(
     uow: UnitOfWork,
+    store: DocumentStore,
     member: StaffMember,
     binding: AffinityBinding,
     *,
@@ -184,6 +187,7 @@ async def decide(
     else:
         binding.state = BindingState.REJECTED.value
         binding.ended_at = now
+        await discard_references(store, binding)
     uow.audit.record(
         "staff.approved" if approve else "staff.rejected",
         at=now,

@@ -373,3 +373,10 @@ async def test_answers_changed_after_checking_void_the_declaration(client: Clien
     fresh = _checked(response.text)  # type: ignore[attr-defined]
     response = await _post(client, "/affinity/add/check", {"checked": fresh})
     assert re.fullmatch(r"/affinity/[0-9a-f-]{36}", response.headers["location"])  # type: ignore[attr-defined]
+
+
+async def test_reference_images_go_with_the_binding(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    member_url = await _bind_mother(client)
+    assert len(list(Path(settings.upload_dir).iterdir())) == 1
+    await _post(client, f"{member_url}/cancel", {})
+    assert list(Path(settings.upload_dir).iterdir()) == []

@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
+from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
@@ -52,7 +53,9 @@ async def _needs_in_person(client: Client, seeded: UnitOfWork) -> UUID:
     return binding.id
 
 
-async def test_staff_approve_and_reject_are_audited(client: Client, seeded: UnitOfWork) -> None:
+async def test_staff_approve_and_reject_are_audited(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
     binding_id = await _needs_in_person(client, seeded)
     staff = await seeded.staff.by_number("BJ0001")
     assert staff
