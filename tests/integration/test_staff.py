@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services import staff as staff_service
@@ -62,8 +63,9 @@ async def test_staff_approve_and_reject_are_audited(
     queue = await staff_service.queue(seeded, staff)
     assert [b.id for b in queue] == [binding_id]
     binding = queue[0]
+    store = DocumentStore(settings.upload_dir)
     await staff_service.decide(
-        seeded, staff, binding, approve=True, reason="ID card seen", now=utcnow()
+        seeded, store, staff, binding, approve=True, reason="ID card seen", now=utcnow()
     )
     assert binding.state == "active"
     assert await staff_service.queue(seeded, staff) == []
