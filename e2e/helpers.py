@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 import weakref
 from dataclasses import dataclass
 from datetime import date
@@ -353,7 +354,12 @@ def do_documents_step(
 
 
 def wizard_to_check(
-    page: Page, holder: Holder, member: Member, *, face_photo: Path | None = None
+    page: Page,
+    holder: Holder,
+    member: Member,
+    *,
+    proof: Path = PROOF_PHOTO,
+    face_photo: Path | None = None,
 ) -> None:
     """From the PIN step (already shown) through the check-answers page for this member."""
     assert holder.pin is not None
@@ -364,7 +370,7 @@ def wizard_to_check(
     do_details_step(page, member.name, member.id_number, member.relationship)
     expect_wizard_step(page, "documents")
     expect(page.locator("main")).to_contain_text(f"{member.name}, {member.masked_id}")
-    do_documents_step(page, face_photo=face_photo)
+    do_documents_step(page, proof=proof, face_photo=face_photo)
     expect_wizard_step(page, "check")
 
 
@@ -395,3 +401,96 @@ def expect_member_page(page: Page, member: Member, *, swapped: bool = True) -> s
         expect(h1).to_be_focused()
     assert_no_horizontal_scroll(page)
     return str(page.evaluate("() => location.pathname"))
+
+
+# --- face recognition on the holder's phone -------------------------------------------------
+
+CHECKING = "Checking the photo…"
+FACE_RESULT_TIMEOUT = 30.0  # seconds; a match takes 0.5-2 s, the first one loads dlib's models
+
+
+def consent_label(member: Member) -> str:
+    return f"I am {member.name} and I agree to face recognition for this service"
+
+
+def send_selfie(page: Page, member: Member, selfie: Path | None, *, consent: bool = True) -> None:
+    """On the member page, "Do it now on this phone": tick the consent (or not), choose the
+    selfie and press "Check the photo"; waits for the next page (or the swap)."""
+    section = page.locator("main section").filter(
+        has=page.get_by_role("heading", name="Do it now on this phone", exact=True)
+    )
+    expect(section).to_be_visible()
+    box = section.get_by_label(consent_label(member), exact=True)
+    expect(box).to_have_attribute("type", "checkbox")
+    expect(box).to_have_attribute("name", "consent")
+    expect(box).to_have_attribute("value", "yes")
+    expect(box).not_to_be_checked()
+    if consent:
+        box.check()
+    photo = section.get_by_label("Photo of your face", exact=True)
+    expect(photo).to_have_attribute("name", "selfie")
+    expect(photo).to_have_attribute("accept", "image/*")
+    expect(photo).to_have_attribute("capture", "user")
+    if selfie is not None:
+        photo.set_input_files(selfie)
+    submit(page, "Check the photo")
+
+
+def face_status_pattern(member_path: str) -> re.Pattern[str]:
+    """The status page of a check of this binding (any query: "Check again" adds a "?")."""
+    return re.compile(
+        r"^https?://[^/]+" + re.escape(member_path) + r"/face/[0-9a-f-]{36}(\?[^#]*)?$"
+    )
+
+
+def wait_for_face_result(page: Page, member: Member, member_path: str) -> tuple[Locator, bool]:
+    """On the status page just reached: axe it; while it says "Checking the photo…", let HTMX
+    poll (JS on) or press "Check again" (JS off, axe after each load); then axe the result.
+
+    Returns the result region and whether the page was seen (and checked) while checking.
+    """
+    page.wait_for_url(face_status_pattern(member_path))
+    status_path = str(page.evaluate("() => location.pathname"))
+    visit_check(page)
+    h1 = page.locator("main h1")
+    expect(h1).to_have_text(f"Face recognition of {member.name}")
+    expect(page).to_have_title(re.compile(r"^Face recognition – "))
+    if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
+        expect(h1).to_be_focused()
+    region = page.locator("main #face-result")
+    expect(region).to_have_attribute("role", "status")
+    assert_no_horizontal_scroll(page)
+    # axe has just run; the check only ever moves on from "pending", so if the page still says
+    # "Checking" now, it said so while axe ran.
+    seen_checking = CHECKING in region.inner_text()
+    deadline = time.monotonic() + FACE_RESULT_TIMEOUT
+    if js_enabled(page):
+        if seen_checking:
+            # HTMX polls every second. Mark the live region: it must stay the same element,
+            # or screen readers will not announce the result.
+            page.evaluate("() => { document.getElementById('face-result').e2eKept = true; }")
+            history_length = page.evaluate("() => history.length")
+        expect(region).not_to_contain_text(CHECKING, timeout=FACE_RESULT_TIMEOUT * 1000)
+        visit_check(page)
+        if seen_checking:
+            assert page.evaluate("() => document.getElementById('face-result').e2eKept"), (
+                "the role=status region was replaced, not updated: the result is not announced"
+            )
+            assert page.evaluate("() => history.length") == history_length, (
+                "polling added entries to the browser history"
+            )
+        expect(h1).to_be_focused()  # polling does not move focus
+        expect(page.locator("main [hx-trigger]")).to_have_count(0)  # and it has stopped
+    else:
+        while CHECKING in region.inner_text():
+            assert time.monotonic() < deadline, f"no result after {FACE_RESULT_TIMEOUT} s"
+            again = region.get_by_role("button", name="Check again", exact=True)
+            expect(again).to_be_visible()
+            page.wait_for_timeout(400)
+            again.click()
+            page.wait_for_url(face_status_pattern(member_path))
+            visit_check(page)
+    assert page.evaluate("() => location.pathname") == status_path
+    expect(region.get_by_role("button", name="Check again")).to_have_count(0)
+    assert_no_horizontal_scroll(page)
+    return region, seen_checking

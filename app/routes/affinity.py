@@ -240,6 +240,11 @@ class AffinityController(Controller):
                 return see_other(f"/affinity/{binding_id}/face/{check.id}")
         return await _member_page(request, uow, account, binding, errors, status=422)
 
+    @get("/{binding_id:uuid}/face")
+    async def face_form(self, binding_id: UUID) -> Response[Any]:
+        """A reload after a refused photo (JS off) lands on the member page's form again."""
+        return see_other(f"/affinity/{binding_id}")
+
     @get("/{binding_id:uuid}/face/{check_id:uuid}")
     async def face_status(
         self,

@@ -35,7 +35,13 @@ def _source_strings() -> set[str]:
 def test_every_string_has_a_chinese_translation_with_the_same_placeholders() -> None:
     template = _source_strings()
     assert len(template) > 100
-    chinese = {m.id: m.string for m in _catalogue(I18N / "zh_Hans/LC_MESSAGES/messages.po") if m.id}
+    chinese: dict[str, str] = {}
+    for m in _catalogue(I18N / "zh_Hans/LC_MESSAGES/messages.po"):
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for msgid in ids:
+            if msgid:
+                chinese[msgid] = strings[0]  # Chinese has one plural form
     missing = sorted(msgid for msgid in template if not chinese.get(msgid))
     assert not missing, f"untranslated: {missing}"
     for msgid in template:
