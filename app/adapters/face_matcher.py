@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import io
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,13 @@ class FaceMatcher:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_load_models)
+            # forkserver, not fork: the server process has threads (database, file I/O), and
+            # forking a threaded process can leave a lock held in the child.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                initializer=_load_models,
+                mp_context=multiprocessing.get_context("forkserver"),
+            )
         return self._pool
 
     async def distance(self, selfie: bytes, reference: bytes) -> float:
