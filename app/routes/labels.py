@@ -27,5 +27,6 @@ def state_label(value: str) -> str:
         BindingState.EXPIRED.value: _("Expired"),
         BindingState.CANCELLED.value: _("Request cancelled"),
         BindingState.NEEDS_IN_PERSON.value: _("Needs an in-person check"),
+        BindingState.REJECTED.value: _("Refused after the in-person check"),
     }
     return labels.get(value, value)

@@ -14,7 +14,12 @@ from litestar.exceptions import NotFoundException
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.db.models import StaffMember
-from app.routes.deps import SignInRequired, provide_rp, provide_store
+from app.routes.deps import (
+    SEEN_AT_GRANULARITY_SECONDS,
+    SignInRequired,
+    provide_rp,
+    provide_store,
+)
 from app.routes.forms import PASSWORD_MAX, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
@@ -46,10 +51,18 @@ async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMem
 
 
 async def provide_staff(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+    """The signed-in staff member; the same idle limit as for holders ends the session."""
     raw = request.session.get(_SIGNED_IN)
+    now = utcnow().timestamp()
+    idle = uow.policy.session_idle_minutes * 60
+    if raw and now - float(request.session.get("seen_at", 0)) > idle:
+        request.clear_session()
+        raw = None
     member = await uow.staff.get(UUID(raw)) if raw else None
     if member is None:
         raise StaffSignInRequired("staff")
+    if now - float(request.session.get("seen_at", 0)) > SEEN_AT_GRANULARITY_SECONDS:
+        request.session["seen_at"] = now
     return member
 
 
