@@ -406,7 +406,7 @@ def expect_member_page(page: Page, member: Member, *, swapped: bool = True) -> s
 # --- face recognition on the holder's phone -------------------------------------------------
 
 CHECKING = "Checking the photo…"
-FACE_RESULT_TIMEOUT = 30.0  # seconds; a match takes 0.5-2 s, the first one loads dlib's models
+FACE_RESULT_TIMEOUT = 60.0  # seconds; a match takes 0.5-2 s, the first one loads dlib's models
 
 
 def consent_label(member: Member) -> str:
