@@ -123,7 +123,7 @@ async def _capture_page(
             raise face_service.HandoffInvalid
         _handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
     except face_service.HandoffInvalid:
-        return _invalid_code_page(request, {})
+        return _invalid_code_page(request, {"code": code[:20]})  # keep what they typed
     context = {
         "code": clean,
         "shown_code": display_code(clean),
