@@ -40,5 +40,8 @@ class Attempts(msgspec.Struct, frozen=True):
             return Attempts(total=self.total + 1, recent=0, wait_until=now + wait)
         return Attempts(total=self.total + 1, recent=recent, wait_until=None)
 
+    def tries_before_wait(self, before_wait: int) -> int:
+        return max(before_wait - self.recent, 0)
+
     def needs_in_person(self, limit: int) -> bool:
         return self.total >= limit

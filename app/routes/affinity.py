@@ -268,7 +268,7 @@ class AffinityController(Controller):
             "binding": binding,
             "check": check,
             "problem": photo_problem_message(check.reason) if check.reason else None,
-            "tries_before_wait": policy.face_failures_before_wait - attempts.recent,
+            "tries_before_wait": attempts.tries_before_wait(policy.face_failures_before_wait),
             "wait_minutes": policy.face_wait_minutes,
             "wait_until": format_moment(attempts.wait_until)
             if attempts.waiting(utcnow()) and attempts.wait_until

@@ -49,3 +49,9 @@ def test_bad_codes_are_none() -> None:
 def test_the_member_sees_only_the_family_name() -> None:
     assert mask_name("王芳") == "王*"
     assert mask_name("欧阳娜娜") == "欧***"
+
+
+def test_tries_left_before_the_wait() -> None:
+    assert _fail(0).tries_before_wait(5) == 5
+    assert _fail(4).tries_before_wait(5) == 1
+    assert _fail(5).tries_before_wait(5) == 5  # after a wait the count starts again
