@@ -12,15 +12,17 @@ from litestar.exceptions import NotFoundException
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
+from app.adapters.throttle_store import ThrottleStore
 from app.domain.handoff import display_code, mask_name, normalise_code
 from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
-from app.routes.deps import provide_store
+from app.routes.deps import provide_store, provide_throttles
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
 from app.routes.messages import image_message, photo_problem_message
-from app.routes.web import FormErrors, page, see_other
+from app.routes.web import FormErrors, client_ip, page, see_other
 from app.services import face as face_service
+from app.services import throttling
 from app.services.context import UnitOfWork
 
 
@@ -37,35 +39,76 @@ def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) 
     )
 
 
+def _throttle_key(request: Request[Any, Any, Any]) -> str:
+    return f"handoff:ip:{client_ip(request)}"
+
+
+async def _too_many(
+    request: Request[Any, Any, Any], throttles: ThrottleStore, uow: UnitOfWork
+) -> Response[str] | None:
+    """Codes cannot be guessed: after repeated wrong codes from one address, waits grow."""
+    until = await throttling.wait_for(throttles, _throttle_key(request), uow.policy, utcnow())
+    if until is None:
+        return None
+    errors = FormErrors()
+    errors.add(
+        "code",
+        _("Too many wrong codes. You can try again after {time} (China Standard Time).").format(
+            time=format_moment(until)
+        ),
+    )
+    return page(request, "pages/verify/enter_code.html", {"errors": errors}, status=429)
+
+
+async def _wrong_code(
+    request: Request[Any, Any, Any], throttles: ThrottleStore, values: dict[str, str]
+) -> Response[str]:
+    await throttling.record_failure(throttles, _throttle_key(request), utcnow())
+    return _invalid_code_page(request, values)
+
+
 class VerifyController(Controller):
     path = "/verify"
-    dependencies = {"store": Provide(provide_store)}
+    dependencies = {"store": Provide(provide_store), "throttles": Provide(provide_throttles)}
 
     @get("/")
     async def enter_code(self, request: Request[Any, Any, Any]) -> Response[str]:
         return page(request, "pages/verify/enter_code.html")
 
     @post("/")
-    async def submit_code(self, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def submit_code(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore
+    ) -> Response[Any]:
+        if held := await _too_many(request, throttles, uow):
+            return held
         values = await read_form(request)
         code = normalise_code(values.get("code", ""))
         if code is None:
-            return _invalid_code_page(request, {"code": values.get("code", "")[:20]})
+            return await _wrong_code(request, throttles, {"code": values.get("code", "")[:20]})
         return see_other(f"/verify/{code}")
 
     @get("/{code:str}")
     async def start(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, code: str
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore, code: str
     ) -> Response[str]:
-        return await _capture_page(request, uow, code, FormErrors())
+        if held := await _too_many(request, throttles, uow):
+            return held
+        return await _capture_page(request, uow, throttles, code, FormErrors())
 
     @post("/{code:str}", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def submit_selfie(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, store: DocumentStore, code: str
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        store: DocumentStore,
+        throttles: ThrottleStore,
+        code: str,
     ) -> Response[Any]:
+        if held := await _too_many(request, throttles, uow):
+            return held
         clean = normalise_code(code)
         if clean is None:
-            return _invalid_code_page(request, {})
+            return await _wrong_code(request, throttles, {"code": code[:20]})
         form = await request.form()
         errors = FormErrors()
         if form.get("consent") != "yes":
@@ -79,7 +122,7 @@ class VerifyController(Controller):
                     uow, store, clean, selfie, utcnow()
                 )
             except face_service.HandoffInvalid:
-                return _invalid_code_page(request, {})
+                return await _wrong_code(request, throttles, {"code": code[:20]})
             except ImageRejected as rejected:
                 errors.add("selfie", image_message("selfie", rejected, uow.policy))
             except face_service.FaceWait as wait:
@@ -92,7 +135,7 @@ class VerifyController(Controller):
             else:
                 schedule_check(request, store, check.id)
                 return see_other(f"/verify/status/{check.id}")
-        return await _capture_page(request, uow, clean, errors, status=422)
+        return await _capture_page(request, uow, throttles, clean, errors, status=422)
 
     @get("/status/{check_id:uuid}")
     async def status(
@@ -112,6 +155,7 @@ class VerifyController(Controller):
 async def _capture_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
+    throttles: ThrottleStore,
     code: str,
     errors: FormErrors,
     *,
@@ -123,7 +167,7 @@ async def _capture_page(
             raise face_service.HandoffInvalid
         _handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
     except face_service.HandoffInvalid:
-        return _invalid_code_page(request, {"code": code[:20]})  # keep what they typed
+        return await _wrong_code(request, throttles, {"code": code[:20]})  # keep what they typed
     context = {
         "code": clean,
         "shown_code": display_code(clean),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.adapters.hashing import verify_secret
 from app.adapters.throttle_store import ThrottleStore
 from app.db.models import HolderAccount
-from app.domain.backoff import Throttle
 from app.domain.identity import IdNumber
 from app.services.context import UnitOfWork
+from app.services.throttling import blocked_until
 
 
 class InvalidCredentials(Exception):
@@ -26,16 +26,6 @@ def _throttle_keys(uow: UnitOfWork, number: IdNumber, ip: str) -> tuple[str, str
     return f"signin:acct:{uow.cipher.lookup_hash(number.value)}", f"signin:ip:{ip}"
 
 
-def _blocked_until(uow: UnitOfWork, throttle: Throttle, now: datetime) -> datetime | None:
-    p = uow.policy
-    return throttle.blocked_until(
-        now,
-        free_failures=p.signin_free_failures,
-        base_wait=timedelta(seconds=p.signin_base_wait_seconds),
-        max_wait=timedelta(seconds=p.signin_max_wait_seconds),
-    )
-
-
 async def sign_in_with_password(
     uow: UnitOfWork,
     throttles: ThrottleStore,
@@ -47,7 +37,7 @@ async def sign_in_with_password(
 ) -> HolderAccount:
     keys = _throttle_keys(uow, number, ip)
     current = [await throttles.get(key) for key in keys]
-    waits = [until for t in current if (until := _blocked_until(uow, t, now))]
+    waits = [until for t in current if (until := blocked_until(t, uow.policy, now))]
     if waits:
         raise TooManyAttempts(max(waits))
 

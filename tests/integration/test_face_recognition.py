@@ -174,3 +174,14 @@ async def test_wrong_and_expired_codes_say_the_same(client: Client, seeded: Unit
     await seeded.commit()
     expired = await client.get(f"/verify/{code}", headers=EN)
     assert expired.status_code == 422 and "not valid" in expired.text
+
+
+async def test_codes_cannot_be_guessed(client: Client) -> None:
+    """After ten wrong codes from one address, the next try waits, even with a right code."""
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    code = (await _handoff_code(client, member_url)).replace("-", "")
+    for guess in range(10):
+        wrong = await client.get(f"/verify/ABCD{guess + 2:04d}".replace("0", "A"), headers=EN)
+        assert wrong.status_code == 422
+    held = await client.get(f"/verify/{code}", headers=EN)
+    assert held.status_code == 429 and "Too many wrong codes" in held.text
