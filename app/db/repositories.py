@@ -235,6 +235,14 @@ class FaceChecks:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def kept_selfies(self, decided_before: datetime) -> list[FaceCheck]:
+        rows = await self.session.scalars(
+            select(FaceCheck).where(
+                FaceCheck.selfie_file.is_not(None), FaceCheck.decided_at < decided_before
+            )
+        )
+        return list(rows)
+
     async def get(self, check_id: UUID) -> FaceCheck | None:
         return await self.session.get(FaceCheck, check_id)
 

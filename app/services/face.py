@@ -51,6 +51,18 @@ def reference_of(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> st
     return binding.proof_file
 
 
+async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) -> int:
+    """Delete selfies kept past policy.selfie_retention_days after their decision."""
+    cutoff = now - timedelta(days=uow.policy.selfie_retention_days)
+    checks = await uow.face_checks.kept_selfies(cutoff)
+    for check in checks:
+        await store.delete(check.selfie_file)
+        check.selfie_file = None
+    if checks:
+        await uow.commit()
+    return len(checks)
+
+
 async def start_check(
     uow: UnitOfWork, store: DocumentStore, binding: AffinityBinding, selfie: bytes, now: datetime
 ) -> FaceCheck:
@@ -61,6 +73,7 @@ async def start_check(
     attempts = attempts_of(binding)
     if attempts.waiting(now) and attempts.wait_until is not None:
         raise FaceWait(attempts.wait_until)
+    await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
     check = await uow.face_checks.add(
         FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file)

@@ -185,3 +185,31 @@ async def test_codes_cannot_be_guessed(client: Client) -> None:
         assert wrong.status_code == 422
     held = await client.get(f"/verify/{code}", headers=EN)
     assert held.status_code == 429 and "Too many wrong codes" in held.text
+
+
+async def test_kept_selfies_are_purged_after_the_retention(
+    client: Client, app: Litestar, seeded: UnitOfWork, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """With a retention of days, the selfie stays after the decision until it is purged."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    import msgspec
+
+    from app.adapters.clock import utcnow
+    from app.adapters.document_store import DocumentStore
+    from app.services.face import purge_selfies
+
+    app.state.settings = msgspec.structs.replace(
+        settings, policy=msgspec.structs.replace(settings.policy, selfie_retention_days=2)
+    )
+    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    response = await _selfie(client, member_url, face("biden.jpg"))
+    await _result(client, response.headers["location"])
+    kept = msgspec.structs.replace(seeded.policy, selfie_retention_days=2)
+    uow = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=kept)
+    store = DocumentStore(settings.upload_dir)
+    files = len(list(Path(settings.upload_dir).iterdir()))
+    assert await purge_selfies(uow, store, utcnow() + timedelta(days=1)) == 0
+    assert await purge_selfies(uow, store, utcnow() + timedelta(days=3)) == 1
+    assert len(list(Path(settings.upload_dir).iterdir())) == files - 1
