@@ -23,6 +23,7 @@ from webauthn.helpers.structs import (
     ResidentKeyRequirement,
     UserVerificationRequirement,
 )
+from webauthn.registration.verify_registration_response import VerifiedRegistration
 
 from app.db.models import HolderAccount, PasskeyCredential
 from app.services.context import UnitOfWork
@@ -41,7 +42,7 @@ class PasskeyRejected(Exception):
     """Any failed ceremony: bad JSON, unknown credential, replay, wrong origin or challenge."""
 
 
-def _parse(credential_json: str) -> dict[str, Any]:
+def parse_credential(credential_json: str) -> dict[str, Any]:
     if len(credential_json) > MAX_CREDENTIAL_JSON:
         raise PasskeyRejected("too large")
     try:
@@ -51,6 +52,48 @@ def _parse(credential_json: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("rawId"), str):
         raise PasskeyRejected("not a credential")
     return data
+
+
+def credential_id_of(data: dict[str, Any]) -> bytes:
+    try:
+        return base64url_to_bytes(str(data["rawId"]))
+    except ValueError:
+        raise PasskeyRejected("bad id") from None
+
+
+def verify_new_credential(
+    rp: RelyingParty, data: dict[str, Any], challenge: bytes
+) -> VerifiedRegistration:
+    """Check a registration against the challenge, origin and rp id; user verification required."""
+    try:
+        return verify_registration_response(
+            credential=data,
+            expected_challenge=challenge,
+            expected_rp_id=rp.rp_id,
+            expected_origin=rp.origin,
+            require_user_verification=True,
+        )
+    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyRejected(str(exc)) from None
+
+
+def verify_assertion(
+    rp: RelyingParty, data: dict[str, Any], challenge: bytes, *, public_key: bytes, sign_count: int
+) -> int:
+    """Check an assertion with the stored key; returns the new sign count."""
+    try:
+        verified = verify_authentication_response(
+            credential=data,
+            expected_challenge=challenge,
+            expected_rp_id=rp.rp_id,
+            expected_origin=rp.origin,
+            credential_public_key=public_key,
+            credential_current_sign_count=sign_count,
+            require_user_verification=True,
+        )
+    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+        raise PasskeyRejected(str(exc)) from None
+    return verified.new_sign_count
 
 
 async def registration_options(
@@ -83,17 +126,8 @@ async def register(
     label: str,
     now: datetime,
 ) -> PasskeyCredential:
-    data = _parse(credential_json)
-    try:
-        verified = verify_registration_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp.rp_id,
-            expected_origin=rp.origin,
-            require_user_verification=True,
-        )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
-        raise PasskeyRejected(str(exc)) from None
+    data = parse_credential(credential_json)
+    verified = verify_new_credential(rp, data, challenge)
     transports = data.get("response", {}).get("transports") or []
     credential = PasskeyCredential(
         account_id=account.id,
@@ -121,11 +155,8 @@ def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
 async def authenticate(
     uow: UnitOfWork, rp: RelyingParty, *, credential_json: str, challenge: bytes, now: datetime
 ) -> HolderAccount:
-    data = _parse(credential_json)
-    try:
-        stored = await uow.passkeys.by_credential_id(base64url_to_bytes(data["rawId"]))
-    except ValueError:
-        raise PasskeyRejected("bad id") from None
+    data = parse_credential(credential_json)
+    stored = await uow.passkeys.by_credential_id(credential_id_of(data))
     if stored is None:
         raise PasskeyRejected("unknown credential")
     account = await uow.accounts.get(stored.account_id)
@@ -134,19 +165,9 @@ async def authenticate(
         user_handle and base64url_to_bytes(user_handle) != account.webauthn_user_id
     ):
         raise PasskeyRejected("user handle mismatch")
-    try:
-        verified = verify_authentication_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp.rp_id,
-            expected_origin=rp.origin,
-            credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count,
-            require_user_verification=True,
-        )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
-        raise PasskeyRejected(str(exc)) from None
-    stored.sign_count = verified.new_sign_count
+    stored.sign_count = verify_assertion(
+        rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
+    )
     stored.last_used_at = now
     uow.audit.record("signin.passkey", at=now, actor=account.person_id)
     await uow.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import datetime
 
@@ -10,11 +9,7 @@ from webauthn import (
     generate_authentication_options,
     generate_registration_options,
     options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
 )
-from webauthn.helpers import base64url_to_bytes
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -28,7 +23,14 @@ from app.db.models import AffinityBinding, StaffMember, StaffPasskey
 from app.domain.affinity import BindingState
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
-from app.services.passkeys import MAX_CREDENTIAL_JSON, PasskeyRejected, RelyingParty
+from app.services.passkeys import (
+    PasskeyRejected,
+    RelyingParty,
+    credential_id_of,
+    parse_credential,
+    verify_assertion,
+    verify_new_credential,
+)
 
 REASON_MAX = 200
 
@@ -71,18 +73,6 @@ async def registration_options(
     return options_to_json(options), options.challenge
 
 
-def _parse(credential_json: str) -> dict[str, object]:
-    if len(credential_json) > MAX_CREDENTIAL_JSON:
-        raise PasskeyRejected("too large")
-    try:
-        data = json.loads(credential_json)
-    except ValueError:
-        raise PasskeyRejected("not JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("rawId"), str):
-        raise PasskeyRejected("not a credential")
-    return data
-
-
 async def register(
     uow: UnitOfWork,
     rp: RelyingParty,
@@ -92,17 +82,7 @@ async def register(
     challenge: bytes,
     now: datetime,
 ) -> None:
-    data = _parse(credential_json)
-    try:
-        verified = verify_registration_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp.rp_id,
-            expected_origin=rp.origin,
-            require_user_verification=True,
-        )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
-        raise PasskeyRejected(str(exc)) from None
+    verified = verify_new_credential(rp, parse_credential(credential_json), challenge)
     await uow.staff.add_passkey(
         StaffPasskey(
             staff_id=member.id,
@@ -138,26 +118,13 @@ async def authenticate(
     challenge: bytes,
     now: datetime,
 ) -> None:
-    data = _parse(credential_json)
-    try:
-        stored = await uow.staff.passkey(base64url_to_bytes(str(data["rawId"])))
-    except ValueError:
-        raise PasskeyRejected("bad id") from None
+    data = parse_credential(credential_json)
+    stored = await uow.staff.passkey(credential_id_of(data))
     if stored is None or stored.staff_id != member.id:
         raise PasskeyRejected("not this staff member's passkey")
-    try:
-        verified = verify_authentication_response(
-            credential=data,
-            expected_challenge=challenge,
-            expected_rp_id=rp.rp_id,
-            expected_origin=rp.origin,
-            credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count,
-            require_user_verification=True,
-        )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
-        raise PasskeyRejected(str(exc)) from None
-    stored.sign_count = verified.new_sign_count
+    stored.sign_count = verify_assertion(
+        rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
+    )
     uow.audit.record("staff.signin", at=now, actor=None, staff=member.id)
     await uow.commit()
 
