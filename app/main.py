@@ -31,16 +31,29 @@ from app.db.pii import PiiCipher
 from app.routes.account import AccountController, PinSetupController
 from app.routes.affinity import AffinityController
 from app.routes.auth import AuthController
+from app.routes.benefits import BenefitsController
 from app.routes.card import CardController
+from app.routes.certification import CertificationController
+from app.routes.counter import CounterController
 from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
+from app.routes.ecard import SubjectCardController
+from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
 
 UNSESSIONED = ["/static/", "/healthz"]
+# The same pages for the holder (/my/...) and for an active member (/family/{binding_id}/...).
+SUBJECT_PAGES = [
+    SubjectHomeController,
+    SubjectCardController,
+    BenefitsController,
+    CertificationController,
+]
 
 
 def _store(settings: Settings, namespace: str) -> Store:
@@ -153,6 +166,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VerifyController,
             StaffAuthController,
             StaffQueueController,
+            CounterController,
+            FamilyController,
+            *subject_routers(SUBJECT_PAGES),
             AccountController,
             PinSetupController,
             healthz,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
-from advanced_alchemy.base import UUIDAuditBase
+from advanced_alchemy.base import UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -26,6 +27,11 @@ class Person(UUIDAuditBase):
     # An explicit household link in the registry (people who share it are one family).
     household_code: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
     is_pensioner: Mapped[bool] = mapped_column(default=False)
+    # Benefits in payment (pensioners): since when, how much a month, and the last
+    # eligibility certification (domain-rules §7; payments stop when it is overdue).
+    retired_on: Mapped[date | None] = mapped_column(Date, default=None)
+    pension_monthly: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    last_certified_on: Mapped[date | None] = mapped_column(Date, default=None)
 
     # Loaded with the person: every signed-in page shows the card, so it costs no extra query.
     card: Mapped[ECard | None] = relationship(lazy="joined", uselist=False, viewonly=True)
@@ -159,6 +165,8 @@ class FaceCheck(UUIDAuditBase):
         ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
     )
     state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable
+    # "binding" opens the affinity service; "certification" is the yearly §7 check.
+    purpose: Mapped[str] = mapped_column(String(16), default="binding", server_default="binding")
     selfie_file: Mapped[str | None] = mapped_column(String(80), default=None)
     reason: Mapped[str | None] = mapped_column(String(20), default=None)
     distance: Mapped[float | None] = mapped_column(default=None)
@@ -174,6 +182,7 @@ class HandoffCode(UUIDAuditBase):
         ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="binding", server_default="binding")
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
@@ -199,3 +208,34 @@ class StaffPasskey(UUIDAuditBase):
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContributionRecord(UUIDBase):
+    """One month of contributions to one insurance line (a yearly residents' premium covers
+    `months_covered` months from its period). Amounts in CNY."""
+
+    __tablename__ = "contribution_records"
+    __table_args__ = (Index("ix_contribution_person_line_year", "person_id", "line", "year"),)
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    line: Mapped[str] = mapped_column(String(16))  # pension, medical, work_injury, unemployment
+    scheme: Mapped[str] = mapped_column(String(10), default="employee")  # or "resident"
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    months_covered: Mapped[int] = mapped_column(Integer, default=1)
+    base: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    employer_part: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    individual_part: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(12))  # paid, arrears, interrupted
+    region_code: Mapped[str] = mapped_column(String(6))
+    employer: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SpentCredential(UUIDBase):
+    """A QR credential that has been accepted once: it is refused from then on. Rows past
+    their expiry serve no purpose and are purged."""
+
+    __tablename__ = "spent_credentials"
+
+    nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import delete, func, select
@@ -13,12 +14,14 @@ from app.db.models import (
     AffinityBinding,
     AffinityDraft,
     AuditEvent,
+    ContributionRecord,
     ECard,
     FaceCheck,
     HandoffCode,
     HolderAccount,
     PasskeyCredential,
     Person,
+    SpentCredential,
     StaffMember,
     StaffPasskey,
 )
@@ -165,6 +168,20 @@ class Audit:
             )
         )
 
+    async def done_for(self, subject: UUID, limit: int = 50) -> list[AuditEvent]:
+        """What others did for this person, newest first (not their own actions)."""
+        rows = await self.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.subject_person_id == subject,
+                AuditEvent.actor_person_id.is_not(None),
+                AuditEvent.actor_person_id != subject,
+            )
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
     async def for_actor(self, actor: UUID) -> list[AuditEvent]:
         rows = await self.session.scalars(
             select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
@@ -307,3 +324,121 @@ class Staff:
             .order_by(AffinityBinding.submitted_at)
         )
         return list(rows.unique())
+
+
+class Contributions:
+    """The contribution records of the rights and benefits list, read a page of years at a time."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_many(self, records: Iterable[ContributionRecord]) -> None:
+        self.session.add_all(list(records))
+        await self.session.flush()
+
+    async def remove_for(self, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(ContributionRecord).where(ContributionRecord.person_id == person_id)
+        )
+
+    async def years(self, person_id: UUID, line: str | None = None) -> list[int]:
+        """Every year with a record, newest first."""
+        query = select(ContributionRecord.year).where(ContributionRecord.person_id == person_id)
+        if line:
+            query = query.where(ContributionRecord.line == line)
+        rows = await self.session.scalars(query.distinct().order_by(ContributionRecord.year.desc()))
+        return list(rows)
+
+    async def in_years(
+        self, person_id: UUID, years: Iterable[int], line: str | None = None
+    ) -> list[ContributionRecord]:
+        query = select(ContributionRecord).where(
+            ContributionRecord.person_id == person_id, ContributionRecord.year.in_(list(years))
+        )
+        if line:
+            query = query.where(ContributionRecord.line == line)
+        rows = await self.session.scalars(
+            query.order_by(
+                ContributionRecord.year.desc(),
+                ContributionRecord.month.desc(),
+                ContributionRecord.line,
+            )
+        )
+        return list(rows)
+
+    async def months(self, person_id: UUID) -> list[tuple[str, str, int, int, int, str]]:
+        """(line, scheme, year, month, months covered, status) of every record: the columns the
+        summaries need, without loading whole rows."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.line,
+                ContributionRecord.scheme,
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.months_covered,
+                ContributionRecord.status,
+            ).where(ContributionRecord.person_id == person_id)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def yearly_individual(
+        self, person_id: UUID, line: str, scheme: str = "employee"
+    ) -> list[tuple[int, Decimal]]:
+        """Paid individual contributions per year: what goes into the personal account."""
+        rows = await self.session.execute(
+            select(ContributionRecord.year, func.sum(ContributionRecord.individual_part))
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == scheme,
+                ContributionRecord.status == "paid",
+            )
+            .group_by(ContributionRecord.year)
+            .order_by(ContributionRecord.year)
+        )
+        return [(int(year), Decimal(total or 0)) for year, total in rows]
+
+    async def paid_years(self, person_id: UUID, line: str, scheme: str) -> set[int]:
+        rows = await self.session.scalars(
+            select(ContributionRecord.year)
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == scheme,
+                ContributionRecord.status == "paid",
+            )
+            .distinct()
+        )
+        return set(rows)
+
+    async def arrears_months(self, person_id: UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(ContributionRecord)
+            .where(
+                ContributionRecord.person_id == person_id, ContributionRecord.status == "arrears"
+            )
+        )
+        return int(count or 0)
+
+
+class SpentCredentials:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def is_spent(self, nonce: str) -> bool:
+        found = await self.session.scalar(
+            select(SpentCredential.id).where(SpentCredential.nonce == nonce)
+        )
+        return found is not None
+
+    async def spend(self, nonce: str, expires_at: datetime) -> None:
+        """Raises IntegrityError if another request spent it first."""
+        self.session.add(SpentCredential(nonce=nonce, expires_at=expires_at))
+        await self.session.flush()
+
+    async def purge(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(SpentCredential).where(SpentCredential.expires_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_datetime, get_timezone
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -94,3 +96,15 @@ def format_moment(moment: datetime) -> str:
     return format_datetime(
         moment, "medium", tzinfo=get_timezone(DISPLAY_TZ), locale=current_locale.get()
     )
+
+
+def format_money(amount: Decimal | int | float | None) -> str:
+    """CNY with the language's symbol, separators and two decimals."""
+    if amount is None:
+        return "–"
+    return format_currency(Decimal(amount), "CNY", locale=current_locale.get())
+
+
+def format_number(value: Decimal | int | float, places: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(Decimal(value), format=pattern, locale=current_locale.get())

@@ -19,10 +19,13 @@ from app.routes.i18n import (
     LOCALES,
     choose_locale,
     current_locale,
+    format_money,
+    format_number,
     gettext,
     locale_display_name,
     ngettext,
 )
+from app.routes.labels import relationship_label, state_label
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
@@ -36,6 +39,10 @@ def _build_env() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["money"] = format_money
+    env.filters["number"] = format_number
+    env.globals["relationship_label"] = relationship_label
+    env.globals["state_label"] = state_label
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env
 

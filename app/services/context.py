@@ -12,11 +12,13 @@ from app.db.repositories import (
     Audit,
     Bindings,
     Cards,
+    Contributions,
     Drafts,
     FaceChecks,
     Handoffs,
     Passkeys,
     People,
+    SpentCredentials,
     Staff,
 )
 from app.domain.policy import Policy
@@ -67,6 +69,14 @@ class UnitOfWork:
     @property
     def staff(self) -> Staff:
         return Staff(self.db)
+
+    @property
+    def contributions(self) -> Contributions:
+        return Contributions(self.db)
+
+    @property
+    def spent_credentials(self) -> SpentCredentials:
+        return SpentCredentials(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()

@@ -1,0 +1,40 @@
+"""The family dashboard (the holder and each active member, with what needs doing) and each
+subject's own services page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import Provide
+
+from app.adapters.clock import utcnow
+from app.db.models import HolderAccount
+from app.routes.deps import provide_account
+from app.routes.web import page
+from app.services import dashboard
+from app.services.context import UnitOfWork
+from app.services.subject import Subject
+
+
+class FamilyController(Controller):
+    path = "/family"
+    dependencies = {"account": Provide(provide_account)}
+
+    @get("/")
+    async def overview(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+    ) -> Response[str]:
+        rows = await dashboard.family(uow, account, utcnow())
+        return page(request, "pages/subject/family.html", {"rows": rows})
+
+
+class SubjectHomeController(Controller):
+    """/my and /family/{binding_id}: what can be done for this person."""
+
+    @get("/")
+    async def home(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[str]:
+        row = await dashboard.for_subject(uow, subject, utcnow(), audit=True)
+        return page(request, "pages/subject/home.html", {"subject": subject, "row": row})

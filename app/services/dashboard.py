@@ -1,0 +1,68 @@
+"""What needs doing, per subject: the holder themself and each active member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from app.db.models import HolderAccount
+from app.domain.certification import CertificationState, certification_state, due_date
+from app.domain.premiums import premium_amount, premium_year_open
+from app.services.context import UnitOfWork
+from app.services.subject import Subject, active_members, own, record
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """One thing to do. kind: certification_due, certification_overdue, premium_unpaid,
+    arrears, no_card."""
+
+    kind: str
+    on: date | None = None
+    year: int | None = None
+    amount: int | None = None
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectRow:
+    subject: Subject
+    todos: list[Todo] = field(default_factory=list)
+    certification: CertificationState | None = None
+    certification_due: date | None = None
+
+
+async def for_subject(
+    uow: UnitOfWork, subject: Subject, now: datetime, *, audit: bool = False
+) -> SubjectRow:
+    person = subject.person
+    today = now.date()
+    todos: list[Todo] = []
+    state, due = None, None
+    if person.is_pensioner:
+        state = certification_state(person.last_certified_on, today)
+        due = due_date(person.last_certified_on) if person.last_certified_on else None
+        if state != CertificationState.VALID:
+            todos.append(Todo(kind=f"certification_{state.value}", on=due))
+    year = premium_year_open(today, uow.policy.medical_collection_window)
+    if year is not None:
+        resident_years = await uow.contributions.paid_years(person.id, "medical", "resident")
+        if resident_years and year not in resident_years:
+            todos.append(
+                Todo(kind="premium_unpaid", year=year, amount=premium_amount(year, uow.policy))
+            )
+    arrears = await uow.contributions.arrears_months(person.id)
+    if arrears:
+        todos.append(Todo(kind="arrears", count=arrears))
+    if person.card is None:
+        todos.append(Todo(kind="no_card"))
+    if audit:
+        record(uow, subject, "services.viewed", now)
+        await uow.commit()
+    return SubjectRow(subject=subject, todos=todos, certification=state, certification_due=due)
+
+
+async def family(uow: UnitOfWork, account: HolderAccount, now: datetime) -> list[SubjectRow]:
+    """The holder first, then each active member."""
+    subjects = [own(account), *await active_members(uow, account)]
+    return [await for_subject(uow, subject, now) for subject in subjects]
