@@ -3,6 +3,12 @@
 python -m app.cli seed                       add the demo family (safe to run twice)
 python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
                                              register a person with a sign-in (no PIN: set at first sign-in)
+python -m app.cli open-binding HOLDER_ID MEMBER_ID RELATIONSHIP PROOF [FACE_PHOTO]
+                                             an active binding without the wizard (demo and test set-up)
+python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials
+                                             (the server also does it every 10 minutes)
+python -m app.cli certified ID_NUMBER DATE   record an eligibility certification done elsewhere
+                                             (YYYY-MM-DD, e.g. at a service centre)
 """
 
 from __future__ import annotations
@@ -10,15 +16,21 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
+from pathlib import Path
 from typing import TypeVar
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.config import get_settings
 from app.db.pii import PiiCipher
 from app.domain.identity import InvalidIdNumber, parse_id_number
 from app.services.context import UnitOfWork
-from app.services.seed import DEMO_PEOPLE, add_holder, seed_demo
+from app.services.maintenance import tidy
+from app.services.seed import DEMO_PEOPLE, add_holder, open_binding_directly, seed_demo
 
 T = TypeVar("T")
 
@@ -59,12 +71,64 @@ def _add_holder(args: list[str]) -> int:
     return 0
 
 
+def _open_binding(args: list[str]) -> int:
+    holder, member, relationship, proof, *face = args
+    store = DocumentStore(get_settings().upload_dir)
+    proof_bytes = Path(proof).read_bytes()
+    face_bytes = Path(face[0]).read_bytes() if face else None
+
+    async def open_it(uow: UnitOfWork) -> UUID:
+        return await open_binding_directly(
+            uow,
+            store,
+            holder=parse_id_number(holder),
+            member=parse_id_number(member),
+            relationship=relationship,
+            proof=proof_bytes,
+            face_photo=face_bytes,
+        )
+
+    print(asyncio.run(_with_uow(open_it)))
+    return 0
+
+
+def _certified(args: list[str]) -> int:
+    raw_id, day = args
+
+    async def record(uow: UnitOfWork) -> None:
+        person = await uow.people.by_id_number(parse_id_number(raw_id))
+        if person is None:
+            raise LookupError("not in the registry")
+        person.last_certified_on = date.fromisoformat(day)
+        uow.audit.record("certification.recorded", at=utcnow(), actor=None, subject=person.id)
+        await uow.commit()
+
+    asyncio.run(_with_uow(record))
+    return 0
+
+
+def _tidy() -> int:
+    store = DocumentStore(get_settings().upload_dir)
+    done = asyncio.run(_with_uow(lambda uow: tidy(uow, store, utcnow())))
+    print(
+        f"Expired drafts {done.drafts}, bindings {done.bindings}; "
+        f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}."
+    )
+    return 0
+
+
 def main(argv: list[str]) -> int:
     command, args = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
     if command == "seed" and not args:
         return _seed()
     if command == "add-holder" and len(args) in (3, 4):
         return _add_holder(args)
+    if command == "open-binding" and len(args) in (4, 5):
+        return _open_binding(args)
+    if command == "tidy" and not args:
+        return _tidy()
+    if command == "certified" and len(args) == 2:
+        return _certified(args)
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -35,7 +35,13 @@ from app.routes.benefits import BenefitsController
 from app.routes.card import CardController
 from app.routes.certification import CertificationController
 from app.routes.counter import CounterController
-from app.routes.deps import PinSetupRequired, SignInRequired, provide_uow
+from app.routes.deps import (
+    PinSetupRequired,
+    SignInRequired,
+    provide_uow,
+    start_maintenance,
+    stop_maintenance,
+)
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
@@ -180,7 +186,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
-        on_shutdown=[lambda: matcher.close()],
+        on_startup=[start_maintenance],
+        on_shutdown=[stop_maintenance, lambda: matcher.close()],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,

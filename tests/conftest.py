@@ -83,7 +83,8 @@ async def uow(migrated: Settings) -> AsyncIterator[UnitOfWork]:
 
 @pytest.fixture
 async def seeded(uow: UnitOfWork) -> UnitOfWork:
-    await seed_demo(uow)
+    """The demo people and staff; contribution histories only where a test adds them (seed_histories)."""
+    await seed_demo(uow, with_histories=False)
     return uow
 
 

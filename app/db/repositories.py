@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.db.models import (
     AffinityBinding,
@@ -168,19 +169,30 @@ class Audit:
             )
         )
 
-    async def done_for(self, subject: UUID, limit: int = 50) -> list[AuditEvent]:
-        """What others did for this person, newest first (not their own actions)."""
-        rows = await self.session.scalars(
-            select(AuditEvent)
+    async def done_for(
+        self, subject: UUID, limit: int = 50
+    ) -> list[tuple[AuditEvent, str | None, str | None]]:
+        """What others (holders or staff) did for this person, newest first, with the actor's
+        name and the staff member's name."""
+        actor = aliased(Person)
+        rows = await self.session.execute(
+            select(AuditEvent, actor.name, StaffMember.name)
+            .outerjoin(actor, actor.id == AuditEvent.actor_person_id)
+            .outerjoin(StaffMember, StaffMember.id == AuditEvent.actor_staff_id)
             .where(
                 AuditEvent.subject_person_id == subject,
-                AuditEvent.actor_person_id.is_not(None),
-                AuditEvent.actor_person_id != subject,
+                or_(
+                    and_(
+                        AuditEvent.actor_person_id.is_not(None),
+                        AuditEvent.actor_person_id != subject,
+                    ),
+                    AuditEvent.actor_staff_id.is_not(None),
+                ),
             )
             .order_by(AuditEvent.at.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [(event, name, staff) for event, name, staff in rows]
 
     async def for_actor(self, actor: UUID) -> list[AuditEvent]:
         rows = await self.session.scalars(
@@ -202,6 +214,12 @@ class Drafts:
         self.session.add(draft)
         await self.session.flush()
         return draft
+
+    async def expired(self, now: datetime) -> list[AffinityDraft]:
+        rows = await self.session.scalars(
+            select(AffinityDraft).where(AffinityDraft.expires_at <= now)
+        )
+        return list(rows)
 
     async def remove(self, draft: AffinityDraft) -> None:
         await self.session.delete(draft)
@@ -230,6 +248,14 @@ class Bindings:
             .order_by(AffinityBinding.submitted_at.desc())
         )
         return list(rows)
+
+    async def in_state_since(self, state: str, before: datetime) -> list[AffinityBinding]:
+        rows = await self.session.scalars(
+            select(AffinityBinding).where(
+                AffinityBinding.state == state, AffinityBinding.submitted_at < before
+            )
+        )
+        return list(rows.unique())
 
     async def live_holder_count(self, member_person_id: UUID, live_states: Iterable[str]) -> int:
         count = await self.session.scalar(

@@ -18,6 +18,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     max_holders_per_member: int = 5
     face_photo_under_age: int = 16
     draft_expiry_hours: int = 24
+    # A binding whose member never does face recognition gives its slot back after this.
+    awaiting_face_expiry_days: int = 30
     # Uploaded proof of identity and face photos (design: security baseline)
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_pixels: int = 40_000_000
@@ -43,6 +45,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     session_absolute_hours: int = 12
     # Credentials and money
     qr_valid_seconds: int = 60
+    # How often each server process clears out what has expired (drafts, selfies, codes).
+    maintenance_interval_seconds: int = 600
     fractional_age_divisor: str = "floor"  # or "interpolate"
     account_interest_rate_2025: Decimal = Decimal("1.50")
     residents_medical_premium_2024: int = 400

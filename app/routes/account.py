@@ -24,7 +24,7 @@ from app.routes.deps import (
 )
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
-from app.routes.labels import relationship_label, state_label
+from app.routes.labels import action_label, relationship_label, state_label
 from app.routes.messages import pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
@@ -78,6 +78,8 @@ class AccountController(Controller):
         context = {
             "passkeys": await uow.passkeys.for_account(account.id),
             "bound_by": await affinity_service.bound_by_others(uow, account),
+            "acted_for_me": await uow.audit.done_for(account.person_id),
+            "action_label": action_label,
             "relationship_label": relationship_label,
             "state_label": state_label,
             "password_recent": _password_recent(request),

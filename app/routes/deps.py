@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from app.adapters.throttle_store import ThrottleStore
 from app.config import Settings
 from app.db.models import HolderAccount
 from app.db.pii import PiiCipher
+from app.services import maintenance
 from app.services.context import UnitOfWork
 from app.services.passkeys import RelyingParty
 
@@ -143,3 +144,19 @@ def run_in_background(state: State, work: Coroutine[Any, Any, None]) -> None:
 async def provide_store(state: State) -> DocumentStore:
     store: DocumentStore = state.documents
     return store
+
+
+def start_maintenance(app: Litestar) -> None:
+    """Clear out expired drafts, bindings, selfies and credentials on a timer."""
+    interval = settings_of(app.state).policy.maintenance_interval_seconds
+    if interval > 0:
+        work = maintenance.keep_tidy(
+            background_uow_factory(app.state), app.state.documents, interval
+        )
+        app.state.maintenance = asyncio.create_task(work)
+
+
+async def stop_maintenance(app: Litestar) -> None:
+    task: asyncio.Task[None] | None = getattr(app.state, "maintenance", None)
+    if task is not None:
+        task.cancel()

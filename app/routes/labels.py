@@ -30,3 +30,31 @@ def state_label(value: str) -> str:
         BindingState.REJECTED.value: _("Refused after the in-person check"),
     }
     return labels.get(value, value)
+
+
+def action_label(action: str) -> str:
+    """What an audit event means to the person it was done for."""
+    labels = {
+        "services.viewed": _("Opened your services"),
+        "benefits.viewed": _("Viewed your rights and benefits list"),
+        "card.viewed": _("Viewed your e-card"),
+        "ecard.applied": _("Applied for your e-card"),
+        "qr.shown": _("Showed your QR code"),
+        "qr.accepted": _("Accepted your QR code at a service counter"),
+        "certification.viewed": _("Viewed your eligibility certification"),
+        "certification.started": _("Started your eligibility certification"),
+        "certification.passed": _("Certified your eligibility"),
+        "certification.failed": _("Eligibility certification: the faces did not match"),
+        "pension.viewed": _("Viewed your pension estimate"),
+        "face.started": _("Started your face recognition"),
+        "face.matched": _("Face recognition passed"),
+        "face.failed": _("Face recognition: the faces did not match"),
+        "face.unusable": _("Face recognition: the photo could not be used"),
+        "face.handoff_created": _("Sent you a face recognition link"),
+        "affinity.submitted": _("Asked to open affinity services for you"),
+        "affinity.revoked": _("Ended affinity services for you"),
+        "affinity.cancelled": _("Withdrew the request for affinity services"),
+        "staff.approved": _("Approved your in-person check"),
+        "staff.rejected": _("Rejected your in-person check"),
+    }
+    return labels.get(action, _("Other action"))

@@ -71,7 +71,7 @@ def _touch(uow: UnitOfWork, draft: AffinityDraft, now: datetime) -> None:
     draft.expires_at = now + timedelta(hours=uow.policy.draft_expiry_hours)
 
 
-async def _discard(uow: UnitOfWork, draft: AffinityDraft, store: DocumentStore) -> None:
+async def discard_draft(uow: UnitOfWork, draft: AffinityDraft, store: DocumentStore) -> None:
     await store.delete(draft.proof_file)
     await store.delete(draft.face_photo_file)
     await uow.drafts.remove(draft)
@@ -91,7 +91,7 @@ async def current_draft(
     """The holder's draft; a new one when there is none or it has expired."""
     draft = await uow.drafts.for_account(account.id)
     if draft is not None and draft.expires_at <= now:
-        await _discard(uow, draft, store)
+        await discard_draft(uow, draft, store)
         uow.audit.record("affinity.draft_expired", at=now, actor=account.person_id)
         draft = None
     if draft is None:

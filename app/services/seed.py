@@ -5,12 +5,22 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
-from app.db.models import ECard, HolderAccount
+from app.db.models import AffinityBinding, ECard, HolderAccount
+from app.domain.affinity import NOTICE_VERSION, BindingState
 from app.domain.identity import IdNumber, parse_id_number
+from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
+from app.services.demo_histories import (
+    CHILD_RESIDENT,
+    employee_records,
+    histories,
+    resident_medical_records,
+)
 from app.services.staff import add_staff
 
 DEMO_HOUSEHOLD = "demo-wang-zhang"
@@ -22,7 +32,7 @@ DEMO_STAFF = ("BJ0001", "刘晓", "staff-demo-2025")
 class DemoPerson:
     name: str
     id_number: str
-    card_number: str
+    card_number: str | None
     password: str | None = None
     pin: str | None = None
     household: str | None = DEMO_HOUSEHOLD
@@ -31,10 +41,12 @@ class DemoPerson:
 
 DEMO_PEOPLE = (
     DemoPerson("王芳", "110105198503140224", "A11010500001", "family-demo-2025", "258369"),
-    DemoPerson("李秀英", "110105195806070426", "A11010500002", pensioner=True),
+    DemoPerson(
+        "李秀英", "110105195806070426", "A11010500002", "mother-demo-2025", "604815", pensioner=True
+    ),
     DemoPerson("王建国", "110105195611200171", "A11010500003", pensioner=True),
     DemoPerson("张伟", "110105198309210137", "A11010500004", "family-demo-2025", "731946"),
-    DemoPerson("张浩", "11010520150402035X", "A11010500005"),
+    DemoPerson("张浩", "11010520150402035X", None),  # no e-card yet: his parents apply
     DemoPerson("陈明", "440106199207150513", "A44010600006", "second-demo-2025", "864213", None),
     DemoPerson("赵丽", "320102199001010889", "A32010200007", household=None),
 )
@@ -50,6 +62,7 @@ async def add_holder(
     household: str | None = None,
     pensioner: bool = False,
     card_number: str | None = None,
+    with_card: bool = True,
 ) -> bool:
     """Register a person (if new) with an e-card and a sign-in. False if they already exist."""
     if await uow.people.by_id_number(number):
@@ -57,13 +70,14 @@ async def add_holder(
     person = await uow.people.add(
         name=name, number=number, household_code=household, is_pensioner=pensioner
     )
-    await uow.cards.add(
-        ECard(
-            person_id=person.id,
-            card_number=card_number or f"A{number.region_code}{secrets.randbelow(10**5):05d}",
-            issued_on=date(2024, 1, 15),
+    if with_card:
+        await uow.cards.add(
+            ECard(
+                person_id=person.id,
+                card_number=card_number or f"A{number.region_code}{secrets.randbelow(10**5):05d}",
+                issued_on=date(2024, 1, 15),
+            )
         )
-    )
     if password:
         await uow.accounts.add(
             HolderAccount(
@@ -77,8 +91,9 @@ async def add_holder(
     return True
 
 
-async def seed_demo(uow: UnitOfWork) -> int:
-    """Add whoever of the demo people is missing; return how many were added."""
+async def seed_demo(uow: UnitOfWork, *, with_histories: bool = True) -> int:
+    """Add whoever of the demo people is missing; return how many were added. Without
+    histories (most tests), the contribution records are left out."""
     added = 0
     for demo in DEMO_PEOPLE:
         added += await add_holder(
@@ -90,7 +105,10 @@ async def seed_demo(uow: UnitOfWork) -> int:
             household=demo.household,
             pensioner=demo.pensioner,
             card_number=demo.card_number,
+            with_card=demo.card_number is not None,
         )
+    if with_histories:
+        await seed_histories(uow, utcnow().date())
     await add_staff(
         uow, number=DEMO_STAFF[0], name=DEMO_STAFF[1], region_prefix="11", password=DEMO_STAFF[2]
     )
@@ -98,3 +116,64 @@ async def seed_demo(uow: UnitOfWork) -> int:
         uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
         await uow.commit()
     return added
+
+
+async def seed_histories(uow: UnitOfWork, today: date) -> None:
+    """Contribution records and pensions in payment for whoever of the demo people has none."""
+    for raw, (jobs, retirement) in histories(today).items():
+        person = await uow.people.by_id_number(parse_id_number(raw))
+        if person is None or await uow.contributions.years(person.id):
+            continue
+        await uow.contributions.add_many(employee_records(person.id, jobs))
+        if retirement:
+            person.retired_on = retirement.retired_on
+            person.pension_monthly = retirement.pension_monthly
+            person.last_certified_on = retirement.last_certified_on
+    raw, first_year, region = CHILD_RESIDENT
+    child = await uow.people.by_id_number(parse_id_number(raw))
+    if child and not await uow.contributions.years(child.id):
+        records = resident_medical_records(child.id, first_year, today.year, region)
+        await uow.contributions.add_many(records)
+    await uow.commit()
+
+
+async def open_binding_directly(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    *,
+    holder: IdNumber,
+    member: IdNumber,
+    relationship: str,
+    proof: bytes,
+    face_photo: bytes | None = None,
+) -> UUID:
+    """An active binding without the wizard and face check, for demo and test set-up only
+    (the portal itself opens bindings only through face recognition). Reuses an active one."""
+    holder_person = await uow.people.by_id_number(holder)
+    member_person = await uow.people.by_id_number(member)
+    if holder_person is None or member_person is None:
+        raise LookupError("both people must be in the registry")
+    for binding in await uow.bindings.of_holder(holder_person.id):
+        if binding.member_person_id == member_person.id and binding.state == "active":
+            return binding.id
+    now = utcnow()
+    binding = await uow.bindings.add(
+        AffinityBinding(
+            holder_person_id=holder_person.id,
+            member_person_id=member_person.id,
+            relation=relationship,
+            state=BindingState.ACTIVE.value,
+            notice_version=NOTICE_VERSION,
+            notice_accepted_at=now,
+            declaration_digest="set-up",
+            proof_file=await replace_document(uow, store, None, proof),
+            face_photo_file=await replace_document(uow, store, None, face_photo)
+            if face_photo
+            else None,
+            submitted_at=now,
+            activated_at=now,
+        )
+    )
+    uow.audit.record("affinity.set_up", at=now, actor=None, subject=member_person.id)
+    await uow.commit()
+    return binding.id

@@ -1,0 +1,69 @@
+"""Clearing out what has expired, so nothing waits for a user's next visit to be deleted:
+unfinished wizards (and their uploads), pending bindings nobody completed, selfies past their
+retention, spent QR credentials past their validity."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.domain.affinity import BindingState
+from app.services.affinity import discard_draft, discard_references
+from app.services.context import UnitOfWork
+from app.services.face import purge_selfies
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Tidied:
+    drafts: int
+    bindings: int
+    selfies: int
+    credentials: int
+
+
+async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
+    drafts = await uow.drafts.expired(now)
+    for draft in drafts:
+        await discard_draft(uow, draft, store)
+    cutoff = now - timedelta(days=uow.policy.awaiting_face_expiry_days)
+    stale = await uow.bindings.in_state_since(BindingState.AWAITING_FACE.value, cutoff)
+    for binding in stale:
+        binding.state = BindingState.EXPIRED.value
+        binding.ended_at = now
+        await discard_references(store, binding)
+        uow.audit.record(
+            "affinity.expired",
+            at=now,
+            actor=None,
+            subject=binding.member_person_id,
+            detail="no face recognition",
+        )
+    credentials = await uow.spent_credentials.purge(now)
+    await uow.commit()
+    selfies = await purge_selfies(uow, store, now)
+    return Tidied(len(drafts), len(stale), selfies, credentials)
+
+
+async def keep_tidy(
+    new_uow: Callable[[], UnitOfWork], store: DocumentStore, interval_seconds: int
+) -> None:
+    """Tidy every interval for as long as the server runs (each process does it; it is
+    idempotent). A failure is logged and retried at the next interval."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        uow = new_uow()
+        try:
+            done = await tidy(uow, store, utcnow())
+            if any((done.drafts, done.bindings, done.selfies, done.credentials)):
+                log.info("tidied: %s", done)
+        except Exception:
+            log.exception("tidying failed; retrying at the next interval")
+        finally:
+            await uow.db.close()
