@@ -239,3 +239,17 @@ class SpentCredential(UUIDBase):
 
     nonce: Mapped[str] = mapped_column(String(32), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class InsuranceTransfer(UUIDAuditBase):
+    """A transfer of the insurance relationship between regions (domain-rules §6)."""
+
+    __tablename__ = "insurance_transfers"
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    line: Mapped[str] = mapped_column(String(16))  # pension or medical
+    from_region: Mapped[str] = mapped_column(String(6))
+    to_region: Mapped[str] = mapped_column(String(6))
+    state: Mapped[str] = mapped_column(String(24))  # applied ... completed, rejected
+    applied_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)

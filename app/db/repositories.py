@@ -20,6 +20,7 @@ from app.db.models import (
     FaceCheck,
     HandoffCode,
     HolderAccount,
+    InsuranceTransfer,
     PasskeyCredential,
     Person,
     SpentCredential,
@@ -468,3 +469,23 @@ class SpentCredentials:
             delete(SpentCredential).where(SpentCredential.expires_at < before)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Transfers:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_for(self, person_id: UUID) -> list[InsuranceTransfer]:
+        """Transfers not yet completed or rejected."""
+        rows = await self.session.scalars(
+            select(InsuranceTransfer).where(
+                InsuranceTransfer.person_id == person_id,
+                InsuranceTransfer.closed_on.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def add(self, transfer: InsuranceTransfer) -> InsuranceTransfer:
+        self.session.add(transfer)
+        await self.session.flush()
+        return transfer

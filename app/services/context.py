@@ -20,6 +20,7 @@ from app.db.repositories import (
     People,
     SpentCredentials,
     Staff,
+    Transfers,
 )
 from app.domain.policy import Policy
 
@@ -77,6 +78,10 @@ class UnitOfWork:
     @property
     def spent_credentials(self) -> SpentCredentials:
         return SpentCredentials(self.db)
+
+    @property
+    def transfers(self) -> Transfers:
+        return Transfers(self.db)
 
     async def commit(self) -> None:
         await self.db.commit()
