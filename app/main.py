@@ -71,10 +71,12 @@ def _store(settings: Settings, namespace: str) -> Store:
 def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     # A pool as large as the expected concurrency, so busy moments reuse connections
     # instead of opening and closing overflow ones (SQLite's pool ignores the size).
+    # SQLite: the session has already rolled back when it returns its connection, so the
+    # pool's own reset would be a second round trip to aiosqlite's thread on every request.
     engine = (
         EngineConfig(pool_size=20, max_overflow=10)
         if "postgresql" in settings.database_url
-        else EngineConfig()
+        else EngineConfig(pool_reset_on_return=None)
     )
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
