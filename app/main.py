@@ -45,6 +45,7 @@ from app.routes.deps import (
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
+from app.routes.pension import PensionController
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
 from app.routes.subject import subject_routers
@@ -59,6 +60,7 @@ SUBJECT_PAGES = [
     SubjectCardController,
     BenefitsController,
     CertificationController,
+    PensionController,
 ]
 
 
@@ -76,7 +78,7 @@ def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     engine = (
         EngineConfig(pool_size=20, max_overflow=10)
         if "postgresql" in settings.database_url
-        else EngineConfig(pool_reset_on_return=None)
+        else EngineConfig(pool_reset_on_return=None)  # type: ignore[arg-type]  # SQLAlchemy accepts None
     )
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,

@@ -258,7 +258,7 @@ class AffinityController(Controller):
         # The check first: the binding read after it is at least as new (they change together).
         check = await uow.face_checks.get(check_id)
         binding = await _owned(uow, account, binding_id)
-        if check is None or check.binding_id != binding.id:
+        if check is None or check.binding_id != binding.id or check.purpose != "binding":
             raise NotFoundException
         if check.state == face_service.PENDING and utcnow() - check.created_at > STALLED_CHECK:
             schedule_check(request, store, check.id)  # lost in a restart: run it again

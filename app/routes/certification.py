@@ -1,13 +1,166 @@
-"""Placeholder: replaced by the real pages."""
+"""Eligibility certification (待遇资格认证) under /my and /family/{binding_id}: the state of the
+yearly cycle and, for a member, face recognition on this phone or through a hand-off code."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.adapters.images import ImageRejected
+from app.domain.handoff import display_code
+from app.routes.affinity import MAX_UPLOAD_FIELD, STALLED_CHECK, read_upload, schedule_check
+from app.routes.deps import provide_store
+from app.routes.i18n import _, format_moment
+from app.routes.messages import image_message, photo_problem_message
+from app.routes.qr import qr_svg
+from app.routes.web import FormErrors, page, see_other
+from app.services import certification as service
+from app.services import face as face_service
+from app.services.context import UnitOfWork
+from app.services.subject import Subject
+
+_HANDOFF_KEY = "certification_handoff_shown"
+# Automatic polls of a check's status are not page views: they are not audited one by one.
+_POLL = "poll"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return format_moment(value) if value else None
+
+
+def _certification_page(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    subject: Subject,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    now = utcnow()
+    info = service.describe(uow, subject, now)
+    context = {
+        "subject": subject,
+        "info": info,
+        "wait_until": _moment(info.wait_until),
+        "wait_minutes": uow.policy.face_wait_minutes,
+        "code_minutes": uow.policy.handoff_code_minutes,
+        "errors": errors,
+    }
+    return page(request, "pages/subject/certification.html", context, status=status)
 
 
 class CertificationController(Controller):
     path = "/certification"
+    dependencies = {"store": Provide(provide_store)}
 
     @get("/")
-    async def placeholder(self) -> str:
-        return ""
+    async def show(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[str]:
+        await service.view(uow, subject, utcnow())
+        return _certification_page(request, uow, subject, FormErrors())
+
+    @post("/", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
+    async def certify(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        store: DocumentStore,
+        subject: Subject,
+    ) -> Response[Any]:
+        """On this phone: consent, then the selfie; matching runs in the background."""
+        base = f"{subject.base}/certification"
+        form = await request.form()
+        errors = FormErrors()
+        if form.get("consent") != "yes":
+            errors.add("consent", _("Confirm that the family member agrees to face recognition"))
+        selfie = await read_upload(form.get("selfie"))
+        if selfie is None:
+            errors.add("selfie", _("Take or choose a photo of the family member's face"))
+        if not errors and selfie is not None:
+            try:
+                check = await service.start(uow, store, subject, selfie, utcnow())
+            except service.NotCertifiable:
+                return see_other(base)
+            except ImageRejected as rejected:
+                errors.add("selfie", image_message("selfie", rejected, uow.policy))
+            except (face_service.FaceWait, face_service.CertifyInPerson):
+                pass  # the page shows the wait or the way to certify in person
+            else:
+                schedule_check(request, store, check.id)
+                return see_other(f"{base}/checks/{check.id}")
+        await service.view(uow, subject, utcnow(), page="form")
+        return _certification_page(request, uow, subject, errors, status=422)
+
+    @get("/checks/{check_id:uuid}")
+    async def check_status(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        store: DocumentStore,
+        subject: Subject,
+        check_id: UUID,
+    ) -> Response[str]:
+        check = await service.check_of(uow, subject, check_id)
+        if check is None:
+            raise NotFoundException
+        now = utcnow()
+        if check.state == face_service.PENDING and now - check.created_at > STALLED_CHECK:
+            schedule_check(request, store, check.id)  # lost in a restart: run it again
+        if _POLL not in request.query_params:
+            await service.view(uow, subject, now, page="check")
+        info = service.describe(uow, subject, now)
+        context = {
+            "subject": subject,
+            "check": check,
+            "info": info,
+            "valid_until": service.valid_until_after(check),
+            "resumed": check.reason == face_service.RESUMED,
+            "problem": photo_problem_message(check.reason)
+            if check.state == face_service.UNUSABLE and check.reason
+            else None,
+            "wait_until": _moment(info.wait_until),
+            "wait_minutes": uow.policy.face_wait_minutes,
+        }
+        return page(request, "pages/subject/certification_check.html", context)
+
+    @post("/handoff")
+    async def handoff_create(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[Any]:
+        """ "Send a link": a new single-use code, kept in the session only to show it."""
+        base = f"{subject.base}/certification"
+        try:
+            code = await service.handoff(uow, subject, utcnow())
+        except (service.NotCertifiable, face_service.CertifyInPerson):
+            return see_other(base)
+        request.session[_HANDOFF_KEY] = {"subject": subject.base, "code": code}
+        return see_other(f"{base}/handoff")
+
+    @get("/handoff")
+    async def handoff_show(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[Any]:
+        shown = request.session.get(_HANDOFF_KEY) or {}
+        if shown.get("subject") != subject.base or not subject.acting_for:
+            return see_other(f"{subject.base}/certification")
+        await service.view(uow, subject, utcnow(), page="handoff")
+        code = str(shown["code"])
+        origin = request.app.state.settings.webauthn_origin.rstrip("/")
+        link = f"{origin}/verify/{code}"
+        name = subject.person.name
+        context = {
+            "subject": subject,
+            "code": display_code(code),
+            "link": link,
+            "qr": qr_svg(link, _("QR code of the link for {name}").format(name=name)),
+            "minutes": uow.policy.handoff_code_minutes,
+        }
+        return page(request, "pages/subject/certification_handoff.html", context)

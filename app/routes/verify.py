@@ -13,6 +13,7 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
 from app.adapters.throttle_store import ThrottleStore
+from app.db.models import FaceCheck
 from app.domain.handoff import display_code, mask_name, normalise_code
 from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
 from app.routes.deps import provide_store, provide_throttles
@@ -21,8 +22,8 @@ from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
 from app.routes.messages import image_message, photo_problem_message
 from app.routes.web import FormErrors, client_ip, page, see_other
+from app.services import certification, throttling
 from app.services import face as face_service
-from app.services import throttling
 from app.services.context import UnitOfWork
 
 
@@ -132,6 +133,8 @@ class VerifyController(Controller):
                         "The photos did not match several times. Try again after {time} (China Standard Time)."
                     ).format(time=format_moment(wait.until)),
                 )
+            except face_service.CertifyInPerson:
+                errors.add("selfie", _in_person_message())
             else:
                 schedule_check(request, store, check.id)
                 return see_other(f"/verify/status/{check.id}")
@@ -145,11 +148,34 @@ class VerifyController(Controller):
         check = await uow.face_checks.get(check_id)
         if check is None:
             raise NotFoundException
-        context = {
+        context: dict[str, Any] = {
             "check": check,
-            "problem": photo_problem_message(check.reason) if check.reason else None,
+            "problem": photo_problem_message(check.reason)
+            if check.state == face_service.UNUSABLE and check.reason
+            else None,
+            "certification": check.purpose == face_service.CERTIFICATION,
         }
+        if context["certification"]:
+            context.update(await _certification_outcome(uow, check))
         return page(request, "pages/verify/status.html", context)
+
+
+def _in_person_message() -> str:
+    return _(
+        "Face recognition for the certification failed too many times. Certify in person at a social insurance service centre, with your ID card"
+    )
+
+
+async def _certification_outcome(uow: UnitOfWork, check: FaceCheck) -> dict[str, Any]:
+    """What a decided certification means for the member: until when, and whether suspended
+    payments resume; or, after too many failures, that it must be done in person."""
+    binding = await uow.bindings.get(check.binding_id)
+    return {
+        "valid_until": certification.valid_until_after(check),
+        "resumed": check.reason == face_service.RESUMED,
+        "in_person": binding is not None
+        and face_service.certification_in_person(binding, uow.policy),
+    }
 
 
 async def _capture_page(
@@ -165,7 +191,7 @@ async def _capture_page(
     try:
         if clean is None:
             raise face_service.HandoffInvalid
-        _handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
+        handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
     except face_service.HandoffInvalid:
         return await _wrong_code(request, throttles, {"code": code[:20]})  # keep what they typed
     context = {
@@ -173,6 +199,7 @@ async def _capture_page(
         "shown_code": display_code(clean),
         "holder": mask_name(binding.holder.name),
         "relationship": relationship_label(binding.relation),
+        "certification": handoff.purpose == face_service.CERTIFICATION,
         "errors": errors,
     }
     return page(request, "pages/verify/capture.html", context, status=status)

@@ -11,12 +11,23 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
 from app.domain.affinity import BindingState, needs_face_photo
+from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
+from app.domain.policy import Policy
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 
 PENDING, MATCHED, FAILED, UNUSABLE = "pending", "matched", "failed", "unusable"
+# Why a face check is made: to open a binding, or the member's yearly eligibility
+# certification (domain-rules §7) once it is open.
+BINDING, CERTIFICATION = "binding", "certification"
+_BINDING_STATE_FOR = {
+    BINDING: BindingState.AWAITING_FACE.value,
+    CERTIFICATION: BindingState.ACTIVE.value,
+}
+# The reason kept on a passed certification that ended a suspension of payments.
+RESUMED = "resumed"
 
 
 class FaceWait(Exception):
@@ -26,7 +37,30 @@ class FaceWait(Exception):
 
 
 class NotAwaitingFace(Exception):
-    pass
+    """The binding does not expect a face check for this purpose (see `expects`)."""
+
+
+class CertifyInPerson(Exception):
+    """Certification failed policy.face_failures_before_in_person times: not online any more.
+    The binding stays active; the member certifies at a service centre."""
+
+
+def expects(binding: AffinityBinding, purpose: str) -> bool:
+    """Binding: while it awaits the face. Certification: while active, for a pensioner."""
+    if binding.state != _BINDING_STATE_FOR.get(purpose):
+        return False
+    return purpose == BINDING or binding.member.is_pensioner
+
+
+def certification_in_person(binding: AffinityBinding, policy: Policy) -> bool:
+    return attempts_of(binding).needs_in_person(policy.face_failures_before_in_person)
+
+
+def _action(purpose: str, what: str) -> str:
+    """Audit names: face.* for the binding; certification.* (matched = passed) otherwise."""
+    if purpose == BINDING:
+        return f"face.{what}"
+    return "certification." + ("passed" if what == MATCHED else what)
 
 
 def attempts_of(binding: AffinityBinding) -> Attempts:
@@ -64,22 +98,34 @@ async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) ->
 
 
 async def start_check(
-    uow: UnitOfWork, store: DocumentStore, binding: AffinityBinding, selfie: bytes, now: datetime
+    uow: UnitOfWork,
+    store: DocumentStore,
+    binding: AffinityBinding,
+    selfie: bytes,
+    now: datetime,
+    *,
+    purpose: str = BINDING,
 ) -> FaceCheck:
     """Store the selfie (raises ImageRejected) and record a pending check; raises FaceWait
-    while the binding must wait after repeated failures."""
-    if binding.state != BindingState.AWAITING_FACE.value:
+    while the binding must wait after repeated failures (both purposes share the counters),
+    CertifyInPerson once certification has failed too often."""
+    if not expects(binding, purpose):
         raise NotAwaitingFace
     attempts = attempts_of(binding)
+    if purpose == CERTIFICATION and certification_in_person(binding, uow.policy):
+        raise CertifyInPerson
     if attempts.waiting(now) and attempts.wait_until is not None:
         raise FaceWait(attempts.wait_until)
     await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
     check = await uow.face_checks.add(
-        FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file)
+        FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
     )
     uow.audit.record(
-        "face.started", at=now, actor=binding.holder_person_id, subject=binding.member_person_id
+        _action(purpose, "started"),
+        at=now,
+        actor=binding.holder_person_id,
+        subject=binding.member_person_id,
     )
     await uow.commit()
     return check
@@ -132,26 +178,56 @@ async def _decide(
         if distance
         else (reason or "")
     )
-    if state == MATCHED and binding.state == BindingState.AWAITING_FACE.value:
-        binding.state = BindingState.ACTIVE.value
-        binding.activated_at = now
-    elif state == FAILED:
-        attempts = attempts_of(binding).after_failure(
-            now,
-            before_wait=policy.face_failures_before_wait,
-            wait=timedelta(minutes=policy.face_wait_minutes),
-        )
-        _store_attempts(binding, attempts)
-        if attempts.needs_in_person(policy.face_failures_before_in_person):
-            binding.state = BindingState.NEEDS_IN_PERSON.value
+    if check.purpose == CERTIFICATION:
+        _certification_outcome(binding, check, policy, now)
+        if check.reason == RESUMED:
+            detail += " payments_resumed"
+    else:
+        _binding_outcome(binding, state, policy, now)
     uow.audit.record(
-        f"face.{state}",
+        _action(check.purpose, state),
         at=now,
         actor=binding.holder_person_id,
         subject=binding.member_person_id,
         detail=detail,
     )
     await uow.commit()
+
+
+def _count_failure(binding: AffinityBinding, policy: Policy, now: datetime) -> Attempts:
+    attempts = attempts_of(binding).after_failure(
+        now,
+        before_wait=policy.face_failures_before_wait,
+        wait=timedelta(minutes=policy.face_wait_minutes),
+    )
+    _store_attempts(binding, attempts)
+    return attempts
+
+
+def _binding_outcome(binding: AffinityBinding, state: str, policy: Policy, now: datetime) -> None:
+    if state == MATCHED and binding.state == BindingState.AWAITING_FACE.value:
+        binding.state = BindingState.ACTIVE.value
+        binding.activated_at = now
+    elif state == FAILED:
+        attempts = _count_failure(binding, policy, now)
+        if attempts.needs_in_person(policy.face_failures_before_in_person):
+            binding.state = BindingState.NEEDS_IN_PERSON.value
+
+
+def _certification_outcome(
+    binding: AffinityBinding, check: FaceCheck, policy: Policy, now: datetime
+) -> None:
+    """A pass certifies the member today and clears the counters (the member has just proved
+    who they are). A failure counts like one for the binding, but never changes its state:
+    after too many, the member certifies in person while the binding stays active."""
+    if check.state == MATCHED:
+        member = binding.member
+        if certification_state(member.last_certified_on, now.date()).suspends_payments:
+            check.reason = RESUMED
+        member.last_certified_on = now.date()
+        _store_attempts(binding, Attempts())
+    elif check.state == FAILED:
+        _count_failure(binding, policy, now)
 
 
 # ---- hand-off to the member's own phone ------------------------------------------------
@@ -161,20 +237,23 @@ class HandoffInvalid(Exception):
     """Unknown, used or expired: one error for all, so codes cannot be probed."""
 
 
-async def create_handoff(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> str:
+async def create_handoff(
+    uow: UnitOfWork, binding: AffinityBinding, now: datetime, *, purpose: str = BINDING
+) -> str:
     """A new single-use code (returned once, stored hashed), valid policy.handoff_code_minutes."""
-    if binding.state != BindingState.AWAITING_FACE.value:
+    if not expects(binding, purpose):
         raise NotAwaitingFace
     code = new_code()
     await uow.handoffs.add(
         HandoffCode(
             binding_id=binding.id,
             code_hash=uow.cipher.token_hash(code),
+            purpose=purpose,
             expires_at=now + timedelta(minutes=uow.policy.handoff_code_minutes),
         )
     )
     uow.audit.record(
-        "face.handoff_created",
+        _action(purpose, "handoff_created"),
         at=now,
         actor=binding.holder_person_id,
         subject=binding.member_person_id,
@@ -191,7 +270,7 @@ async def open_handoff(
     if handoff is None or handoff.used_at is not None or handoff.expires_at <= now:
         raise HandoffInvalid
     binding = await uow.bindings.get(handoff.binding_id)
-    if binding is None or binding.state != BindingState.AWAITING_FACE.value:
+    if binding is None or not expects(binding, handoff.purpose):
         raise HandoffInvalid
     return handoff, binding
 
@@ -201,7 +280,7 @@ async def start_check_by_handoff(
 ) -> FaceCheck:
     """The member's own phone: the code is spent once a selfie is accepted for checking."""
     handoff, binding = await open_handoff(uow, code, now)
-    check = await start_check(uow, store, binding, selfie, now)
+    check = await start_check(uow, store, binding, selfie, now, purpose=handoff.purpose)
     handoff.used_at = now
     await uow.commit()
     return check

@@ -1,0 +1,122 @@
+"""Eligibility certification (待遇资格认证, domain-rules §7) for a pensioner: the state of the
+yearly cycle, and certifying by face recognition against the binding's reference image.
+
+Only a member the holder acts for can be checked here: the reference is the binding's proof of
+identity (or face photo). The holder themself has no stored reference and certifies elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+from app.adapters.document_store import DocumentStore
+from app.db.models import AffinityBinding, FaceCheck
+from app.domain.certification import (
+    CertificationState,
+    certification_state,
+    days_left,
+    due_date,
+    next_valid_until,
+)
+from app.services import face
+from app.services.context import UnitOfWork
+from app.services.subject import Subject, record
+
+
+class NotCertifiable(Exception):
+    """Not a pensioner, or the holder themself: no face check is offered here."""
+
+
+@dataclass(frozen=True, slots=True)
+class CertificationView:
+    subject: Subject
+    pensioner: bool
+    state: CertificationState | None = None
+    last_certified: date | None = None
+    valid_until: date | None = None  # the due date: the last day the certification counts
+    days_left: int | None = None
+    online: bool = False  # a face check can be done here (a pensioner member)
+    in_person: bool = False  # too many failed checks: certify at a service centre
+    wait_until: datetime | None = None
+    tries_before_wait: int = 0
+
+
+def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> CertificationView:
+    """The state on `now`'s date (UTC, as the family dashboard counts it)."""
+    person = subject.person
+    today = now.date()
+    if not person.is_pensioner:
+        return CertificationView(subject=subject, pensioner=False)
+    last = person.last_certified_on
+    binding = subject.binding
+    attempts = face.attempts_of(binding) if binding else None
+    return CertificationView(
+        subject=subject,
+        pensioner=True,
+        state=certification_state(last, today),
+        last_certified=last,
+        valid_until=due_date(last) if last else None,
+        days_left=days_left(last, today) if last else None,
+        online=binding is not None,
+        in_person=binding is not None and face.certification_in_person(binding, uow.policy),
+        wait_until=attempts.wait_until if attempts and attempts.waiting(now) else None,
+        tries_before_wait=attempts.tries_before_wait(uow.policy.face_failures_before_wait)
+        if attempts
+        else 0,
+    )
+
+
+async def view(uow: UnitOfWork, subject: Subject, now: datetime, page: str = "") -> None:
+    """Every page shown for a member is audited (`page` says which, never an ID number)."""
+    record(uow, subject, "certification.viewed", now, detail=page)
+    await uow.commit()
+
+
+def _certifiable(subject: Subject) -> AffinityBinding:
+    binding = subject.binding
+    if binding is None or not face.expects(binding, face.CERTIFICATION):
+        raise NotCertifiable
+    return binding
+
+
+async def start(
+    uow: UnitOfWork, store: DocumentStore, subject: Subject, selfie: bytes, now: datetime
+) -> FaceCheck:
+    """Raises NotCertifiable, ImageRejected, FaceWait or CertifyInPerson."""
+    binding = _certifiable(subject)
+    return await face.start_check(uow, store, binding, selfie, now, purpose=face.CERTIFICATION)
+
+
+async def handoff(uow: UnitOfWork, subject: Subject, now: datetime) -> str:
+    """A code for the member's own phone. Raises NotCertifiable or CertifyInPerson."""
+    binding = _certifiable(subject)
+    if face.certification_in_person(binding, uow.policy):
+        raise face.CertifyInPerson
+    return await face.create_handoff(uow, binding, now, purpose=face.CERTIFICATION)
+
+
+async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceCheck | None:
+    """This member's certification check, with the binding and the person as fresh as it."""
+    binding = subject.binding
+    check = await uow.face_checks.get(check_id)
+    if (
+        binding is None
+        or check is None
+        or check.binding_id != binding.id
+        or check.purpose != face.CERTIFICATION
+    ):
+        return None
+    if check.state != face.PENDING:
+        # Decided by the background task after this request loaded the subject.
+        await uow.db.refresh(binding)
+        await uow.db.refresh(subject.person)
+    return check
+
+
+def valid_until_after(check: FaceCheck) -> date | None:
+    """Until when a passed check keeps payments going."""
+    if check.state != face.MATCHED or check.decided_at is None:
+        return None
+    return next_valid_until(check.decided_at.date())
