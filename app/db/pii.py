@@ -25,6 +25,7 @@ class PiiCipher:
         self._aead = AESGCM(_derive(secret_key, b"essc id-number encryption v1"))
         self._lookup_key = _derive(secret_key, b"essc id-number lookup v1")
         self._token_key = _derive(secret_key, b"essc one-time token v1")
+        self._credential_key = _derive(secret_key, b"essc qr credential v1")
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -40,3 +41,7 @@ class PiiCipher:
     def token_hash(self, token: str) -> str:
         """One-time codes are stored only as this keyed hash."""
         return hmac.new(self._token_key, token.encode(), hashlib.sha256).hexdigest()
+
+    def credential_mac(self, data: bytes) -> bytes:
+        """HMAC-SHA256 that signs QR credentials (a key of its own, derived from SECRET_KEY)."""
+        return hmac.new(self._credential_key, data, hashlib.sha256).digest()

@@ -1,13 +1,167 @@
-"""Placeholder: replaced by the real pages."""
+"""The subject's e-card with its dynamic QR code, and applying for a card (details, then the
+holder's own PIN). Mounted under /my and /family/{binding_id}."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+import segno
+from babel.dates import format_time, get_timezone
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import MediaType
+from markupsafe import Markup
+
+from app.adapters.clock import utcnow
+from app.db.models import HolderAccount
+from app.routes.forms import pin_field, read_form
+from app.routes.i18n import DISPLAY_TZ, _, current_locale
+from app.routes.messages import pin_lock_moment, wrong_pin_message
+from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
+from app.services import credentials
+from app.services import ecard as ecard_service
+from app.services import pin as pin_service
+from app.services.context import UnitOfWork
+from app.services.subject import Subject, record
+
+# Renew a code this long before it expires, and at most this many times in a row without
+# the user doing anything: each request keeps the session alive, so endless renewal would
+# keep an unattended phone signed in (and fill the member's audit trail).
+RENEW_BEFORE_EXPIRY_SECONDS = 10
+AUTO_RENEWALS = 8
+
+
+def credential_svg(token: str, label: str) -> Markup:
+    """The token as a QR code in inline SVG, sized by CSS (a viewBox, no width or height)."""
+    svg = segno.make_qr(token, error="m").svg_inline(scale=1, omitsize=True, title=label)
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" ', 1))  # noqa: S704
+
+
+def _clock_time(moment: Any) -> str:
+    return format_time(
+        moment, "HH:mm:ss", tzinfo=get_timezone(DISPLAY_TZ), locale=current_locale.get()
+    )
+
+
+async def _qr_context(uow: UnitOfWork, subject: Subject, round_: int) -> dict[str, Any]:
+    """A fresh code for the QR region; round_ counts renewals nobody asked for."""
+    try:
+        code = await credentials.show_code(uow, subject, utcnow())
+    except credentials.CardNotUsable:
+        return {"code": None, "renew": False}
+    label = _("QR code of the e-card of {name}").format(name=subject.person.name)
+    return {
+        "code": code,
+        "svg": credential_svg(code.token, label),
+        "until": _clock_time(code.expires_at),
+        "renew": round_ < AUTO_RENEWALS,
+        "next_round": round_ + 1,
+        "renew_after": max(uow.policy.qr_valid_seconds - RENEW_BEFORE_EXPIRY_SECONDS, 5),
+    }
+
+
+def _round(request: Request[Any, Any, Any]) -> int:
+    raw = request.query_params.get("round", "0")[:3]
+    return int(raw) if raw.isdigit() else 0
+
+
+def _title(subject: Subject) -> str:
+    if subject.acting_for:
+        return _("E-card of {name}").format(name=subject.person.name)
+    return _("My e-card and QR code")
 
 
 class SubjectCardController(Controller):
     path = "/card"
 
     @get("/")
-    async def placeholder(self) -> str:
-        return ""
+    async def card(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[str]:
+        card = subject.person.card
+        record(uow, subject, "card.viewed", utcnow())
+        context = {
+            "subject": subject,
+            "title": _title(subject),
+            "card": card,
+            "masked_id": uow.people.id_number_of(subject.person).masked,
+            "usable": ecard_service.usable(card),
+            "notice": _("The e-card has been issued.")
+            if card and request.query_params.get("issued")
+            else None,
+        }
+        if context["usable"]:
+            context["qr"] = await _qr_context(uow, subject, 0)  # commits the view with the code
+        else:
+            await uow.commit()
+        return page(request, "pages/subject/card.html", context)
+
+    @get("/qr")
+    async def qr(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[Any]:
+        """The QR region alone, for HTMX; without it, the card page has a fresh code."""
+        if not is_htmx(request):
+            return see_other(f"{subject.base}/card")
+        context = {"subject": subject, "qr": await _qr_context(uow, subject, _round(request))}
+        body = jinja_env.get_template("pages/subject/card_qr.html").render(context)
+        return Response(body, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
+
+    @get("/apply")
+    async def apply_details(
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+    ) -> Response[Any]:
+        if subject.person.card is not None:
+            return see_other(f"{subject.base}/card")
+        record(uow, subject, "card.viewed", utcnow())
+        await uow.commit()
+        context = {
+            "subject": subject,
+            "masked_id": uow.people.id_number_of(subject.person).masked,
+        }
+        return page(request, "pages/subject/card_apply.html", context)
+
+    @get("/apply/pin")
+    async def apply_pin_form(
+        self, request: Request[Any, Any, Any], subject: Subject, account: HolderAccount
+    ) -> Response[Any]:
+        if subject.person.card is not None:
+            return see_other(f"{subject.base}/card")
+        return _pin_page(request, subject, account, FormErrors())
+
+    @post("/apply/pin")
+    async def apply(
+        self,
+        request: Request[Any, Any, Any],
+        uow: UnitOfWork,
+        subject: Subject,
+        account: HolderAccount,
+    ) -> Response[Any]:
+        base = subject.base
+        if subject.person.card is not None:
+            return see_other(f"{base}/card")
+        values = await read_form(request)
+        errors = FormErrors()
+        pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
+        if not errors:
+            try:
+                await ecard_service.apply(uow, account, subject, pin, utcnow())
+                return see_other(f"{base}/card?issued=1")
+            except ecard_service.CardExists:
+                return see_other(f"{base}/card")
+            except pin_service.WrongPin as wrong:
+                errors.add("pin", wrong_pin_message(wrong.remaining))
+            except pin_service.PinLocked:
+                pass  # the page says until when
+        return _pin_page(request, subject, account, errors, status=422)
+
+
+def _pin_page(
+    request: Request[Any, Any, Any],
+    subject: Subject,
+    account: HolderAccount,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    context = {"subject": subject, "errors": errors, "locked_until": pin_lock_moment(account)}
+    return page(request, "pages/subject/card_apply_pin.html", context, status=status)

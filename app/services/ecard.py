@@ -1,0 +1,66 @@
+"""Applying for an e-card, for oneself or for an active member (after the holder's PIN)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from app.db.models import ECard, HolderAccount
+from app.services import pin as pin_service
+from app.services.context import UnitOfWork
+from app.services.subject import Subject
+
+ACTIVE = "active"
+CHINA = ZoneInfo("Asia/Shanghai")  # the card's issue date is the date where it is issued
+NUMBER_ATTEMPTS = 10  # 100 000 numbers per region: a clash is rare, ten in a row is a fault
+
+
+class CardExists(Exception):
+    """The subject has a card already: nothing is issued twice."""
+
+
+def usable(card: ECard | None) -> bool:
+    """Only an active card can be used; a lost, locked or cancelled one cannot (§1 Card state)."""
+    return card is not None and card.status == ACTIVE
+
+
+def china_date(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+def new_card_number(region_code: str) -> str:
+    """ "A", the six-digit region code of the ID number, five random digits."""
+    return f"A{region_code}{secrets.randbelow(10**5):05d}"
+
+
+async def apply(
+    uow: UnitOfWork, account: HolderAccount, subject: Subject, pin: str, now: datetime
+) -> ECard:
+    """Raises CardExists, or PinLocked / WrongPin from the holder's own PIN."""
+    person_id, holder_id = subject.person.id, subject.holder.id  # still readable after a rollback
+    region = uow.people.id_number_of(subject.person).region_code
+    if await uow.cards.for_person(person_id):
+        raise CardExists
+    await pin_service.verify_pin(uow, account, pin, now)
+    for _attempt in range(NUMBER_ATTEMPTS):
+        if await uow.cards.for_person(person_id):
+            raise CardExists
+        number = new_card_number(region)
+        if await uow.cards.number_taken(number):
+            continue
+        card = ECard(
+            person_id=person_id, card_number=number, status=ACTIVE, issued_on=china_date(now)
+        )
+        try:
+            await uow.cards.add(card)
+        except IntegrityError:  # a request at the same moment: the loop looks again
+            await uow.db.rollback()
+            continue
+        # Recorded for oneself too: issuing a card is worth a trace whoever asked.
+        uow.audit.record("ecard.applied", at=now, actor=holder_id, subject=person_id)
+        await uow.commit()
+        return card
+    raise RuntimeError("no free card number")
