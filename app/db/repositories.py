@@ -144,6 +144,10 @@ class Cards:
         self.session.add(card)
         await self.session.flush()
 
+    async def number_taken(self, card_number: str) -> bool:
+        found = await self.session.scalar(select(ECard.id).where(ECard.card_number == card_number))
+        return found is not None
+
 
 class Audit:
     def __init__(self, session: AsyncSession) -> None:
@@ -424,6 +428,28 @@ class Contributions:
             .order_by(ContributionRecord.year)
         )
         return [(int(year), Decimal(total or 0)) for year, total in rows]
+
+    async def paid_bases(
+        self, person_id: UUID, line: str = "pension", scheme: str = "employee"
+    ) -> list[tuple[int, int, Decimal, str]]:
+        """(year, month, base, region code) of every paid month, oldest first: what the
+        contribution index is averaged over."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.base,
+                ContributionRecord.region_code,
+            )
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == scheme,
+                ContributionRecord.status == "paid",
+            )
+            .order_by(ContributionRecord.year, ContributionRecord.month)
+        )
+        return [(int(y), int(m), Decimal(base), str(region)) for y, m, base, region in rows]
 
     async def paid_years(self, person_id: UUID, line: str, scheme: str) -> set[int]:
         rows = await self.session.scalars(
