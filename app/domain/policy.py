@@ -49,6 +49,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     maintenance_interval_seconds: int = 600
     fractional_age_divisor: str = "floor"  # or "interpolate"
     account_interest_rate_2025: Decimal = Decimal("1.50")
+    # §5: the central minimum basic pension of the residents' scheme, CNY a month (2025).
+    residents_basic_pension: Decimal = Decimal("143")
     residents_medical_premium_2024: int = 400
     residents_medical_premium_2025: int = 400
     medical_collection_window: str = "09-01/12-31"  # of the previous year

@@ -1,8 +1,7 @@
 """Contribution histories and benefits in payment for the demo family (seeded by `make run`).
 
 The figures are plausible, not official:
-- Average monthly wage (the base for 60%-300% limits): Beijing 11,937 CNY in 2024, 8% less for
-  each earlier year, 4% more for each later one; Guangdong at 75% of Beijing.
+- Average monthly wage (the base for 60%-300% limits): app.domain.wages (an approximation).
 - Employee rates, as a share of the monthly base:
   pension: individual 8% (all to the personal account); employer 20% until 2016-04, 19% until
   2019-04, 16% from 2019-05 (the national cut of 国办发〔2019〕13号);
@@ -23,20 +22,13 @@ from uuid import UUID
 
 from app.db.models import ContributionRecord
 from app.domain.contributions import Line, Period, Status, clamp_base, money
+from app.domain.wages import average_wage
 
 BEIJING, GUANGZHOU = "110105", "440106"
-_BEIJING_2024 = Decimal("11937")
-_REGION_SHARE = {"11": Decimal("1"), "44": Decimal("0.75")}
 RESIDENT_PREMIUMS = {
     2016: 150, 2017: 180, 2018: 220, 2019: 250, 2020: 280, 2021: 320,
     2022: 350, 2023: 380, 2024: 400, 2025: 400, 2026: 400,
 }  # fmt: skip
-
-
-def average_wage(year: int, region_code: str) -> Decimal:
-    growth = Decimal("1.08") if year <= 2024 else Decimal("1.04")
-    wage = _BEIJING_2024 * growth ** (year - 2024)
-    return money(wage * _REGION_SHARE.get(region_code[:2], Decimal("0.8")))
 
 
 def _pension_employer_rate(period: Period) -> Decimal:
