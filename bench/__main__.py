@@ -152,7 +152,18 @@ def main() -> int:
         server = _start_server(Path(tmp_name), port)
         try:
             client = _signed_in_client(base)
-            pages = {path: client.get(path).content for path in ("/", "/card", "/account")}
+            pages = {
+                path: client.get(path).content
+                for path in (
+                    "/",
+                    "/card",
+                    "/account",
+                    "/family",
+                    "/my/card",
+                    "/my/benefits",
+                    "/my/pension",
+                )
+            }
             pages["/login"] = httpx.get(f"{base}/login").content
             cookie = f"session={client.cookies['session']}"
             load(base, "/accessibility")  # warm-up
