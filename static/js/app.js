@@ -24,11 +24,22 @@
     if (next) next.value = window.location.pathname;
   }
 
+  // After a form is submitted into a smaller region, focus goes to a new error summary, as
+  // after a page load. Live updates as one types or chooses leave focus where it is.
+  function submitted(event) {
+    var config = event.detail && event.detail.requestConfig;
+    return !!(config && config.triggeringEvent && config.triggeringEvent.type === "submit");
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target && event.target.id === "main") {
+    var root = event.target;
+    if (!root || !root.querySelector) return; // a swapped-in text node
+    if (root.id === "main") {
       syncLanguageNext();
-      focusAfterRender(event.target);
+      focusAfterRender(root);
+      return;
     }
+    if (submitted(event) && root.querySelector("[data-error-summary]")) focusAfterRender(root);
   });
 })();
 
