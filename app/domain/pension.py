@@ -12,9 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
 
+from app.domain.contributions import HALF, MONTHLY_PAYMENT_FACTOR
+
 CENT = Decimal("0.01")
 ACCOUNT_SHARE = Decimal("0.08")  # the individual's 8% of the base, all of it into the account
-ACCRUAL_WEIGHT = Decimal("1.083") * Decimal("0.5")  # 劳办发〔1997〕116号: mid-year weighting
+# 劳办发〔1997〕116号: a year's contributions earn interest for about half a year (one rule, kept
+# with the account's yearly steps).
+ACCRUAL_WEIGHT = MONTHLY_PAYMENT_FACTOR * HALF
 RESIDENTS_DIVISOR = 139  # Guofa [2014] No. 8: residents divide by 139 at any age
 
 # 国发〔2005〕38号 附表: months the account balance is spread over, by whole age at retirement.
