@@ -15,7 +15,7 @@ from PIL import Image
 
 from app.adapters.face_matcher import describe
 
-FACES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "faces"
+FACES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "faces"
 BUDGET_SECONDS = 1.5
 MOTHER = ("李秀英", "110105195806070426")
 

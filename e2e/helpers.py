@@ -269,8 +269,8 @@ PHONE: dict[str, Any] = {
 
 # --- the add-member wizard -------------------------------------------------------------------
 
-# Real photographs (README there): the repository's sibling folder shared/fixtures/faces.
-FACES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "faces"
+# Real photographs, kept in the repository's test fixtures (README and licence there).
+FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
 PROOF_PHOTO = FACES / "biden.jpg"  # stands in for a photo of an ID card: any real JPG
 FACE_PHOTO = FACES / "obama.jpg"
 

@@ -15,7 +15,7 @@ from tests.conftest import csrf_token, sign_in
 
 Client = AsyncTestClient[Litestar]
 EN = {"Accept-Language": "en"}
-FACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces"
+FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
 MOTHER = ("李秀英", "110105195806070426")
 SON = ("张浩", "11010520150402035X")
 

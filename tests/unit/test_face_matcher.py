@@ -1,4 +1,4 @@
-"""The matcher on real photos (shared fixtures): same people below the threshold, others above."""
+"""The matcher on real photos (the test fixtures): same people below the threshold, others above."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.adapters.face_matcher import FaceMatcher, describe, distance_between
 from app.domain.face import UnusablePhoto, is_match
 from app.domain.policy import Policy
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "faces"
+FACES = Path(__file__).resolve().parents[1] / "fixtures" / "faces"
 THRESHOLD = Policy().face_match_threshold
 PEOPLE = {"obama": ["obama.jpg", "obama2.jpg", "obama3.jpg"], "biden": ["biden.jpg", "biden2.jpg"]}
 OPTIONS = {"max_side": 1024, "min_face": 80}
