@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= auto
 export LITESTAR_APP := app.main:create_app
 # Keep pip's index configuration quiet about absent local mirrors.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -12,8 +13,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 run: setup catalogues migrate seed serve
 
+# Two runs: Playwright's sync API keeps an event loop in its process, which the async tests
+# of tests/ cannot share. Each run spreads its files over the cores (pytest-xdist).
 test: setup-test catalogues chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile tests
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

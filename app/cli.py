@@ -23,6 +23,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.adapters import hashing
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import get_settings
@@ -37,6 +38,7 @@ T = TypeVar("T")
 
 async def _with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     settings = get_settings()
+    hashing.configure(settings.password_hash_profile)
     engine = create_async_engine(settings.database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:

@@ -23,6 +23,7 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 
+from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.throttle_store import ThrottleStore
@@ -149,6 +150,7 @@ def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    hashing.configure(settings.password_hash_profile)
     Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     database = db_config(settings)
     policy = settings.policy

@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.adapters import hashing
 from app.config import Settings, load_settings
 from app.db.pii import PiiCipher
 from app.main import create_app, db_config
@@ -25,6 +28,9 @@ from app.services.seed import seed_demo
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 SECRET = "test-secret-key-not-for-production"
+# New password and PIN hashes in tests use argon2's cheapest parameters (the settings refuse
+# them in production); the seeded template below is hashed once per run, not once per test.
+hashing.configure("cheapest")
 
 
 def make_settings(database_url: str, state_dir: Path, **extra: str) -> Settings:
@@ -33,6 +39,7 @@ def make_settings(database_url: str, state_dir: Path, **extra: str) -> Settings:
         "STATE_DIR": str(state_dir),
         "UPLOAD_DIR": str(state_dir / "uploads"),
         "SECRET_KEY": SECRET,
+        "PASSWORD_HASH_PROFILE": "cheapest",
         **extra,
     }
     return load_settings(env)
@@ -42,23 +49,93 @@ def migrations(settings: Settings) -> AlembicCommands:
     return AlembicCommands(sqlalchemy_config=db_config(settings))
 
 
-def reset_postgres(url: str) -> None:
-    async def drop() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
+def _worker() -> str:
+    """pytest-xdist's worker name, so parallel workers never share a database."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-    asyncio.run(drop())
+
+class Postgres:
+    """Databases beside the one TEST_POSTGRES_URL names, made by its (trusted) user."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def name(self, suffix: str) -> str:
+        return f"{self.url.database}_{_worker()}_{suffix}"
+
+    def recreate(self, name: str, template: str | None = None) -> str:
+        """An empty database, or a copy of a template (CREATE DATABASE ... TEMPLATE)."""
+
+        async def run() -> None:
+            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            conn = await asyncpg.connect(dsn)
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                copy = f' TEMPLATE "{template}"' if template else ""
+                await conn.execute(f'CREATE DATABASE "{name}"{copy}')
+            finally:
+                await conn.close()
+
+        asyncio.run(run())
+        return self.url_of(name)
+
+
+async def _seed(settings: Settings) -> None:
+    engine = create_async_engine(settings.database_url)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        uow = UnitOfWork(db=db, cipher=PiiCipher(settings.secret_key), policy=settings.policy)
+        await seed_demo(uow, with_histories=False)
+    await engine.dispose()
+
+
+class Templates:
+    """A migrated and a migrated-and-seeded database, made once per run and database kind,
+    then copied for each test: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: dict[tuple[str, str], str] = {}
+
+    def _make(self, kind: str, content: str) -> str:
+        if kind == "postgres":
+            assert POSTGRES_URL
+            name = Postgres(POSTGRES_URL).name(f"tpl_{content}")
+            url = Postgres(POSTGRES_URL).recreate(name)
+        else:
+            name = str(self.root / f"{content}.db")
+            url = f"sqlite+aiosqlite:///{name}"
+        settings = make_settings(url, self.root / content)
+        migrations(settings).upgrade("head")
+        if content == "seeded":
+            asyncio.run(_seed(settings))
+        return name
+
+    def copy_into(self, kind: str, content: str, database_url: str) -> None:
+        key = (kind, content)
+        if key not in self.made:
+            self.made[key] = self._make(kind, content)
+        if kind == "postgres":
+            assert POSTGRES_URL
+            Postgres(POSTGRES_URL).recreate(make_url(database_url).database or "", self.made[key])
+        else:
+            shutil.copyfile(self.made[key], make_url(database_url).database or "")
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory.mktemp("templates"))
 
 
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of the kind the test runs on."""
     if request.param == "postgres":
         assert POSTGRES_URL
-        reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        postgres = Postgres(POSTGRES_URL)
+        return postgres.recreate(postgres.name("test"))
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
@@ -68,9 +145,13 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def migrated(settings: Settings) -> Iterator[Settings]:
-    migrations(settings).upgrade("head")
-    yield settings
+def migrated(settings: Settings, templates: Templates, request: pytest.FixtureRequest) -> Settings:
+    """The schema at head; with the demo people already in it when the test also asks for
+    `seeded` (directly or through `client`)."""
+    kind = "postgres" if settings.database_url.startswith("postgresql") else "sqlite"
+    content = "seeded" if "seeded" in request.fixturenames else "migrated"
+    templates.copy_into(kind, content, settings.database_url)
+    return settings
 
 
 @pytest.fixture
@@ -83,8 +164,8 @@ async def uow(migrated: Settings) -> AsyncIterator[UnitOfWork]:
 
 @pytest.fixture
 async def seeded(uow: UnitOfWork) -> UnitOfWork:
-    """The demo people and staff; contribution histories only where a test adds them (seed_histories)."""
-    await seed_demo(uow, with_histories=False)
+    """The demo people and staff (copied from the seeded template by `migrated`); contribution
+    histories only where a test adds them (seed_histories)."""
     return uow
 
 

@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from typing import Literal
+
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when no account matches, so a miss costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("no account has this password")
+HashProfile = Literal["rfc9106-low-memory", "cheapest"]
+_PROFILES = {
+    "rfc9106-low-memory": profiles.RFC_9106_LOW_MEMORY,  # the library's recommended default
+    "cheapest": profiles.CHEAPEST,  # tests only: the settings refuse it in production
+}
+
+
+class _Hashing:
+    def __init__(self, profile: HashProfile) -> None:
+        self.profile = profile
+        self.hasher = PasswordHasher.from_parameters(_PROFILES[profile])
+        # Verified against when no account matches, so a miss costs as long as a wrong password.
+        self.dummy = self.hasher.hash("no account has this password")
+
+
+_current = _Hashing("rfc9106-low-memory")
+
+
+def configure(profile: HashProfile) -> None:
+    """New hashes use this profile; existing ones verify with the parameters they carry."""
+    global _current
+    if profile != _current.profile:
+        _current = _Hashing(profile)
 
 
 def hash_secret(secret: str) -> str:
-    return _hasher.hash(secret)
+    return _current.hasher.hash(secret)
 
 
 def verify_secret(stored_hash: str | None, secret: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, secret) and stored_hash is not None
+        return _current.hasher.verify(stored_hash or _current.dummy, secret) and (
+            stored_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False

@@ -30,3 +30,25 @@ def test_defaults_are_embedded(tmp_path: Path) -> None:
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.redis_url is None
     assert settings.portal_env == "development"
+
+
+def test_production_refuses_the_cheap_test_hashing(tmp_path: Path) -> None:
+    env = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "STATE_DIR": str(tmp_path)}
+    assert load_settings(env).password_hash_profile == "rfc9106-low-memory"
+    with pytest.raises(ConfigError):
+        load_settings({**env, "PASSWORD_HASH_PROFILE": "cheapest"})
+
+
+def test_a_hash_made_cheaply_still_verifies_after_the_profile_changes() -> None:
+    from app.adapters import hashing
+
+    hashing.configure("cheapest")
+    cheap = hashing.hash_secret("258369")
+    assert "m=8," in cheap
+    hashing.configure("rfc9106-low-memory")
+    try:
+        assert hashing.verify_secret(cheap, "258369")
+        assert not hashing.verify_secret(cheap, "258360")
+        assert "m=65536," in hashing.hash_secret("258369")
+    finally:
+        hashing.configure("cheapest")
