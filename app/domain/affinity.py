@@ -11,6 +11,7 @@ from typing import Literal
 
 import msgspec
 
+from app.domain.flow import FlowGraph, StepInfo
 from app.domain.identity import IdNumber
 from app.domain.policy import Policy
 
@@ -150,7 +151,19 @@ class Step(enum.StrEnum):
     CHECK = "check"
 
 
-STEPS: tuple[Step, ...] = (Step.PIN, Step.NOTICE, Step.DETAILS, Step.DOCUMENTS, Step.CHECK)
+# The add-member wizard as a declared step graph: each step opens once every step before it is
+# done, and a material change of the details (ID number or relationship) voids the documents.
+WIZARD = FlowGraph(
+    "affinity",
+    [
+        StepInfo(Step.PIN.value),
+        StepInfo(Step.NOTICE.value),
+        StepInfo(Step.DETAILS.value, undoes=(Step.DOCUMENTS.value,)),
+        StepInfo(Step.DOCUMENTS.value),
+        StepInfo(Step.CHECK.value, final=True),
+    ],
+)
+STEPS: tuple[Step, ...] = tuple(Step(s.name) for s in WIZARD.steps)
 
 
 class DraftProgress(msgspec.Struct, frozen=True):
@@ -161,38 +174,31 @@ class DraftProgress(msgspec.Struct, frozen=True):
     details_done: bool = False
     documents_done: bool = False
 
-
-def _done(step: Step, progress: DraftProgress) -> bool:
-    # CHECK is never "done" here: finishing it submits the draft, which then stops being a draft.
-    return {
-        Step.PIN: progress.pin_verified,
-        Step.NOTICE: progress.notice_accepted,
-        Step.DETAILS: progress.details_done,
-        Step.DOCUMENTS: progress.documents_done,
-        Step.CHECK: False,
-    }[step]
+    @property
+    def done(self) -> frozenset[str]:
+        flags = (self.pin_verified, self.notice_accepted, self.details_done, self.documents_done)
+        return frozenset(step.value for step, flag in zip(STEPS, flags, strict=False) if flag)
 
 
 def first_incomplete(progress: DraftProgress) -> Step:
     """The first step not yet done (CHECK when all four are done)."""
-    return next(step for step in STEPS if not _done(step, progress))
+    return Step(WIZARD.first_incomplete(progress.done).name)
 
 
 def may_open(step: Step, progress: DraftProgress) -> bool:
-    """A step may be opened when every step before it is done (the declared step graph:
-    nobody deep-links past the PIN step)."""
-    return all(_done(before, progress) for before in STEPS[: STEPS.index(step)])
+    """A step may be opened when every step before it is done (nobody deep-links past the PIN)."""
+    return WIZARD.may_open(step.value, progress.done)
 
 
 def step_number(step: Step) -> int:
     """1-based position for the "step n of 5" indicator: PIN is 1, CHECK is 5."""
-    return STEPS.index(step) + 1
+    return WIZARD.number(step.value)
 
 
 def previous_step(step: Step) -> Step | None:
     """The target of the Back link; None for PIN, the first step."""
-    index = STEPS.index(step)
-    return STEPS[index - 1] if index else None
+    before = WIZARD.previous(step.value)
+    return Step(before.name) if before else None
 
 
 def _id_key(value: str) -> str:
