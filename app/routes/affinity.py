@@ -8,7 +8,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
@@ -109,7 +109,10 @@ class AffinityController(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         bindings = await uow.bindings.of_holder(account.person_id)
         draft = await service.open_draft(uow, account, utcnow())
@@ -125,7 +128,10 @@ class AffinityController(Controller):
 
     @get("/add")
     async def start(
-        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
     ) -> Response[Any]:
         draft = await service.current_draft(uow, account, store, utcnow())
         return see_other(_step_url(first_incomplete(service.progress_of(draft))))
@@ -134,9 +140,9 @@ class AffinityController(Controller):
     async def show_step(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
         step: str,
     ) -> Response[Any]:
         wanted = _parse_step(step)
@@ -150,9 +156,9 @@ class AffinityController(Controller):
     async def submit_step(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
         step: str,
     ) -> Response[Any]:
         wanted = _parse_step(step)
@@ -165,7 +171,10 @@ class AffinityController(Controller):
 
     @get("/open")
     async def open_choices(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
         bindings = await uow.bindings.of_holder(account.person_id)
@@ -185,9 +194,9 @@ class AffinityController(Controller):
     async def open_choose(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
     ) -> Response[Any]:
         values = await read_form(request)
         try:
@@ -201,8 +210,8 @@ class AffinityController(Controller):
     async def member(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
@@ -212,9 +221,9 @@ class AffinityController(Controller):
     async def face_start(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
         binding_id: UUID,
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
@@ -249,9 +258,9 @@ class AffinityController(Controller):
     async def face_status(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
         binding_id: UUID,
         check_id: UUID,
     ) -> Response[str]:
@@ -281,8 +290,8 @@ class AffinityController(Controller):
     async def handoff_create(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
@@ -298,8 +307,8 @@ class AffinityController(Controller):
     async def handoff_show(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -323,7 +332,11 @@ class AffinityController(Controller):
 
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
-        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore, binding_id: UUID
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state == BindingState.AWAITING_FACE.value:
@@ -334,8 +347,8 @@ class AffinityController(Controller):
     async def unbind_pin_form(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -347,8 +360,8 @@ class AffinityController(Controller):
     async def unbind_pin(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -372,8 +385,8 @@ class AffinityController(Controller):
     async def unbind_confirm_form(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -386,9 +399,9 @@ class AffinityController(Controller):
     async def unbind_confirm(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
         binding_id: UUID,
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
@@ -53,7 +53,10 @@ class AuthController(Controller):
 
     @post("/login")
     async def login(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        throttles: NamedDependency[ThrottleStore],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -95,7 +98,7 @@ class AuthController(Controller):
 
     @post("/login/passkey/options", status_code=200)
     async def passkey_options(
-        self, request: Request[Any, Any, Any], rp: RelyingParty
+        self, request: Request[Any, Any, Any], rp: NamedDependency[RelyingParty]
     ) -> Response[bytes]:
         options_json, challenge = passkey_service.authentication_options(rp)
         request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
@@ -105,8 +108,8 @@ class AuthController(Controller):
     async def passkey_login(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        rp: RelyingParty,
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
         data: PasskeyAssertion,
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)  # one use only: a replay finds none
@@ -132,7 +135,7 @@ class AuthController(Controller):
 
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
     async def extend_session(
-        self, request: Request[Any, Any, Any], account: HolderAccount
+        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
     ) -> Redirect:
         """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
         request.session["seen_at"] = utcnow().timestamp()

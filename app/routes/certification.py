@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
@@ -62,7 +62,10 @@ class CertificationController(Controller):
 
     @get("/")
     async def show(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         await service.view(uow, subject, utcnow())
         return _certification_page(request, uow, subject, FormErrors())
@@ -71,9 +74,9 @@ class CertificationController(Controller):
     async def certify(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        store: DocumentStore,
-        subject: Subject,
+        uow: NamedDependency[UnitOfWork],
+        store: NamedDependency[DocumentStore],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """On this phone: consent, then the selfie; matching runs in the background."""
         base = f"{subject.base}/certification"
@@ -103,9 +106,9 @@ class CertificationController(Controller):
     async def check_status(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        store: DocumentStore,
-        subject: Subject,
+        uow: NamedDependency[UnitOfWork],
+        store: NamedDependency[DocumentStore],
+        subject: NamedDependency[Subject],
         check_id: UUID,
     ) -> Response[str]:
         check = await service.check_of(uow, subject, check_id)
@@ -133,7 +136,10 @@ class CertificationController(Controller):
 
     @post("/handoff")
     async def handoff_create(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
         base = f"{subject.base}/certification"
@@ -146,7 +152,10 @@ class CertificationController(Controller):
 
     @get("/handoff")
     async def handoff_show(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         shown = request.session.get(_HANDOFF_KEY) or {}
         if shown.get("subject") != subject.base or not subject.acting_for:

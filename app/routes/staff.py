@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
@@ -50,7 +50,9 @@ async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMem
     return member
 
 
-async def provide_staff(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+async def provide_staff(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> StaffMember:
     """The signed-in staff member; the same idle limit as for holders ends the session."""
     raw = request.session.get(_SIGNED_IN)
     now = utcnow().timestamp()
@@ -79,7 +81,9 @@ class StaffAuthController(Controller):
         return page(request, "pages/staff/login.html")
 
     @post("/login")
-    async def login(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[Any]:
+    async def login(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
         number = values.get("staff_number", "").strip()[:20]
@@ -105,20 +109,25 @@ class StaffAuthController(Controller):
         return page(request, "pages/staff/login.html", context, status=422)
 
     @get("/passkey")
-    async def passkey_page(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[str]:
+    async def passkey_page(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Response[str]:
         member = await _pending(request, uow)
         return page(request, "pages/staff/passkey.html", {"member": member, "register": False})
 
     @get("/passkey/new")
     async def passkey_new_page(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
     ) -> Response[str]:
         member = await _pending(request, uow)
         return page(request, "pages/staff/passkey.html", {"member": member, "register": True})
 
     @post("/passkey/options", status_code=200)
     async def assert_options(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
     ) -> Response[bytes]:
         member = await _pending(request, uow)
         options, challenge = await staff_service.authentication_options(uow, rp, member)
@@ -127,7 +136,11 @@ class StaffAuthController(Controller):
 
     @post("/passkey", status_code=200)
     async def assert_finish(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
+        data: PasskeyBody,
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -148,7 +161,10 @@ class StaffAuthController(Controller):
 
     @post("/passkey/new/options", status_code=200)
     async def register_options(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
     ) -> Response[bytes]:
         member = await _pending(request, uow)
         options, challenge = await staff_service.registration_options(uow, rp, member)
@@ -157,7 +173,11 @@ class StaffAuthController(Controller):
 
     @post("/passkey/new", status_code=200)
     async def register_finish(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
+        data: PasskeyBody,
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -195,7 +215,10 @@ class StaffQueueController(Controller):
 
     @get("/queue")
     async def queue(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, staff: StaffMember
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
     ) -> Response[str]:
         context = {
             "staff": staff,
@@ -211,8 +234,8 @@ class StaffQueueController(Controller):
     async def binding(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        staff: StaffMember,
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
         binding_id: UUID,
     ) -> Response[str]:
         return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
@@ -221,9 +244,9 @@ class StaffQueueController(Controller):
     async def decide(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        staff: StaffMember,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
+        store: NamedDependency[DocumentStore],
         binding_id: UUID,
     ) -> Response[Any]:
         values = await read_form(request)

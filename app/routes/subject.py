@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from litestar import Router
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.types import ControllerRouterHandler
 
@@ -18,12 +18,12 @@ from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
 
-async def provide_own_subject(account: HolderAccount) -> Subject:
+async def provide_own_subject(account: NamedDependency[HolderAccount]) -> Subject:
     return subjects.own(account)
 
 
 async def provide_member_subject(
-    binding_id: UUID, account: HolderAccount, uow: UnitOfWork
+    binding_id: UUID, account: NamedDependency[HolderAccount], uow: NamedDependency[UnitOfWork]
 ) -> Subject:
     """404, never 403: the answer must not confirm that the binding exists."""
     try:
