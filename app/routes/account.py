@@ -11,6 +11,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -139,7 +140,7 @@ class AccountController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         rp: NamedDependency[RelyingParty],
-        data: PasskeyAttestation,
+        data: JSONBody[PasskeyAttestation],
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)
         if not stored or not _password_recent(request):
@@ -169,7 +170,7 @@ class AccountController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        passkey_id: UUID,
+        passkey_id: FromPath[UUID],
     ) -> Response[Any]:
         # Posting twice finds nothing the second time and lands on the same page.
         await passkey_service.remove(uow, account, passkey_id, utcnow())
@@ -181,7 +182,7 @@ class AccountController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """The member ends a holder's affinity service for them, at once."""
         binding = await uow.bindings.get(binding_id)

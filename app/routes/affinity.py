@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -143,7 +144,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        step: str,
+        step: FromPath[str],
     ) -> Response[Any]:
         wanted = _parse_step(step)
         draft = await service.current_draft(uow, account, store, utcnow())
@@ -159,7 +160,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        step: str,
+        step: FromPath[str],
     ) -> Response[Any]:
         wanted = _parse_step(step)
         draft = await service.current_draft(uow, account, store, utcnow())
@@ -212,7 +213,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
         return await _member_page(request, uow, account, binding, FormErrors())
@@ -224,7 +225,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
         binding = await _owned(uow, account, binding_id)
@@ -250,7 +251,7 @@ class AffinityController(Controller):
         return await _member_page(request, uow, account, binding, errors, status=422)
 
     @get("/{binding_id:uuid}/face")
-    async def face_form(self, binding_id: UUID) -> Response[Any]:
+    async def face_form(self, binding_id: FromPath[UUID]) -> Response[Any]:
         """A reload after a refused photo (JS off) lands on the member page's form again."""
         return see_other(f"/affinity/{binding_id}")
 
@@ -261,8 +262,8 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
-        check_id: UUID,
+        binding_id: FromPath[UUID],
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         # The check first: the binding read after it is at least as new (they change together).
         check = await uow.face_checks.get(check_id)
@@ -292,7 +293,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
         binding = await _owned(uow, account, binding_id)
@@ -309,7 +310,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         shown = request.session.get(_HANDOFF_KEY) or {}
@@ -336,7 +337,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state == BindingState.AWAITING_FACE.value:
@@ -349,7 +350,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
@@ -362,7 +363,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
@@ -387,7 +388,7 @@ class AffinityController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if request.session.get(_UNBIND_KEY) != str(binding.id) or binding.state not in LIVE_STATES:
@@ -402,7 +403,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if request.session.get(_UNBIND_KEY) != str(binding.id):

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
@@ -40,7 +41,7 @@ class AuthController(Controller):
 
     @get("/login")
     async def login_form(
-        self, request: Request[Any, Any, Any], next: str | None = None
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
     ) -> Response[Any]:
         if request.session.get("account_id"):
             return see_other("/")
@@ -110,7 +111,7 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         rp: NamedDependency[RelyingParty],
-        data: PasskeyAssertion,
+        data: JSONBody[PasskeyAssertion],
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)  # one use only: a replay finds none
         if not stored:

@@ -10,6 +10,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -109,7 +110,7 @@ class CertificationController(Controller):
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
         subject: NamedDependency[Subject],
-        check_id: UUID,
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         check = await service.check_of(uow, subject, check_id)
         if check is None:

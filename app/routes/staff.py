@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -140,7 +141,7 @@ class StaffAuthController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         rp: NamedDependency[RelyingParty],
-        data: PasskeyBody,
+        data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -177,7 +178,7 @@ class StaffAuthController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         rp: NamedDependency[RelyingParty],
-        data: PasskeyBody,
+        data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -236,7 +237,7 @@ class StaffQueueController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         staff: NamedDependency[StaffMember],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[str]:
         return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
 
@@ -247,7 +248,7 @@ class StaffQueueController(Controller):
         uow: NamedDependency[UnitOfWork],
         staff: NamedDependency[StaffMember],
         store: NamedDependency[DocumentStore],
-        binding_id: UUID,
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()

@@ -9,6 +9,7 @@ from uuid import UUID
 from litestar import Router
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
 
 from app.db.models import HolderAccount
@@ -23,7 +24,9 @@ async def provide_own_subject(account: NamedDependency[HolderAccount]) -> Subjec
 
 
 async def provide_member_subject(
-    binding_id: UUID, account: NamedDependency[HolderAccount], uow: NamedDependency[UnitOfWork]
+    binding_id: FromPath[UUID],
+    account: NamedDependency[HolderAccount],
+    uow: NamedDependency[UnitOfWork],
 ) -> Subject:
     """404, never 403: the answer must not confirm that the binding exists."""
     try:

@@ -8,6 +8,7 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -97,7 +98,7 @@ class VerifyController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         throttles: NamedDependency[ThrottleStore],
-        code: str,
+        code: FromPath[str],
     ) -> Response[str]:
         if held := await _too_many(request, throttles, uow):
             return held
@@ -110,7 +111,7 @@ class VerifyController(Controller):
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
         throttles: NamedDependency[ThrottleStore],
-        code: str,
+        code: FromPath[str],
     ) -> Response[Any]:
         if held := await _too_many(request, throttles, uow):
             return held
@@ -149,7 +150,10 @@ class VerifyController(Controller):
 
     @get("/status/{check_id:uuid}")
     async def status(
-        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork], check_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         """Reached only through the unguessable id the member was sent to."""
         check = await uow.face_checks.get(check_id)
