@@ -9,8 +9,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -91,13 +92,19 @@ class AccountController(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         return await self._render(request, uow, account)
 
     @post("/password-check")
     async def password_check(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[Any]:
         values = await read_form(request)
         password = values.get("password", "")
@@ -116,9 +123,9 @@ class AccountController(Controller):
     async def passkey_options(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        rp: RelyingParty,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        rp: NamedDependency[RelyingParty],
     ) -> Response[Any]:
         if not _password_recent(request):
             return Response({"error": _("Confirm your password first.")}, status_code=403)
@@ -130,10 +137,10 @@ class AccountController(Controller):
     async def passkey_add(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        rp: RelyingParty,
-        data: PasskeyAttestation,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        rp: NamedDependency[RelyingParty],
+        data: JSONBody[PasskeyAttestation],
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)
         if not stored or not _password_recent(request):
@@ -161,9 +168,9 @@ class AccountController(Controller):
     async def passkey_remove(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        passkey_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        passkey_id: FromPath[UUID],
     ) -> Response[Any]:
         # Posting twice finds nothing the second time and lands on the same page.
         await passkey_service.remove(uow, account, passkey_id, utcnow())
@@ -171,7 +178,11 @@ class AccountController(Controller):
 
     @post("/bound-by/{binding_id:uuid}/revoke")
     async def revoke_binding(
-        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore, binding_id: UUID
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """The member ends a holder's affinity service for them, at once."""
         binding = await uow.bindings.get(binding_id)
@@ -182,13 +193,16 @@ class AccountController(Controller):
 
     @get("/pin")
     async def pin_form(
-        self, request: Request[Any, Any, Any], account: HolderAccount
+        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
     ) -> Response[str]:
         return _pin_page(request, account, "pages/account/pin_change.html", FormErrors())
 
     @post("/pin")
     async def pin_change(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -234,14 +248,19 @@ class PinSetupController(Controller):
     dependencies = {"account": Provide(provide_account_without_pin)}
 
     @get("/")
-    async def form(self, request: Request[Any, Any, Any], account: HolderAccount) -> Response[Any]:
+    async def form(
+        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
+    ) -> Response[Any]:
         if account.pin_hash is not None:
             return see_other("/")
         return page(request, "pages/account/pin_set.html")
 
     @post("/")
     async def submit(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[Any]:
         if account.pin_hash is not None:  # posted twice: the first one already set it
             return see_other("/")

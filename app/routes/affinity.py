@@ -8,8 +8,9 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -109,7 +110,10 @@ class AffinityController(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         bindings = await uow.bindings.of_holder(account.person_id)
         draft = await service.open_draft(uow, account, utcnow())
@@ -125,7 +129,10 @@ class AffinityController(Controller):
 
     @get("/add")
     async def start(
-        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
     ) -> Response[Any]:
         draft = await service.current_draft(uow, account, store, utcnow())
         return see_other(_step_url(first_incomplete(service.progress_of(draft))))
@@ -134,10 +141,10 @@ class AffinityController(Controller):
     async def show_step(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
-        step: str,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        step: FromPath[str],
     ) -> Response[Any]:
         wanted = _parse_step(step)
         draft = await service.current_draft(uow, account, store, utcnow())
@@ -150,10 +157,10 @@ class AffinityController(Controller):
     async def submit_step(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
-        step: str,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        step: FromPath[str],
     ) -> Response[Any]:
         wanted = _parse_step(step)
         draft = await service.current_draft(uow, account, store, utcnow())
@@ -165,7 +172,10 @@ class AffinityController(Controller):
 
     @get("/open")
     async def open_choices(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
         bindings = await uow.bindings.of_holder(account.person_id)
@@ -185,9 +195,9 @@ class AffinityController(Controller):
     async def open_choose(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
     ) -> Response[Any]:
         values = await read_form(request)
         try:
@@ -201,9 +211,9 @@ class AffinityController(Controller):
     async def member(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
         return await _member_page(request, uow, account, binding, FormErrors())
@@ -212,10 +222,10 @@ class AffinityController(Controller):
     async def face_start(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
         binding = await _owned(uow, account, binding_id)
@@ -241,7 +251,7 @@ class AffinityController(Controller):
         return await _member_page(request, uow, account, binding, errors, status=422)
 
     @get("/{binding_id:uuid}/face")
-    async def face_form(self, binding_id: UUID) -> Response[Any]:
+    async def face_form(self, binding_id: FromPath[UUID]) -> Response[Any]:
         """A reload after a refused photo (JS off) lands on the member page's form again."""
         return see_other(f"/affinity/{binding_id}")
 
@@ -249,11 +259,11 @@ class AffinityController(Controller):
     async def face_status(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
-        binding_id: UUID,
-        check_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         # The check first: the binding read after it is at least as new (they change together).
         check = await uow.face_checks.get(check_id)
@@ -281,9 +291,9 @@ class AffinityController(Controller):
     async def handoff_create(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
         binding = await _owned(uow, account, binding_id)
@@ -298,9 +308,9 @@ class AffinityController(Controller):
     async def handoff_show(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         shown = request.session.get(_HANDOFF_KEY) or {}
@@ -323,7 +333,11 @@ class AffinityController(Controller):
 
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
-        self, uow: UnitOfWork, account: HolderAccount, store: DocumentStore, binding_id: UUID
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state == BindingState.AWAITING_FACE.value:
@@ -334,9 +348,9 @@ class AffinityController(Controller):
     async def unbind_pin_form(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
@@ -347,9 +361,9 @@ class AffinityController(Controller):
     async def unbind_pin(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
@@ -372,9 +386,9 @@ class AffinityController(Controller):
     async def unbind_confirm_form(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if request.session.get(_UNBIND_KEY) != str(binding.id) or binding.state not in LIVE_STATES:
@@ -386,10 +400,10 @@ class AffinityController(Controller):
     async def unbind_confirm(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        account: HolderAccount,
-        store: DocumentStore,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
         if request.session.get(_UNBIND_KEY) != str(binding.id):

@@ -7,7 +7,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
@@ -40,7 +41,7 @@ class AuthController(Controller):
 
     @get("/login")
     async def login_form(
-        self, request: Request[Any, Any, Any], next: str | None = None
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
     ) -> Response[Any]:
         if request.session.get("account_id"):
             return see_other("/")
@@ -53,7 +54,10 @@ class AuthController(Controller):
 
     @post("/login")
     async def login(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        throttles: NamedDependency[ThrottleStore],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -95,7 +99,7 @@ class AuthController(Controller):
 
     @post("/login/passkey/options", status_code=200)
     async def passkey_options(
-        self, request: Request[Any, Any, Any], rp: RelyingParty
+        self, request: Request[Any, Any, Any], rp: NamedDependency[RelyingParty]
     ) -> Response[bytes]:
         options_json, challenge = passkey_service.authentication_options(rp)
         request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
@@ -105,9 +109,9 @@ class AuthController(Controller):
     async def passkey_login(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        rp: RelyingParty,
-        data: PasskeyAssertion,
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
+        data: JSONBody[PasskeyAssertion],
     ) -> Response[dict[str, str]]:
         stored = request.session.pop(_CHALLENGE_KEY, None)  # one use only: a replay finds none
         if not stored:
@@ -132,7 +136,7 @@ class AuthController(Controller):
 
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
     async def extend_session(
-        self, request: Request[Any, Any, Any], account: HolderAccount
+        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
     ) -> Redirect:
         """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
         request.session["seen_at"] = utcnow().timestamp()

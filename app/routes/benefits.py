@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 
 from app.adapters.clock import utcnow
 from app.domain.contributions import Line, Period
@@ -196,7 +197,10 @@ class BenefitsController(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         now = utcnow()
         query = parse_query(request, now.year + 1)  # next year's residents' premium is sold now
@@ -216,7 +220,10 @@ class BenefitsController(Controller):
 
     @get("/print")
     async def print_view(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         """Every line; the records of the chosen year, or of all years. A bad year prints all."""
         now = utcnow()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from app.db.models import HolderAccount
 from app.routes.deps import provide_account
@@ -27,18 +27,24 @@ class CardController(Controller):
 
     @get("/")
     async def home(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         return page(request, "pages/card/home.html", await _card_context(uow, account))
 
     @get("/card")
     async def details(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         return page(request, "pages/card/details.html", await _card_context(uow, account))
 
     @get("/card/services")
     async def services(
-        self, request: Request[Any, Any, Any], account: HolderAccount
+        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
     ) -> Response[str]:
         return page(request, "pages/card/services.html")

@@ -8,8 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -62,7 +63,10 @@ class CertificationController(Controller):
 
     @get("/")
     async def show(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         await service.view(uow, subject, utcnow())
         return _certification_page(request, uow, subject, FormErrors())
@@ -71,9 +75,9 @@ class CertificationController(Controller):
     async def certify(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        store: DocumentStore,
-        subject: Subject,
+        uow: NamedDependency[UnitOfWork],
+        store: NamedDependency[DocumentStore],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """On this phone: consent, then the selfie; matching runs in the background."""
         base = f"{subject.base}/certification"
@@ -103,10 +107,10 @@ class CertificationController(Controller):
     async def check_status(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        store: DocumentStore,
-        subject: Subject,
-        check_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        store: NamedDependency[DocumentStore],
+        subject: NamedDependency[Subject],
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         check = await service.check_of(uow, subject, check_id)
         if check is None:
@@ -133,7 +137,10 @@ class CertificationController(Controller):
 
     @post("/handoff")
     async def handoff_create(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
         base = f"{subject.base}/certification"
@@ -146,7 +153,10 @@ class CertificationController(Controller):
 
     @get("/handoff")
     async def handoff_show(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         shown = request.session.get(_HANDOFF_KEY) or {}
         if shown.get("subject") != subject.base or not subject.acting_for:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from app.adapters.clock import utcnow
 from app.db.models import StaffMember
@@ -40,13 +40,18 @@ class CounterController(Controller):
     dependencies = {"staff": Provide(provide_staff)}
 
     @get("/")
-    async def form(self, request: Request[Any, Any, Any], staff: StaffMember) -> Response[str]:
+    async def form(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffMember]
+    ) -> Response[str]:
         context = {"signed_in_as": _signed_in_as(staff), "max_input": MAX_INPUT}
         return page(request, "pages/staff/counter.html", context)
 
     @post("/")
     async def check(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, staff: StaffMember
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
     ) -> Response[str]:
         # Read before the check: a code spent at the same moment rolls the session back.
         staff_id, signed_in_as = staff.id, _signed_in_as(staff)

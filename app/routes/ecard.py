@@ -8,6 +8,7 @@ from typing import Any
 import segno
 from babel.dates import format_time, get_timezone
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from markupsafe import Markup
 
@@ -75,7 +76,10 @@ class SubjectCardController(Controller):
 
     @get("/")
     async def card(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         card = subject.person.card
         record(uow, subject, "card.viewed", utcnow())
@@ -97,7 +101,10 @@ class SubjectCardController(Controller):
 
     @get("/qr")
     async def qr(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """The QR region alone, for HTMX; without it, the card page has a fresh code."""
         if not is_htmx(request):
@@ -108,7 +115,10 @@ class SubjectCardController(Controller):
 
     @get("/apply")
     async def apply_details(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[Any]:
         if subject.person.card is not None:
             return see_other(f"{subject.base}/card")
@@ -122,7 +132,10 @@ class SubjectCardController(Controller):
 
     @get("/apply/pin")
     async def apply_pin_form(
-        self, request: Request[Any, Any, Any], subject: Subject, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        subject: NamedDependency[Subject],
+        account: NamedDependency[HolderAccount],
     ) -> Response[Any]:
         if subject.person.card is not None:
             return see_other(f"{subject.base}/card")
@@ -132,9 +145,9 @@ class SubjectCardController(Controller):
     async def apply(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        subject: Subject,
-        account: HolderAccount,
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+        account: NamedDependency[HolderAccount],
     ) -> Response[Any]:
         base = subject.base
         if subject.person.card is not None:

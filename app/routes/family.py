@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from app.adapters.clock import utcnow
 from app.db.models import HolderAccount
@@ -23,7 +23,10 @@ class FamilyController(Controller):
 
     @get("/")
     async def overview(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
     ) -> Response[str]:
         rows = await dashboard.family(uow, account, utcnow())
         return page(request, "pages/subject/family.html", {"rows": rows})
@@ -34,7 +37,10 @@ class SubjectHomeController(Controller):
 
     @get("/")
     async def home(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         row = await dashboard.for_subject(uow, subject, utcnow(), audit=True)
         return page(request, "pages/subject/home.html", {"subject": subject, "row": row})

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 
 from app.adapters.clock import utcnow
 from app.domain.contributions import OFFICIAL_RATES
@@ -401,7 +402,10 @@ class PensionController(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         now = utcnow()
         basis = await service.load(uow, subject, now.date())
@@ -415,7 +419,10 @@ class PensionController(Controller):
 
     @get("/print")
     async def print_view(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, subject: Subject
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
     ) -> Response[str]:
         """The answers as given; a wrong one prints with its default instead."""
         now = utcnow()

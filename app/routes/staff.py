@@ -8,8 +8,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -50,7 +51,9 @@ async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMem
     return member
 
 
-async def provide_staff(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+async def provide_staff(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> StaffMember:
     """The signed-in staff member; the same idle limit as for holders ends the session."""
     raw = request.session.get(_SIGNED_IN)
     now = utcnow().timestamp()
@@ -79,7 +82,9 @@ class StaffAuthController(Controller):
         return page(request, "pages/staff/login.html")
 
     @post("/login")
-    async def login(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[Any]:
+    async def login(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
         number = values.get("staff_number", "").strip()[:20]
@@ -105,20 +110,25 @@ class StaffAuthController(Controller):
         return page(request, "pages/staff/login.html", context, status=422)
 
     @get("/passkey")
-    async def passkey_page(self, request: Request[Any, Any, Any], uow: UnitOfWork) -> Response[str]:
+    async def passkey_page(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Response[str]:
         member = await _pending(request, uow)
         return page(request, "pages/staff/passkey.html", {"member": member, "register": False})
 
     @get("/passkey/new")
     async def passkey_new_page(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
     ) -> Response[str]:
         member = await _pending(request, uow)
         return page(request, "pages/staff/passkey.html", {"member": member, "register": True})
 
     @post("/passkey/options", status_code=200)
     async def assert_options(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
     ) -> Response[bytes]:
         member = await _pending(request, uow)
         options, challenge = await staff_service.authentication_options(uow, rp, member)
@@ -127,7 +137,11 @@ class StaffAuthController(Controller):
 
     @post("/passkey", status_code=200)
     async def assert_finish(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
+        data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -148,7 +162,10 @@ class StaffAuthController(Controller):
 
     @post("/passkey/new/options", status_code=200)
     async def register_options(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
     ) -> Response[bytes]:
         member = await _pending(request, uow)
         options, challenge = await staff_service.registration_options(uow, rp, member)
@@ -157,7 +174,11 @@ class StaffAuthController(Controller):
 
     @post("/passkey/new", status_code=200)
     async def register_finish(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, rp: RelyingParty, data: PasskeyBody
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        rp: NamedDependency[RelyingParty],
+        data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
         challenge = request.session.pop(_CHALLENGE, None)
@@ -195,7 +216,10 @@ class StaffQueueController(Controller):
 
     @get("/queue")
     async def queue(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, staff: StaffMember
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
     ) -> Response[str]:
         context = {
             "staff": staff,
@@ -211,9 +235,9 @@ class StaffQueueController(Controller):
     async def binding(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        staff: StaffMember,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
+        binding_id: FromPath[UUID],
     ) -> Response[str]:
         return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
 
@@ -221,10 +245,10 @@ class StaffQueueController(Controller):
     async def decide(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        staff: StaffMember,
-        store: DocumentStore,
-        binding_id: UUID,
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffMember],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from litestar import Router
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
 
 from app.db.models import HolderAccount
@@ -18,12 +19,14 @@ from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
 
-async def provide_own_subject(account: HolderAccount) -> Subject:
+async def provide_own_subject(account: NamedDependency[HolderAccount]) -> Subject:
     return subjects.own(account)
 
 
 async def provide_member_subject(
-    binding_id: UUID, account: HolderAccount, uow: UnitOfWork
+    binding_id: FromPath[UUID],
+    account: NamedDependency[HolderAccount],
+    uow: NamedDependency[UnitOfWork],
 ) -> Subject:
     """404, never 403: the answer must not confirm that the binding exists."""
     try:

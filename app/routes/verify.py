@@ -6,8 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -78,7 +79,10 @@ class VerifyController(Controller):
 
     @post("/")
     async def submit_code(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        throttles: NamedDependency[ThrottleStore],
     ) -> Response[Any]:
         if held := await _too_many(request, throttles, uow):
             return held
@@ -90,7 +94,11 @@ class VerifyController(Controller):
 
     @get("/{code:str}")
     async def start(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, throttles: ThrottleStore, code: str
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        throttles: NamedDependency[ThrottleStore],
+        code: FromPath[str],
     ) -> Response[str]:
         if held := await _too_many(request, throttles, uow):
             return held
@@ -100,10 +108,10 @@ class VerifyController(Controller):
     async def submit_selfie(
         self,
         request: Request[Any, Any, Any],
-        uow: UnitOfWork,
-        store: DocumentStore,
-        throttles: ThrottleStore,
-        code: str,
+        uow: NamedDependency[UnitOfWork],
+        store: NamedDependency[DocumentStore],
+        throttles: NamedDependency[ThrottleStore],
+        code: FromPath[str],
     ) -> Response[Any]:
         if held := await _too_many(request, throttles, uow):
             return held
@@ -142,7 +150,10 @@ class VerifyController(Controller):
 
     @get("/status/{check_id:uuid}")
     async def status(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, check_id: UUID
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        check_id: FromPath[UUID],
     ) -> Response[str]:
         """Reached only through the unguessable id the member was sent to."""
         check = await uow.face_checks.get(check_id)
