@@ -54,7 +54,7 @@ chromium:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .
 	$(BIN)/pybabel update -i app/i18n/messages.pot -d app/i18n --no-fuzzy-matching
 
 lint: setup-test

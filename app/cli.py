@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 async def _with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     settings = get_settings()
-    hashing.configure(settings.password_hash_profile)
+    hashing.configure(settings.argon2_profile)
     engine = create_async_engine(settings.database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:

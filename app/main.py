@@ -31,6 +31,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
 from app.routes.account import AccountController, PinSetupController
 from app.routes.affinity import AffinityController
+from app.routes.affinity_wizard import AffinityWizardController
 from app.routes.auth import AuthController
 from app.routes.benefits import BenefitsController
 from app.routes.card import CardController
@@ -49,6 +50,7 @@ from app.routes.i18n import LocaleMiddleware
 from app.routes.pension import PensionController
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.verify import VerifyController
@@ -140,6 +142,10 @@ def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) 
     return _redirect(request, "/pin/set")
 
 
+def _step_up_redirect(request: Request[Any, Any, Any], exc: StepUpRequired) -> Response[Any]:
+    return _redirect(request, exc.pin_page)
+
+
 def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if request.headers.get("accept", "").startswith("application/json") and not is_htmx(request):
         return Response(
@@ -150,7 +156,7 @@ def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
-    hashing.configure(settings.password_hash_profile)
+    hashing.configure(settings.argon2_profile)
     Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     database = db_config(settings)
     policy = settings.policy
@@ -175,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             CardController,
             AffinityController,
+            AffinityWizardController,
             VerifyController,
             StaffAuthController,
             StaffQueueController,
@@ -205,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             SignInRequired: _sign_in_redirect,
             PinSetupRequired: _pin_setup_redirect,
+            StepUpRequired: _step_up_redirect,
             NotFoundException: _error_page,
             HTTPException: _error_page,
         },

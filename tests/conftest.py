@@ -39,7 +39,7 @@ def make_settings(database_url: str, state_dir: Path, **extra: str) -> Settings:
         "STATE_DIR": str(state_dir),
         "UPLOAD_DIR": str(state_dir / "uploads"),
         "SECRET_KEY": SECRET,
-        "PASSWORD_HASH_PROFILE": "cheapest",
+        "ARGON2_PROFILE": "cheapest",
         **extra,
     }
     return load_settings(env)

@@ -36,6 +36,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     # The e-card PIN
     pin_max_failures: int = 6
     pin_lock_hours: int = 24
+    # A right PIN covers the action it was asked for (in that session) for this long.
+    step_up_minutes: int = 10
     # Sign-in throttling (design: security baseline)
     signin_free_failures: int = 10
     signin_base_wait_seconds: int = 30

@@ -15,69 +15,40 @@ from litestar.params import FromPath
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
-from app.db.models import AffinityBinding, AffinityDraft, HolderAccount
+from app.db.models import AffinityBinding, HolderAccount
 from app.domain.affinity import (
     LIVE_STATES,
-    STEPS,
-    BindingRefused,
     BindingState,
-    Relationship,
-    Step,
-    first_incomplete,
-    may_open,
-    previous_step,
-    step_number,
 )
 from app.domain.handoff import display_code
+from app.routes import step_up
 from app.routes.deps import (
     background_uow_factory,
     provide_account,
     provide_store,
     run_in_background,
 )
-from app.routes.forms import id_number_field, pin_field, read_form, required_text
+from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import (
-    binding_refused_message,
     image_message,
     photo_problem_message,
     pin_lock_moment,
-    wrong_pin_message,
 )
 from app.routes.qr import qr_svg
+from app.routes.step_up import requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
-from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 
 NAME_MAX = 50
 MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
-_UNBIND_KEY = "unbind_verified"
+UNBIND = "affinity.unbind"
+UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 _HANDOFF_KEY = "handoff_shown"
 STALLED_CHECK = timedelta(seconds=60)
-
-
-def _step_url(step: Step) -> str:
-    return f"/affinity/add/{step.value}"
-
-
-def _wizard_context(uow: UnitOfWork, draft: AffinityDraft, step: Step) -> dict[str, Any]:
-    number = service.member_number(uow, draft)
-    today = date.today()
-    back = previous_step(step)
-    return {
-        "step": step.value,
-        "step_number": step_number(step),
-        "step_count": len(STEPS),
-        "back_url": _step_url(back) if back else "/affinity",
-        "draft": draft,
-        "member_masked": number.masked if number else "",
-        "member_age": number.age_on(today) if number else None,
-        "needs_face_photo": service.draft_needs_face_photo(uow, draft, today),
-        "relationships": [r.value for r in Relationship],
-    }
 
 
 def _next_action(binding: AffinityBinding) -> str:
@@ -126,49 +97,6 @@ class AffinityController(Controller):
             **LABELS,
         }
         return page(request, "pages/affinity/list.html", context)
-
-    @get("/add")
-    async def start(
-        self,
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
-        store: NamedDependency[DocumentStore],
-    ) -> Response[Any]:
-        draft = await service.current_draft(uow, account, store, utcnow())
-        return see_other(_step_url(first_incomplete(service.progress_of(draft))))
-
-    @get("/add/{step:str}")
-    async def show_step(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
-        store: NamedDependency[DocumentStore],
-        step: FromPath[str],
-    ) -> Response[Any]:
-        wanted = _parse_step(step)
-        draft = await service.current_draft(uow, account, store, utcnow())
-        progress = service.progress_of(draft)
-        if not may_open(wanted, progress):
-            return see_other(_step_url(first_incomplete(progress)))
-        return await _render_step(request, uow, account, draft, wanted, FormErrors(), {})
-
-    @post("/add/{step:str}", request_max_body_size=2 * MAX_UPLOAD_FIELD + 100_000)
-    async def submit_step(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
-        store: NamedDependency[DocumentStore],
-        step: FromPath[str],
-    ) -> Response[Any]:
-        wanted = _parse_step(step)
-        draft = await service.current_draft(uow, account, store, utcnow())
-        progress = service.progress_of(draft)
-        if not may_open(wanted, progress):
-            return see_other(_step_url(first_incomplete(progress)))
-        handler = _STEP_HANDLERS[wanted]
-        return await handler(request, uow, account, store, draft)
 
     @get("/open")
     async def open_choices(
@@ -368,21 +296,14 @@ class AffinityController(Controller):
         binding = await _owned(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
             return see_other(f"/affinity/{binding_id}")
-        values = await read_form(request)
-        errors = FormErrors()
-        pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
-        if not errors:
-            try:
-                await pin_service.verify_pin(uow, account, pin, utcnow())
-                request.session[_UNBIND_KEY] = str(binding.id)
-                return see_other(f"/affinity/{binding_id}/unbind/confirm")
-            except pin_service.WrongPin as wrong:
-                errors.add("pin", wrong_pin_message(wrong.remaining))
-            except pin_service.PinLocked:
-                pass
+        pin_page = UNBIND_PIN_PAGE.format(binding_id=binding_id)
+        checked = await step_up.verify(request, uow, account, UNBIND, pin_page)
+        if checked.passed:
+            return see_other(f"/affinity/{binding_id}/unbind/confirm")
+        errors = checked.errors
         return _unbind_pin_page(request, account, binding, errors, status=422)
 
-    @get("/{binding_id:uuid}/unbind/confirm")
+    @get("/{binding_id:uuid}/unbind/confirm", guards=[requires_step_up(UNBIND, UNBIND_PIN_PAGE)])
     async def unbind_confirm_form(
         self,
         request: Request[Any, Any, Any],
@@ -391,12 +312,12 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
-        if request.session.get(_UNBIND_KEY) != str(binding.id) or binding.state not in LIVE_STATES:
-            return see_other(f"/affinity/{binding_id}/unbind")
+        if binding.state not in LIVE_STATES:
+            return see_other(f"/affinity/{binding_id}")
         context = {"binding": binding, **LABELS}
         return page(request, "pages/affinity/unbind_confirm.html", context)
 
-    @post("/{binding_id:uuid}/unbind/confirm")
+    @post("/{binding_id:uuid}/unbind/confirm", guards=[requires_step_up(UNBIND, UNBIND_PIN_PAGE)])
     async def unbind_confirm(
         self,
         request: Request[Any, Any, Any],
@@ -406,9 +327,7 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
-        if request.session.get(_UNBIND_KEY) != str(binding.id):
-            return see_other(f"/affinity/{binding_id}/unbind")
-        request.session.pop(_UNBIND_KEY, None)
+        step_up.spend(request, UNBIND, UNBIND_PIN_PAGE.format(binding_id=binding_id))
         await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/affinity?unbound=1")
 
@@ -455,13 +374,6 @@ def _list_notice(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-def _parse_step(step: str) -> Step:
-    try:
-        return Step(step)
-    except ValueError:
-        raise NotFoundException from None
-
-
 async def _owned(uow: UnitOfWork, account: HolderAccount, binding_id: UUID) -> AffinityBinding:
     binding = await service.holder_binding(uow, account, binding_id)
     if binding is None:
@@ -484,199 +396,3 @@ def _unbind_pin_page(
         **LABELS,
     }
     return page(request, "pages/affinity/unbind_pin.html", context, status=status)
-
-
-async def _render_step(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    draft: AffinityDraft,
-    step: Step,
-    errors: FormErrors,
-    values: dict[str, str],
-    *,
-    status: int = 200,
-) -> Response[str]:
-    context = _wizard_context(uow, draft, step)
-    context.update(errors=errors, values=values, **LABELS)
-    if step is Step.PIN:
-        context["locked_until"] = pin_lock_moment(account)
-    if step is Step.CHECK:
-        context["checked"] = service.draft_digest(uow, draft) or ""
-    return page(request, f"pages/affinity/step_{step.value}.html", context, status=status)
-
-
-# ---- one handler per step ---------------------------------------------------------------
-
-
-async def _post_pin(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    store: DocumentStore,
-    draft: AffinityDraft,
-) -> Response[Any]:
-    values = await read_form(request)
-    errors = FormErrors()
-    pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
-    if not errors:
-        try:
-            await service.pass_pin_step(uow, account, draft, pin, utcnow())
-            return see_other(_step_url(Step.NOTICE))
-        except pin_service.WrongPin as wrong:
-            errors.add("pin", wrong_pin_message(wrong.remaining))
-        except pin_service.PinLocked:
-            pass
-    return await _render_step(request, uow, account, draft, Step.PIN, errors, {}, status=422)
-
-
-async def _post_notice(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    store: DocumentStore,
-    draft: AffinityDraft,
-) -> Response[Any]:
-    values = await read_form(request)
-    if values.get("accept") != "yes":
-        errors = FormErrors()
-        errors.add("accept", _("Confirm that you have read and accept the notice"))
-        return await _render_step(request, uow, account, draft, Step.NOTICE, errors, {}, status=422)
-    await service.accept_notice(uow, account, draft, utcnow())
-    return see_other(_step_url(Step.DETAILS))
-
-
-async def _post_details(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    store: DocumentStore,
-    draft: AffinityDraft,
-) -> Response[Any]:
-    values = await read_form(request)
-    errors = FormErrors()
-    if draft.prefilled and draft.name:
-        number = service.member_number(uow, draft)
-        name = draft.name
-    else:
-        name = required_text(
-            values,
-            "name",
-            limit=NAME_MAX,
-            missing=_("Enter the family member's name"),
-            errors=errors,
-        )
-        number = id_number_field(values, errors)
-    raw_relationship = values.get("relationship", "")
-    relationship = (
-        Relationship(raw_relationship)
-        if raw_relationship in Relationship._value2member_map_
-        else None
-    )
-    if relationship is None:
-        errors.add("relationship", _("Select how the family member is related to you"))
-    shown = {k: values.get(k, "")[:60] for k in ("name", "id_number", "relationship")}
-    if not errors and number is not None and relationship is not None:
-        try:
-            await service.submit_details(
-                uow,
-                account,
-                draft,
-                store,
-                name=name,
-                number=number,
-                relationship=relationship,
-                now=utcnow(),
-            )
-            return see_other(_step_url(Step.DOCUMENTS))
-        except service.NameMismatch:
-            errors.add(
-                "name",
-                _("The name and ID number do not match a social insurance record. Check both"),
-            )
-        except BindingRefused as refused:
-            field = (
-                "relationship"
-                if refused.reason.startswith("must_be") or refused.reason == "too_many_spouses"
-                else "id_number"
-            )
-            if draft.prefilled and field == "id_number":
-                field = "relationship"
-            errors.add(field, binding_refused_message(refused, uow.policy))
-    return await _render_step(request, uow, account, draft, Step.DETAILS, errors, shown, status=422)
-
-
-async def _post_documents(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    store: DocumentStore,
-    draft: AffinityDraft,
-) -> Response[Any]:
-    form = await request.form()
-    errors = FormErrors()
-    uploads = {
-        "proof": await read_upload(form.get("proof")),
-        "face_photo": await read_upload(form.get("face_photo")),
-    }
-    needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
-    for field, data in uploads.items():
-        if data is None or (field == "face_photo" and not needs_photo):
-            continue
-        current = draft.proof_file if field == "proof" else draft.face_photo_file
-        try:
-            name = await service.replace_document(uow, store, current, data)
-        except ImageRejected as rejected:
-            errors.add(field, image_message(field, rejected, uow.policy))
-            continue
-        if field == "proof":
-            draft.proof_file = name
-        else:
-            draft.face_photo_file = name
-    await uow.commit()  # keep what did upload, even if the other file was refused
-    if not errors:
-        try:
-            await service.finish_documents(uow, account, draft, today=date.today(), now=utcnow())
-            return see_other(_step_url(Step.CHECK))
-        except service.DraftIncomplete as missing:
-            field = str(missing)
-            errors.add(
-                field,
-                _("Choose a photo of the proof of identity")
-                if field == "proof"
-                else _("Choose a frontal face photo of the family member"),
-            )
-    return await _render_step(request, uow, account, draft, Step.DOCUMENTS, errors, {}, status=422)
-
-
-async def _post_check(
-    request: Request[Any, Any, Any],
-    uow: UnitOfWork,
-    account: HolderAccount,
-    store: DocumentStore,
-    draft: AffinityDraft,
-) -> Response[Any]:
-    values = await read_form(request)
-    errors = FormErrors()
-    try:
-        binding = await service.submit_binding(
-            uow, account, draft, checked_digest=values.get("checked", "")[:64], now=utcnow()
-        )
-    except (service.DraftIncomplete, service.NameMismatch):
-        return see_other("/affinity/add")
-    except service.AnswersChanged:
-        errors.add("submit", _("Your answers changed after you checked them. Check them again"))
-        return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
-    except BindingRefused as refused:
-        errors.add("submit", binding_refused_message(refused, uow.policy))
-        return await _render_step(request, uow, account, draft, Step.CHECK, errors, {}, status=422)
-    return see_other(f"/affinity/{binding.id}")
-
-
-_STEP_HANDLERS = {
-    Step.PIN: _post_pin,
-    Step.NOTICE: _post_notice,
-    Step.DETAILS: _post_details,
-    Step.DOCUMENTS: _post_documents,
-    Step.CHECK: _post_check,
-}

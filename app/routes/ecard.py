@@ -14,13 +14,12 @@ from markupsafe import Markup
 
 from app.adapters.clock import utcnow
 from app.db.models import HolderAccount
-from app.routes.forms import pin_field, read_form
+from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale
-from app.routes.messages import pin_lock_moment, wrong_pin_message
+from app.routes.messages import pin_lock_moment
 from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
 from app.services import credentials
 from app.services import ecard as ecard_service
-from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
@@ -29,6 +28,7 @@ from app.services.subject import Subject, record
 # keep an unattended phone signed in (and fill the member's audit trail).
 RENEW_BEFORE_EXPIRY_SECONDS = 10
 AUTO_RENEWALS = 8
+APPLY = "ecard.apply"
 
 
 def credential_svg(token: str, label: str) -> Markup:
@@ -152,19 +152,15 @@ class SubjectCardController(Controller):
         base = subject.base
         if subject.person.card is not None:
             return see_other(f"{base}/card")
-        values = await read_form(request)
-        errors = FormErrors()
-        pin = pin_field(values, "pin", errors, _("Enter your e-card PIN"))
-        if not errors:
+        checked = await step_up.verify(request, uow, account, APPLY, f"{base}/card/apply/pin")
+        if checked.passed:
+            step_up.spend(request, APPLY, f"{base}/card/apply/pin")
             try:
-                await ecard_service.apply(uow, account, subject, pin, utcnow())
-                return see_other(f"{base}/card?issued=1")
+                await ecard_service.apply(uow, subject, utcnow())
             except ecard_service.CardExists:
                 return see_other(f"{base}/card")
-            except pin_service.WrongPin as wrong:
-                errors.add("pin", wrong_pin_message(wrong.remaining))
-            except pin_service.PinLocked:
-                pass  # the page says until when
+            return see_other(f"{base}/card?issued=1")
+        errors = checked.errors
         return _pin_page(request, subject, account, errors, status=422)
 
 

@@ -14,10 +14,12 @@ from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
 from app.domain.affinity import (
     LIVE_STATES,
     NOTICE_VERSION,
+    WIZARD,
     BindingState,
     DraftProgress,
     HeldBinding,
     Relationship,
+    Step,
     answers_digest,
     check_new_member,
     details_change_clears_documents,
@@ -25,7 +27,6 @@ from app.domain.affinity import (
     needs_face_photo,
 )
 from app.domain.identity import IdNumber
-from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 
 
@@ -106,11 +107,10 @@ async def current_draft(
     return draft
 
 
-async def pass_pin_step(
-    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, pin: str, now: datetime
+async def mark_pin_verified(
+    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, now: datetime
 ) -> None:
-    """Raises pin_service.WrongPin or PinLocked."""
-    await pin_service.verify_pin(uow, account, pin, now)
+    """The holder has just passed the PIN step-up for adding a member."""
     draft.pin_verified_at = now
     _touch(uow, draft, now)
     uow.audit.record("affinity.pin_verified", at=now, actor=account.person_id)
@@ -181,10 +181,8 @@ async def submit_details(
     if details_change_clears_documents(
         old_number.value if old_number else None, old_relationship, number.value, relationship
     ):
-        await store.delete(draft.proof_file)
-        await store.delete(draft.face_photo_file)
-        draft.proof_file = draft.face_photo_file = None
-        draft.documents_done = False
+        for step in WIZARD.undone_by(Step.DETAILS.value):
+            await _undo(draft, Step(step), store)
     draft.name = member.name
     draft.id_number_cipher = uow.cipher.encrypt(number.value)
     draft.relation = relationship.value
@@ -192,6 +190,15 @@ async def submit_details(
     _touch(uow, draft, now)
     uow.audit.record("affinity.details_entered", at=now, actor=account.person_id, subject=member.id)
     await uow.commit()
+
+
+async def _undo(draft: AffinityDraft, step: Step, store: DocumentStore) -> None:
+    """Void a step's answers (the graph says which a change undoes)."""
+    if step is Step.DOCUMENTS:
+        await store.delete(draft.proof_file)
+        await store.delete(draft.face_photo_file)
+        draft.proof_file = draft.face_photo_file = None
+        draft.documents_done = False
 
 
 async def _store_image(uow: UnitOfWork, store: DocumentStore, data: bytes) -> str:
@@ -212,6 +219,16 @@ async def replace_document(
     name = await _store_image(uow, store, data)
     await store.delete(current)
     return name
+
+
+async def attach_document(
+    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, field: str, data: bytes
+) -> None:
+    """Store the proof or the face photo, replacing the one before (raises ImageRejected)."""
+    if field == "proof":
+        draft.proof_file = await replace_document(uow, store, draft.proof_file, data)
+    else:
+        draft.face_photo_file = await replace_document(uow, store, draft.face_photo_file, data)
 
 
 async def finish_documents(

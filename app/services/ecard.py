@@ -1,4 +1,4 @@
-"""Applying for an e-card, for oneself or for an active member (after the holder's PIN)."""
+"""Applying for an e-card, for oneself or for an active member (after the holder's PIN step-up)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
-from app.db.models import ECard, HolderAccount
-from app.services import pin as pin_service
+from app.db.models import ECard
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -36,15 +35,12 @@ def new_card_number(region_code: str) -> str:
     return f"A{region_code}{secrets.randbelow(10**5):05d}"
 
 
-async def apply(
-    uow: UnitOfWork, account: HolderAccount, subject: Subject, pin: str, now: datetime
-) -> ECard:
-    """Raises CardExists, or PinLocked / WrongPin from the holder's own PIN."""
+async def apply(uow: UnitOfWork, subject: Subject, now: datetime) -> ECard:
+    """Raises CardExists. The route asks for the holder's PIN first (the step-up)."""
     person_id, holder_id = subject.person.id, subject.holder.id  # still readable after a rollback
     region = uow.people.id_number_of(subject.person).region_code
     if await uow.cards.for_person(person_id):
         raise CardExists
-    await pin_service.verify_pin(uow, account, pin, now)
     for _attempt in range(NUMBER_ATTEMPTS):
         if await uow.cards.for_person(person_id):
             raise CardExists

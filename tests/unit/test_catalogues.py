@@ -24,7 +24,7 @@ def _source_strings() -> set[str]:
         str(ROOT),
         method_map=[("app/**.py", "python"), ("app/templates/**.html", "jinja2")],
         options_map={"app/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
-        keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
+        keywords={"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)},
     )
     strings: set[str] = set()
     for _filename, _line, message, _comments, _context in found:

@@ -34,9 +34,9 @@ def test_defaults_are_embedded(tmp_path: Path) -> None:
 
 def test_production_refuses_the_cheap_test_hashing(tmp_path: Path) -> None:
     env = {"PORTAL_ENV": "production", "SECRET_KEY": "k" * 40, "STATE_DIR": str(tmp_path)}
-    assert load_settings(env).password_hash_profile == "rfc9106-low-memory"
+    assert load_settings(env).argon2_profile == "rfc9106-low-memory"
     with pytest.raises(ConfigError):
-        load_settings({**env, "PASSWORD_HASH_PROFILE": "cheapest"})
+        load_settings({**env, "ARGON2_PROFILE": "cheapest"})
 
 
 def test_a_hash_made_cheaply_still_verifies_after_the_profile_changes() -> None:

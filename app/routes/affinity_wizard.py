@@ -1,0 +1,225 @@
+"""The add-member wizard, declared on the flow kit: /affinity/add/{pin,notice,details,documents,check}.
+
+The graph is app/domain/affinity.WIZARD; the draft is the holder's row in affinity_drafts
+(app/services/affinity.py). URLs and field names are QA's contract.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import msgspec
+from litestar.di import Provide
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.adapters.images import ImageRejected
+from app.db.models import AffinityDraft
+from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
+from app.domain.identity import parse_id_number
+from app.routes import formspec as fs
+from app.routes.deps import provide_account
+from app.routes.flow import Flow, FlowStep, StepCall, StepError, StepErrors, flow_controller
+from app.routes.formspec import N_
+from app.routes.i18n import _
+from app.routes.labels import relationship_label, state_label
+from app.routes.messages import binding_refused_message, image_message, pin_lock_moment
+from app.routes.step_up import PinForm, check_pin
+from app.routes.web import FormErrors
+from app.services import affinity as service
+
+NAME_MAX = 50
+UPLOAD_LIMIT = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
+ACTION = "affinity.add"
+RELATIONSHIPS = tuple(r.value for r in Relationship)
+_RELATIONSHIP_MISSING = N_("Select how the family member is related to you")
+
+
+class NoticeForm(msgspec.Struct):
+    accept: Annotated[
+        str, fs.accept(missing=N_("Confirm that you have read and accept the notice"))
+    ] = ""
+
+
+class DetailsForm(msgspec.Struct):
+    name: Annotated[str, fs.text(NAME_MAX, missing=N_("Enter the family member's name"))] = ""
+    id_number: Annotated[str, fs.id_number()] = ""
+    relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
+
+
+class RelationshipForm(msgspec.Struct):
+    """Way in B: the member was chosen from the household, so only the relationship is asked."""
+
+    relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
+
+
+class DocumentsForm(msgspec.Struct):
+    proof: Annotated[bytes | None, fs.upload(UPLOAD_LIMIT)] = None
+    face_photo: Annotated[bytes | None, fs.upload(UPLOAD_LIMIT)] = None
+
+
+class CheckForm(msgspec.Struct):
+    checked: Annotated[str, fs.hidden(64)] = ""
+
+
+def _store(call: StepCall[Any]) -> DocumentStore:
+    store: DocumentStore = call.request.app.state.documents
+    return store
+
+
+async def _load(call: StepCall[None]) -> AffinityDraft:
+    return await service.current_draft(call.uow, call.account, _store(call), utcnow())
+
+
+def _done(draft: AffinityDraft) -> frozenset[str]:
+    return service.progress_of(draft).done
+
+
+def _common(call: StepCall[AffinityDraft]) -> dict[str, Any]:
+    number = service.member_number(call.uow, call.draft)
+    today = date.today()
+    return {
+        "member_masked": number.masked if number else "",
+        "member_age": number.age_on(today) if number else None,
+        "needs_face_photo": service.draft_needs_face_photo(call.uow, call.draft, today),
+        "relationships": list(RELATIONSHIPS),
+        "relationship_label": relationship_label,
+        "state_label": state_label,
+    }
+
+
+# ---- what saving each step does --------------------------------------------------------
+
+
+async def _save_pin(call: StepCall[AffinityDraft], form: PinForm) -> str | None:
+    checked = await check_pin(call.request, call.uow, call.account, form.pin, ACTION)
+    if not checked.passed:
+        raise StepErrors(checked.errors)
+    await service.mark_pin_verified(call.uow, call.account, call.draft, utcnow())
+    return None
+
+
+async def _save_notice(call: StepCall[AffinityDraft], form: NoticeForm) -> str | None:
+    await service.accept_notice(call.uow, call.account, call.draft, utcnow())
+    return None
+
+
+async def _save_details(call: StepCall[AffinityDraft], form: Any) -> str | None:
+    draft, uow = call.draft, call.uow
+    if isinstance(form, DetailsForm):
+        name, number = form.name, parse_id_number(form.id_number)
+    else:  # a prefilled draft always has its member's number
+        name, prefilled = draft.name or "", service.member_number(uow, draft)
+        assert prefilled is not None
+        number = prefilled
+    try:
+        await service.submit_details(
+            uow,
+            call.account,
+            draft,
+            _store(call),
+            name=name,
+            number=number,
+            relationship=Relationship(form.relationship),
+            now=utcnow(),
+        )
+    except service.NameMismatch:
+        raise StepError(
+            "name", _("The name and ID number do not match a social insurance record. Check both")
+        ) from None
+    except BindingRefused as refused:
+        on_relationship = refused.reason.startswith("must_be") or refused.reason in {
+            "too_many_spouses"
+        }
+        field = "relationship" if on_relationship or draft.prefilled else "id_number"
+        raise StepError(field, binding_refused_message(refused, uow.policy)) from None
+    return None
+
+
+async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) -> str | None:
+    draft, uow = call.draft, call.uow
+    errors = FormErrors()
+    needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
+    uploads = {"proof": form.proof, "face_photo": form.face_photo if needs_photo else None}
+    for field, data in uploads.items():
+        if data is None:
+            continue
+        try:
+            await service.attach_document(uow, _store(call), draft, field, data)
+        except ImageRejected as rejected:
+            errors.add(field, image_message(field, rejected, uow.policy))
+    await uow.commit()  # keep what did upload, even if the other file was refused
+    if errors:
+        raise StepErrors(errors)
+    try:
+        await service.finish_documents(uow, call.account, draft, today=date.today(), now=utcnow())
+    except service.DraftIncomplete as missing:
+        field = str(missing)
+        message = (
+            _("Choose a photo of the proof of identity")
+            if field == "proof"
+            else _("Choose a frontal face photo of the family member")
+        )
+        raise StepError(field, message) from None
+    return None
+
+
+async def _save_check(call: StepCall[AffinityDraft], form: CheckForm) -> str | None:
+    uow = call.uow
+    try:
+        binding = await service.submit_binding(
+            uow, call.account, call.draft, checked_digest=form.checked, now=utcnow()
+        )
+    except (service.DraftIncomplete, service.NameMismatch):
+        return "/affinity/add"
+    except service.AnswersChanged:
+        raise StepError(
+            "submit", _("Your answers changed after you checked them. Check them again")
+        ) from None
+    except BindingRefused as refused:
+        raise StepError("submit", binding_refused_message(refused, uow.policy)) from None
+    return f"/affinity/{binding.id}"
+
+
+def _details_form(call: StepCall[AffinityDraft]) -> type[msgspec.Struct]:
+    draft = call.draft
+    return RelationshipForm if draft.prefilled and draft.name else DetailsForm
+
+
+WIZARD_FLOW: Flow[AffinityDraft] = Flow(
+    graph=WIZARD,
+    base="/affinity/add",
+    steps=(
+        FlowStep(
+            Step.PIN.value,
+            "pages/affinity/step_pin.html",
+            PinForm,
+            _save_pin,
+            view=lambda call: {"locked_until": pin_lock_moment(call.account)},
+        ),
+        FlowStep(Step.NOTICE.value, "pages/affinity/step_notice.html", NoticeForm, _save_notice),
+        FlowStep(
+            Step.DETAILS.value,
+            "pages/affinity/step_details.html",
+            DetailsForm,
+            _save_details,
+            form_for=_details_form,
+        ),
+        FlowStep(
+            Step.DOCUMENTS.value,
+            "pages/affinity/step_documents.html",
+            DocumentsForm,
+            _save_documents,
+        ),
+        FlowStep(Step.CHECK.value, "pages/affinity/step_check.html", CheckForm, _save_check),
+    ),
+    load=_load,
+    done=_done,
+    view=_common,
+    digest=lambda call: service.draft_digest(call.uow, call.draft) or "",
+)
+
+AffinityWizardController = flow_controller(
+    WIZARD_FLOW, Provide(provide_account), max_body=2 * UPLOAD_LIMIT + 100_000
+)
