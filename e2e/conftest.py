@@ -121,7 +121,7 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "WEBAUTHN_ORIGIN": f"http://localhost:{port}",
         "LITESTAR_APP": "app.main:create_app",
         "PYTHONUNBUFFERED": "1",
-        "PASSWORD_HASH_PROFILE": "cheapest",
+        "ARGON2_PROFILE": "cheapest",
     }
 
 
