@@ -25,7 +25,7 @@ from app.routes.formspec import N_
 from app.routes.i18n import _
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import binding_refused_message, image_message, pin_lock_moment
-from app.routes.step_up import PinForm, check_pin
+from app.routes.step_up import PinForm, check_pin, is_fresh
 from app.routes.web import FormErrors
 from app.services import affinity as service
 
@@ -72,8 +72,11 @@ async def _load(call: StepCall[None]) -> AffinityDraft:
     return await service.current_draft(call.uow, call.account, _store(call), utcnow())
 
 
-def _done(draft: AffinityDraft) -> frozenset[str]:
-    return service.progress_of(draft).done
+def _done(call: StepCall[AffinityDraft]) -> frozenset[str]:
+    """The PIN step counts as done only while this session's step-up for this draft is fresh
+    (minutes, not the draft's 24 hours: a new draft asks again); the other steps are the draft's."""
+    done = service.progress_of(call.draft).done
+    return done | {Step.PIN.value} if is_fresh(call.request, ACTION, str(call.draft.id)) else done
 
 
 def _common(call: StepCall[AffinityDraft]) -> dict[str, Any]:
@@ -93,7 +96,8 @@ def _common(call: StepCall[AffinityDraft]) -> dict[str, Any]:
 
 
 async def _save_pin(call: StepCall[AffinityDraft], form: PinForm) -> str | None:
-    checked = await check_pin(call.request, call.uow, call.account, form.pin, ACTION)
+    draft_id = str(call.draft.id)
+    checked = await check_pin(call.request, call.uow, call.account, form.pin, ACTION, draft_id)
     if not checked.passed:
         raise StepErrors(checked.errors)
     await service.mark_pin_verified(call.uow, call.account, call.draft, utcnow())

@@ -94,7 +94,7 @@ class Flow(Generic[DraftT]):
     base: str  # the URL of the flow; its steps are {base}/{step}
     steps: tuple[FlowStep, ...]
     load: Callable[[StepCall[None]], Awaitable[DraftT]]  # the current draft (made if need be)
-    done: Callable[[DraftT], frozenset[str]]  # the steps it has done
+    done: Callable[[StepCall[DraftT]], frozenset[str]]  # the steps its draft has done
     view: View = _no_view  # common to every step's page
     digest: Callable[[StepCall[Any]], str] | None = None  # of the answers the final step shows
 
@@ -135,7 +135,7 @@ class _Served(Generic[DraftT]):
 
     def where(self, call: StepCall[DraftT], wanted: str) -> str:
         try:
-            return self.flow.graph.where_to(wanted, self.flow.done(call.draft)).name
+            return self.flow.graph.where_to(wanted, self.flow.done(call)).name
         except UnknownStep:
             raise NotFoundException from None
 
@@ -202,7 +202,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             account: NamedDependency[HolderAccount],
         ) -> Redirect:
             call = await served.call(request, uow, account)
-            first = flow.graph.first_incomplete(flow.done(call.draft))
+            first = flow.graph.first_incomplete(flow.done(call))
             return see_other(flow.step_url(first.name))
 
         @get("/{step:str}")

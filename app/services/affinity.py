@@ -50,7 +50,6 @@ class Upload:
 
 def progress_of(draft: AffinityDraft) -> DraftProgress:
     return DraftProgress(
-        pin_verified=draft.pin_verified_at is not None,
         notice_accepted=draft.notice_accepted_at is not None,
         details_done=draft.details_done,
         documents_done=draft.documents_done,
@@ -110,8 +109,7 @@ async def current_draft(
 async def mark_pin_verified(
     uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, now: datetime
 ) -> None:
-    """The holder has just passed the PIN step-up for adding a member."""
-    draft.pin_verified_at = now
+    """The holder has just passed the PIN step-up for adding a member (the session keeps it)."""
     _touch(uow, draft, now)
     uow.audit.record("affinity.pin_verified", at=now, actor=account.person_id)
     await uow.commit()

@@ -78,3 +78,24 @@ async def test_an_htmx_request_without_a_step_up_gets_a_full_page_redirect(
     )
     assert response.status_code == 204
     assert response.headers["hx-redirect"] == f"{father}/unbind"
+
+
+async def test_the_wizard_asks_for_the_pin_again_once_the_step_up_is_stale(
+    client: Client, seeded: UnitOfWork, migrated: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sign_in(client)
+    await client.get("/affinity/add")
+    assert (await _post(client, "/affinity/add/pin", {"pin": "258369"})).headers[
+        "location"
+    ] == "/affinity/add/notice"
+    await _post(client, "/affinity/add/notice", {"accept": "yes"})
+    fresh = await client.get("/affinity/add/details", follow_redirects=False)
+    assert fresh.status_code == 200
+    later = timedelta(minutes=migrated.policy.step_up_minutes, seconds=1)
+    monkeypatch.setattr(step_up, "utcnow", lambda: utcnow() + later)
+    stale = await client.get("/affinity/add/details", follow_redirects=False)
+    assert stale.headers["location"] == "/affinity/add/pin"  # the notice stays accepted
+    await _post(client, "/affinity/add/pin", {"pin": "258369"})
+    assert (await client.get("/affinity/add", follow_redirects=False)).headers[
+        "location"
+    ] == "/affinity/add/details"
