@@ -17,6 +17,11 @@ from app.domain.policy import Policy
 
 NOTICE_VERSION: str = "2025-01"  # version of the "Add affinity account notice" text
 
+_DEFAULT_POLICY = Policy()
+# The default policy's cap, for callers without settings; the running portal checks the
+# configured one (Settings.policy), which the environment may change.
+MAX_MEMBERS: int = _DEFAULT_POLICY.max_members_per_holder
+
 
 class Relationship(enum.StrEnum):
     """The member, as seen from the holder: PARENT means the member is the holder's parent."""
@@ -174,7 +179,7 @@ def check_new_member(
         raise BindingRefused("must_be_younger")
 
 
-def needs_face_photo(member: IdNumber, on: date, policy: Policy) -> bool:
+def needs_face_photo(member: IdNumber, on: date, policy: Policy = _DEFAULT_POLICY) -> bool:
     """True when the member is under policy.face_photo_under_age (16) on that day.
 
     On the 16th birthday itself the member is 16, so does live face recognition instead.
