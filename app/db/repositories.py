@@ -7,9 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db.models import (
     AffinityBinding,
@@ -28,6 +30,7 @@ from app.db.models import (
     StaffPasskey,
 )
 from app.db.pii import PiiCipher
+from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
 from app.domain.identity import IdNumber
 
 
@@ -277,6 +280,32 @@ class Bindings:
         self.session.add(binding)
         await self.session.flush()
         return binding
+
+    async def apply(
+        self, binding: AffinityBinding, event: BindingEvent, at: datetime
+    ) -> BindingState:
+        """Move the binding by the event, or raise IllegalTransition; returns the new state.
+
+        The update only matches while the row is still in the state this session saw, so of
+        two requests moving the same binding at once exactly one wins (on PostgreSQL the
+        loser waits for the winner's commit, then matches nothing); the loser's binding is
+        reloaded, so it shows the winner's state.
+        """
+        state = BindingState(binding.state)
+        to = next_state(state, event)
+        result = await self.session.execute(
+            update(AffinityBinding)
+            .where(AffinityBinding.id == binding.id, AffinityBinding.state == state.value)
+            .values(state=to.value, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            await self.session.refresh(binding)
+            raise IllegalTransition(BindingState(binding.state), event)
+        # Already written: record it as loaded, so the next flush does not write it again.
+        set_committed_value(binding, "state", to.value)
+        set_committed_value(binding, "updated_at", at)
+        return to
 
 
 class FaceChecks:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from types import MappingProxyType
 from typing import Literal
 
 import msgspec
@@ -16,6 +17,11 @@ from app.domain.identity import IdNumber
 from app.domain.policy import Policy
 
 NOTICE_VERSION: str = "2025-01"  # version of the "Add affinity account notice" text
+
+_DEFAULT_POLICY = Policy()
+# The default policy's cap, for callers without settings; the running portal checks the
+# configured one (Settings.policy), which the environment may change.
+MAX_MEMBERS: int = _DEFAULT_POLICY.max_members_per_holder
 
 
 class Relationship(enum.StrEnum):
@@ -44,6 +50,69 @@ class BindingState(enum.StrEnum):
 LIVE_STATES: frozenset[BindingState] = frozenset(
     {BindingState.AWAITING_FACE, BindingState.NEEDS_IN_PERSON, BindingState.ACTIVE}
 )
+
+# Every binding starts here: submitting the wizard is not a transition.
+INITIAL_STATE: BindingState = BindingState.AWAITING_FACE
+
+
+class BindingEvent(enum.StrEnum):
+    FACE_MATCHED = "face_matched"
+    FACE_FAILED_TOO_OFTEN = "face_failed_too_often"  # policy.face_failures_before_in_person
+    CHOSE_IN_PERSON = "chose_in_person"  # the holder picks a service centre over the camera
+    STAFF_APPROVED = "staff_approved"
+    STAFF_REJECTED = "staff_rejected"
+    EXPIRED = "expired"  # no face recognition within policy.awaiting_face_expiry_days
+    CANCELLED_BY_HOLDER = "cancelled_by_holder"
+    CANCELLED_BY_MEMBER = "cancelled_by_member"
+    REVOKED_BY_HOLDER = "revoked_by_holder"
+    REVOKED_BY_MEMBER = "revoked_by_member"
+
+
+_S, _E = BindingState, BindingEvent
+# (from, event) -> to. Anything not listed is illegal; the ended states have no way out.
+TRANSITIONS: Mapping[tuple[BindingState, BindingEvent], BindingState] = MappingProxyType(
+    {
+        (_S.AWAITING_FACE, _E.FACE_MATCHED): _S.ACTIVE,
+        (_S.AWAITING_FACE, _E.FACE_FAILED_TOO_OFTEN): _S.NEEDS_IN_PERSON,
+        (_S.AWAITING_FACE, _E.CHOSE_IN_PERSON): _S.NEEDS_IN_PERSON,
+        (_S.AWAITING_FACE, _E.EXPIRED): _S.EXPIRED,
+        (_S.AWAITING_FACE, _E.CANCELLED_BY_HOLDER): _S.CANCELLED,
+        (_S.AWAITING_FACE, _E.CANCELLED_BY_MEMBER): _S.CANCELLED,
+        (_S.NEEDS_IN_PERSON, _E.STAFF_APPROVED): _S.ACTIVE,
+        (_S.NEEDS_IN_PERSON, _E.STAFF_REJECTED): _S.REJECTED,
+        (_S.NEEDS_IN_PERSON, _E.REVOKED_BY_HOLDER): _S.REVOKED,
+        (_S.NEEDS_IN_PERSON, _E.REVOKED_BY_MEMBER): _S.REVOKED,
+        (_S.ACTIVE, _E.REVOKED_BY_HOLDER): _S.REVOKED,
+        (_S.ACTIVE, _E.REVOKED_BY_MEMBER): _S.REVOKED,
+    }
+)
+
+
+class IllegalTransition(ValueError):
+    """The event does not apply to a binding in that state (or another request moved the
+    binding first)."""
+
+    def __init__(self, state: BindingState, event: BindingEvent) -> None:
+        super().__init__(f"{event.value} from {state.value}")
+        self.state = state
+        self.event = event
+
+
+def next_state(state: BindingState, event: BindingEvent) -> BindingState:
+    """The state after the event; raises IllegalTransition for a pair not in TRANSITIONS."""
+    try:
+        return TRANSITIONS[state, event]
+    except KeyError:
+        raise IllegalTransition(state, event) from None
+
+
+def ending_event(state: BindingState, *, by_holder: bool) -> BindingEvent:
+    """Ending a binding at once, by the holder or the member: a pending one (still awaiting
+    the face) is cancelled, one that got further is revoked."""
+    if state is BindingState.AWAITING_FACE:
+        return BindingEvent.CANCELLED_BY_HOLDER if by_holder else BindingEvent.CANCELLED_BY_MEMBER
+    return BindingEvent.REVOKED_BY_HOLDER if by_holder else BindingEvent.REVOKED_BY_MEMBER
+
 
 RefusalReason = Literal[
     "self",
@@ -111,7 +180,7 @@ def check_new_member(
         raise BindingRefused("must_be_younger")
 
 
-def needs_face_photo(member: IdNumber, on: date, policy: Policy) -> bool:
+def needs_face_photo(member: IdNumber, on: date, policy: Policy = _DEFAULT_POLICY) -> bool:
     """True when the member is under policy.face_photo_under_age (16) on that day.
 
     On the 16th birthday itself the member is 16, so does live face recognition instead.

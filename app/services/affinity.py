@@ -12,17 +12,20 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.images import normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
 from app.domain.affinity import (
+    INITIAL_STATE,
     LIVE_STATES,
     NOTICE_VERSION,
     WIZARD,
     BindingState,
     DraftProgress,
     HeldBinding,
+    IllegalTransition,
     Relationship,
     Step,
     answers_digest,
     check_new_member,
     details_change_clears_documents,
+    ending_event,
     names_match,
     needs_face_photo,
 )
@@ -292,7 +295,7 @@ async def submit_binding(
             holder_person_id=account.person_id,
             member_person_id=member.id,
             relation=relationship.value,
-            state=BindingState.AWAITING_FACE.value,
+            state=INITIAL_STATE.value,
             notice_version=notice_version,
             notice_accepted_at=draft.notice_accepted_at,
             declaration_digest=digest,
@@ -373,12 +376,16 @@ async def end_binding(
     by: Person,
     now: datetime,
 ) -> bool:
-    """Cancel a pending binding or revoke an active one, at once. False if already ended."""
+    """Cancel a pending binding or revoke an active one, at once. False if already ended,
+    or if another request moved it first (its outcome stands)."""
     state = BindingState(binding.state)
     if state not in LIVE_STATES:
         return False
-    ended = BindingState.CANCELLED if state is BindingState.AWAITING_FACE else BindingState.REVOKED
-    binding.state = ended.value
+    event = ending_event(state, by_holder=by.id == binding.holder_person_id)
+    try:
+        ended = await uow.bindings.apply(binding, event, now)
+    except IllegalTransition:
+        return False
     binding.ended_at = now
     binding.ended_by_person_id = by.id
     await discard_references(store, binding)

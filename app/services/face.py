@@ -10,7 +10,7 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.affinity import BindingState, needs_face_photo
+from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, needs_face_photo
 from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
@@ -183,7 +183,7 @@ async def _decide(
         if check.reason == RESUMED:
             detail += " payments_resumed"
     else:
-        _binding_outcome(binding, state, policy, now)
+        await _binding_outcome(uow, binding, state, now)
     uow.audit.record(
         _action(check.purpose, state),
         at=now,
@@ -204,14 +204,27 @@ def _count_failure(binding: AffinityBinding, policy: Policy, now: datetime) -> A
     return attempts
 
 
-def _binding_outcome(binding: AffinityBinding, state: str, policy: Policy, now: datetime) -> None:
-    if state == MATCHED and binding.state == BindingState.AWAITING_FACE.value:
-        binding.state = BindingState.ACTIVE.value
-        binding.activated_at = now
+async def _binding_outcome(
+    uow: UnitOfWork, binding: AffinityBinding, state: str, now: datetime
+) -> None:
+    """A match opens the binding; too many failures send it to staff. Only while it still
+    awaits the face: one cancelled or expired while the check ran stays ended (the check
+    and a failure's count are kept all the same)."""
+    event = None
+    if state == MATCHED:
+        event = BindingEvent.FACE_MATCHED
     elif state == FAILED:
-        attempts = _count_failure(binding, policy, now)
-        if attempts.needs_in_person(policy.face_failures_before_in_person):
-            binding.state = BindingState.NEEDS_IN_PERSON.value
+        attempts = _count_failure(binding, uow.policy, now)
+        if attempts.needs_in_person(uow.policy.face_failures_before_in_person):
+            event = BindingEvent.FACE_FAILED_TOO_OFTEN
+    if event is None:
+        return
+    try:
+        await uow.bindings.apply(binding, event, now)
+    except IllegalTransition:
+        return
+    if event is BindingEvent.FACE_MATCHED:
+        binding.activated_at = now
 
 
 def _certification_outcome(

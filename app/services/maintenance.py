@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.domain.affinity import BindingState
+from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.services.affinity import discard_draft, discard_references
 from app.services.context import UnitOfWork
 from app.services.face import purge_selfies
@@ -34,8 +34,13 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
         await discard_draft(uow, draft, store)
     cutoff = now - timedelta(days=uow.policy.awaiting_face_expiry_days)
     stale = await uow.bindings.in_state_since(BindingState.AWAITING_FACE.value, cutoff)
+    expired = 0
     for binding in stale:
-        binding.state = BindingState.EXPIRED.value
+        try:
+            await uow.bindings.apply(binding, BindingEvent.EXPIRED, now)
+        except IllegalTransition:
+            continue  # matched, cancelled or expired by another process meanwhile
+        expired += 1
         binding.ended_at = now
         await discard_references(store, binding)
         uow.audit.record(
@@ -48,7 +53,7 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     credentials = await uow.spent_credentials.purge(now)
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
-    return Tidied(len(drafts), len(stale), selfies, credentials)
+    return Tidied(len(drafts), expired, selfies, credentials)
 
 
 async def keep_tidy(

@@ -20,7 +20,7 @@ from webauthn.helpers.structs import (
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret, verify_secret
 from app.db.models import AffinityBinding, StaffMember, StaffPasskey
-from app.domain.affinity import BindingState
+from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.passkeys import (
@@ -148,11 +148,14 @@ async def decide(
         uow, member
     ):
         raise NotInQueue
+    event = BindingEvent.STAFF_APPROVED if approve else BindingEvent.STAFF_REJECTED
+    try:
+        await uow.bindings.apply(binding, event, now)
+    except IllegalTransition:
+        raise NotInQueue from None  # another decision (or the holder) got there first
     if approve:
-        binding.state = BindingState.ACTIVE.value
         binding.activated_at = now
     else:
-        binding.state = BindingState.REJECTED.value
         binding.ended_at = now
         await discard_references(store, binding)
     uow.audit.record(

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from app.domain.affinity import (
     LIVE_STATES,
+    MAX_MEMBERS,
     NOTICE_VERSION,
     STEPS,
     BindingRefused,
@@ -645,3 +646,17 @@ def test_values_cannot_slide_between_fields() -> None:
 @given(st.text(max_size=20), st.text(max_size=20))
 def test_distinct_names_give_distinct_digests(a: str, b: str) -> None:
     assert (digest(name=a) == digest(name=b)) == (a == b)
+
+
+# ---- callers without settings: the default policy -------------------------------------------
+
+
+def test_max_members_is_the_default_policys_member_cap() -> None:
+    assert MAX_MEMBERS == Policy().max_members_per_holder == 8
+
+
+def test_needs_face_photo_defaults_to_the_default_policy() -> None:
+    assert needs_face_photo(SON, on=date(2031, 4, 1))
+    assert not needs_face_photo(SON, on=date(2031, 4, 2))
+    for day in (date(2015, 4, 2), date(2031, 4, 1), date(2031, 4, 2), date(2040, 1, 1)):
+        assert needs_face_photo(SON, on=day) == needs_face_photo(SON, day, Policy())
