@@ -24,6 +24,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     portal_env: Literal["development", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{VAR / 'portal.db'}"
     redis_url: str | None = None
+    # With REDIS_URL: whether this process also runs face-matching jobs (false: only
+    # `python -m app.worker` processes do). Without Redis they always run in this process.
+    jobs_in_process: bool = True
+    jobs_queue: str = "essc-face-checks"  # the SAQ queue's name in Redis
     secret_key: str = ""
     upload_dir: str = str(VAR / "uploads")
     state_dir: str = str(VAR)

@@ -26,9 +26,11 @@ from litestar.stores.redis import RedisStore
 from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
+from app.adapters.job_queue import JobQueue
 from app.adapters.throttle_store import ThrottleStore
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
+from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
 from app.routes.affinity import AffinityController
 from app.routes.affinity_wizard import AffinityWizardController
@@ -40,6 +42,7 @@ from app.routes.counter import CounterController
 from app.routes.deps import (
     PinSetupRequired,
     SignInRequired,
+    background_uow_factory,
     provide_uow,
     start_maintenance,
     stop_maintenance,
@@ -146,6 +149,18 @@ def _step_up_redirect(request: Request[Any, Any, Any], exc: StepUpRequired) -> R
     return _redirect(request, exc.pin_page)
 
 
+async def _start_jobs(app: Litestar) -> None:
+    """Start the face-matching queue and give it every check still pending (a restart resumes)."""
+    jobs: JobQueue = app.state.jobs
+    await jobs.start()
+    await resume(jobs, background_uow_factory(app.state))
+
+
+async def _stop_jobs(app: Litestar) -> None:
+    jobs: JobQueue = app.state.jobs
+    await jobs.stop()
+
+
 def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if request.headers.get("accept", "").startswith("application/json") and not is_htmx(request):
         return Response(
@@ -169,12 +184,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         {
             "database": database,
             "matcher": matcher,
-            "background": set(),
             "settings": settings,
             "cipher": PiiCipher(settings.secret_key),
             "throttles": ThrottleStore(_store(settings, "throttles")),
             "documents": DocumentStore(settings.upload_dir),
         }
+    )
+    state.jobs = face_jobs(
+        settings,
+        background_uow_factory(state),
+        state.documents,
+        matcher,
+        run_here=settings.jobs_in_process or not settings.redis_url,
     )
     return Litestar(
         route_handlers=[
@@ -199,8 +220,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
-        on_startup=[start_maintenance],
-        on_shutdown=[stop_maintenance, lambda: matcher.close()],
+        on_startup=[start_maintenance, _start_jobs],
+        on_shutdown=[stop_maintenance, _stop_jobs, lambda: matcher.close()],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,

@@ -108,9 +108,6 @@ class AffinityDraft(UUIDAuditBase):
         ForeignKey("holder_accounts.id", ondelete="CASCADE"), unique=True
     )
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    pin_verified_at: Mapped[datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
     notice_version: Mapped[str | None] = mapped_column(String(20), default=None)
     notice_accepted_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
@@ -164,13 +161,15 @@ class FaceCheck(UUIDAuditBase):
     binding_id: Mapped[UUID] = mapped_column(
         ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
     )
-    state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable
+    state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable, error
     # "binding" opens the affinity service; "certification" is the yearly §7 check.
     purpose: Mapped[str] = mapped_column(String(16), default="binding", server_default="binding")
     selfie_file: Mapped[str | None] = mapped_column(String(80), default=None)
     reason: Mapped[str | None] = mapped_column(String(20), default=None)
     distance: Mapped[float | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Runs of the matching job so far: a check that keeps failing is given up, not retried forever.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class HandoffCode(UUIDAuditBase):

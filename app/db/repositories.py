@@ -323,6 +323,24 @@ class FaceChecks:
     async def get(self, check_id: UUID) -> FaceCheck | None:
         return await self.session.get(FaceCheck, check_id)
 
+    async def count_run(self, check_id: UUID) -> int | None:
+        """One more run of a pending check's job, counted in one statement; None when the check
+        is decided or gone. Returns the runs so far."""
+        runs: int | None = await self.session.scalar(
+            update(FaceCheck)
+            .where(FaceCheck.id == check_id, FaceCheck.state == "pending")
+            .values(attempts=FaceCheck.attempts + 1)
+            .returning(FaceCheck.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        return runs
+
+    async def pending_ids(self) -> list[UUID]:
+        rows = await self.session.scalars(
+            select(FaceCheck.id).where(FaceCheck.state == "pending").order_by(FaceCheck.created_at)
+        )
+        return list(rows)
+
     async def add(self, check: FaceCheck) -> FaceCheck:
         self.session.add(check)
         await self.session.flush()

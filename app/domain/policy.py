@@ -33,6 +33,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     face_workers: int = 1
     selfie_retention_days: int = 0
     handoff_code_minutes: int = 30
+    # A matching job that raises is retried; after this many runs the check is given up.
+    face_check_max_runs: int = 3
+    face_check_retry_seconds: float = 1.0
     # The e-card PIN
     pin_max_failures: int = 6
     pin_lock_hours: int = 24

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
+from app.adapters.job_queue import JobQueue
 from app.db.models import AffinityBinding, HolderAccount
 from app.domain.affinity import (
     LIVE_STATES,
@@ -23,10 +24,8 @@ from app.domain.affinity import (
 from app.domain.handoff import display_code
 from app.routes import step_up
 from app.routes.deps import (
-    background_uow_factory,
     provide_account,
     provide_store,
-    run_in_background,
 )
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
@@ -48,7 +47,6 @@ MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, th
 UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 _HANDOFF_KEY = "handoff_shown"
-STALLED_CHECK = timedelta(seconds=60)
 
 
 def _next_action(binding: AffinityBinding) -> str:
@@ -174,7 +172,7 @@ class AffinityController(Controller):
             except face_service.NotAwaitingFace:
                 return see_other(f"/affinity/{binding_id}")
             else:
-                schedule_check(request, store, check.id)
+                await schedule_check(request, check.id)
                 return see_other(f"/affinity/{binding_id}/face/{check.id}")
         return await _member_page(request, uow, account, binding, errors, status=422)
 
@@ -198,8 +196,6 @@ class AffinityController(Controller):
         binding = await _owned(uow, account, binding_id)
         if check is None or check.binding_id != binding.id or check.purpose != "binding":
             raise NotFoundException
-        if check.state == face_service.PENDING and utcnow() - check.created_at > STALLED_CHECK:
-            schedule_check(request, store, check.id)  # lost in a restart: run it again
         attempts = face_service.attempts_of(binding)
         policy = uow.policy
         context = {
@@ -358,12 +354,10 @@ async def _member_page(
     return page(request, "pages/affinity/member.html", context, status=status)
 
 
-def schedule_check(request: Request[Any, Any, Any], store: DocumentStore, check_id: UUID) -> None:
-    state = request.app.state
-    run_in_background(
-        state,
-        face_service.run_check(background_uow_factory(state), store, state.matcher, check_id),
-    )
+async def schedule_check(request: Request[Any, Any, Any], check_id: UUID) -> None:
+    """Hand the check to the face-matching queue (durable: see app/adapters/job_queue.py)."""
+    jobs: JobQueue = request.app.state.jobs
+    await jobs.enqueue(check_id)
 
 
 def _list_notice(request: Request[Any, Any, Any]) -> str | None:

@@ -16,7 +16,7 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected
 from app.domain.handoff import display_code
-from app.routes.affinity import MAX_UPLOAD_FIELD, STALLED_CHECK, read_upload, schedule_check
+from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
 from app.routes.deps import provide_store
 from app.routes.i18n import _, format_moment
 from app.routes.messages import image_message, photo_problem_message
@@ -98,7 +98,7 @@ class CertificationController(Controller):
             except (face_service.FaceWait, face_service.CertifyInPerson):
                 pass  # the page shows the wait or the way to certify in person
             else:
-                schedule_check(request, store, check.id)
+                await schedule_check(request, check.id)
                 return see_other(f"{base}/checks/{check.id}")
         await service.view(uow, subject, utcnow(), page="form")
         return _certification_page(request, uow, subject, errors, status=422)
@@ -116,8 +116,6 @@ class CertificationController(Controller):
         if check is None:
             raise NotFoundException
         now = utcnow()
-        if check.state == face_service.PENDING and now - check.created_at > STALLED_CHECK:
-            schedule_check(request, store, check.id)  # lost in a restart: run it again
         if _POLL not in request.query_params:
             await service.view(uow, subject, now, page="check")
         info = service.describe(uow, subject, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -125,20 +125,11 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
     database: SQLAlchemyAsyncConfig = state.database
     make_session = database.create_session_maker()
     cipher: PiiCipher = state.cipher
-    policy = settings_of(state).policy
 
-    def new_uow() -> UnitOfWork:
-        return UnitOfWork(db=make_session(), cipher=cipher, policy=policy)
+    def new_uow() -> UnitOfWork:  # the settings as they are when the task runs
+        return UnitOfWork(db=make_session(), cipher=cipher, policy=settings_of(state).policy)
 
     return new_uow
-
-
-def run_in_background(state: State, work: Coroutine[Any, Any, None]) -> None:
-    """Start work after the response; keep a reference so the task is not collected."""
-    tasks: set[asyncio.Task[None]] = state.background
-    task = asyncio.create_task(work)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
 
 
 async def provide_store(state: State) -> DocumentStore:

@@ -144,7 +144,7 @@ class VerifyController(Controller):
             except face_service.CertifyInPerson:
                 errors.add("selfie", _in_person_message())
             else:
-                schedule_check(request, store, check.id)
+                await schedule_check(request, check.id)
                 return see_other(f"/verify/status/{check.id}")
         return await _capture_page(request, uow, throttles, clean, errors, status=422)
 

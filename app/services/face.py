@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -19,6 +20,8 @@ from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 
 PENDING, MATCHED, FAILED, UNUSABLE = "pending", "matched", "failed", "unusable"
+ERROR = "error"  # the matching job kept failing: nothing is counted against the member
+log = logging.getLogger("essc.face")
 # Why a face check is made: to open a binding, or the member's yearly eligibility
 # certification (domain-rules §7) once it is open.
 BINDING, CERTIFICATION = "binding", "certification"
@@ -131,30 +134,83 @@ async def start_check(
     return check
 
 
+async def pending_checks(uow: UnitOfWork) -> list[UUID]:
+    """Checks still waiting for their match: enqueued again when a server starts."""
+    return await uow.face_checks.pending_ids()
+
+
 async def run_check(
-    new_uow: Callable[[], UnitOfWork], store: DocumentStore, matcher: FaceMatcher, check_id: UUID
+    new_uow: Callable[[], UnitOfWork],
+    store: DocumentStore,
+    matcher: FaceMatcher,
+    check_id: UUID,
+    *,
+    max_runs: int,
 ) -> None:
-    """Match the selfie against the reference and decide; runs after the response is sent."""
+    """One run of a check's matching job. The run is counted in the database first, so a check
+    that keeps failing (or kills its process) is given up after `max_runs`, even across
+    restarts; until then an error is raised again for the queue to retry."""
     uow = new_uow()
     try:
-        check = await uow.face_checks.get(check_id)
-        binding = await uow.bindings.get(check.binding_id) if check else None
-        if check is None or binding is None or check.state != PENDING or not check.selfie_file:
+        runs = await uow.face_checks.count_run(check_id)
+        await uow.commit()
+        if runs is None:
+            return  # decided already, or gone
+        if runs > max_runs:
+            await _give_up(uow, store, check_id, runs)
             return
         try:
-            distance = await matcher.distance(
-                await store.read(check.selfie_file),
-                await store.read(reference_of(uow, binding, utcnow())),
-            )
-        except UnusablePhoto as problem:
-            await _decide(uow, store, binding, check, state=UNUSABLE, reason=problem.reason)
-            return
-        matched = is_match(distance, uow.policy.face_match_threshold)
-        await _decide(
-            uow, store, binding, check, state=MATCHED if matched else FAILED, distance=distance
-        )
+            await _match(uow, store, matcher, check_id)
+        except Exception:
+            if runs < max_runs:
+                raise
+            log.exception("face check %s failed on its last run (%d)", check_id, runs)
+            await uow.db.rollback()
+            await _give_up(uow, store, check_id, runs)
     finally:
         await uow.db.close()
+
+
+async def _match(
+    uow: UnitOfWork, store: DocumentStore, matcher: FaceMatcher, check_id: UUID
+) -> None:
+    """Match the selfie against the reference and decide."""
+    check = await uow.face_checks.get(check_id)
+    binding = await uow.bindings.get(check.binding_id) if check else None
+    if check is None or binding is None or check.state != PENDING or not check.selfie_file:
+        return
+    try:
+        distance = await matcher.distance(
+            await store.read(check.selfie_file),
+            await store.read(reference_of(uow, binding, utcnow())),
+        )
+    except UnusablePhoto as problem:
+        await _decide(uow, store, binding, check, state=UNUSABLE, reason=problem.reason)
+        return
+    matched = is_match(distance, uow.policy.face_match_threshold)
+    await _decide(
+        uow, store, binding, check, state=MATCHED if matched else FAILED, distance=distance
+    )
+
+
+async def _give_up(uow: UnitOfWork, store: DocumentStore, check_id: UUID, runs: int) -> None:
+    """The user is told the photo could not be checked and asked to try again; it is not
+    counted as a failed match."""
+    check = await uow.face_checks.get(check_id)
+    binding = await uow.bindings.get(check.binding_id) if check else None
+    if check is None or binding is None or check.state != PENDING:
+        return
+    await store.delete(check.selfie_file)
+    check.state, check.reason, check.selfie_file = ERROR, ERROR, None
+    check.decided_at = utcnow()
+    uow.audit.record(
+        _action(check.purpose, ERROR),
+        at=check.decided_at,
+        actor=binding.holder_person_id,
+        subject=binding.member_person_id,
+        detail=f"runs={runs}",
+    )
+    await uow.commit()
 
 
 async def _decide(

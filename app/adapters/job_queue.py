@@ -1,0 +1,150 @@
+"""Durable background jobs (face matching) behind one small interface.
+
+- Embedded default: an in-process queue. It keeps nothing itself: the database does (a pending
+  face check is its job), and each start enqueues what is still pending, so a restart resumes.
+- With REDIS_URL: SAQ on Redis. Jobs survive the web process, and matcher workers can run as
+  processes of their own, on other machines (`python -m app.worker`).
+
+Either way a job that raises is retried after a growing delay, a bounded number of times; the
+job itself decides when to give up (it counts its runs in the database, see services.face).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+from uuid import UUID
+
+from saq import Queue, Worker
+
+log = logging.getLogger("essc.jobs")
+Job = Callable[[UUID], Awaitable[None]]
+FACE_CHECK = "face_check"
+
+
+class JobQueue(Protocol):
+    async def start(self) -> None: ...
+
+    async def enqueue(self, check_id: UUID) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class InProcessJobs:
+    def __init__(self, run: Job, *, concurrency: int, retries: int, retry_delay: float) -> None:
+        self._run = run
+        self._concurrency = concurrency
+        self._retries = retries
+        self._retry_delay = retry_delay
+        self._queue: asyncio.Queue[tuple[UUID, int]] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        for _ in range(self._concurrency):
+            self._spawn(self._work())
+
+    async def enqueue(self, check_id: UUID) -> None:
+        self._queue.put_nowait((check_id, 0))
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _work(self) -> None:
+        while True:
+            check_id, retried = await self._queue.get()
+            try:
+                await self._run(check_id)
+            except Exception:
+                log.exception("job %s for %s failed (retry %d)", FACE_CHECK, check_id, retried)
+                if retried < self._retries:
+                    self._spawn(self._later(check_id, retried + 1))
+            finally:
+                self._queue.task_done()
+
+    async def _later(self, check_id: UUID, retried: int) -> None:
+        await asyncio.sleep(self._retry_delay * 2 ** (retried - 1))
+        self._queue.put_nowait((check_id, retried))
+
+
+class SaqJobs:
+    """Jobs on Redis through SAQ; `work` also runs a worker in this process."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        run: Job | None,
+        *,
+        concurrency: int,
+        retries: int,
+        retry_delay: float,
+        name: str = "essc-face-checks",
+    ) -> None:
+        self.queue = Queue.from_url(redis_url, name=name)
+        self._retries = retries
+        self._retry_delay = retry_delay
+        self._worker: Worker[Any] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._run = run
+        self._concurrency = concurrency
+
+    def _make_worker(self, kind: type[Worker[Any]]) -> Worker[Any]:
+        assert self._run is not None
+        self._worker = kind(
+            self.queue, functions=[_saq_function(self._run)], concurrency=self._concurrency
+        )
+        return self._worker
+
+    async def start(self) -> None:
+        """In a web process: the server owns the signals, and stops the worker at shutdown."""
+        await self.queue.connect()
+        if self._run is not None:
+            self._task = asyncio.create_task(self._make_worker(_InServerWorker).start())
+
+    async def enqueue(self, check_id: UUID) -> None:
+        # The key makes a second enqueue of a check already waiting or running a no-op.
+        await self.queue.enqueue(
+            FACE_CHECK,
+            check_id=str(check_id),
+            key=f"{FACE_CHECK}:{check_id}",
+            retries=self._retries + 1,  # SAQ counts the first run as a try
+            retry_delay=self._retry_delay,
+            retry_backoff=True,
+            timeout=120,
+        )
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            await self._worker.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.queue.disconnect()
+
+    async def run_worker(self) -> None:
+        """A worker process of its own: runs until SIGINT or SIGTERM."""
+        await self.queue.connect()
+        await self._make_worker(Worker).start()
+
+
+class _InServerWorker(Worker[Any]):
+    SIGNALS = []
+
+
+def _saq_function(run: Job) -> Callable[..., Awaitable[None]]:
+    async def face_check(ctx: dict[str, Any], *, check_id: str) -> None:
+        await run(UUID(check_id))
+
+    face_check.__name__ = face_check.__qualname__ = FACE_CHECK  # SAQ finds jobs by qualname
+    return face_check

@@ -1,0 +1,54 @@
+"""`python -m app.worker`: a face-matching worker process of its own (needs REDIS_URL).
+
+Web processes started with JOBS_IN_PROCESS=false only enqueue; workers like this one, on the
+same machine or others sharing the database, Redis and the upload store, do the matching.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from app.adapters.document_store import DocumentStore
+from app.adapters.face_matcher import FaceMatcher
+from app.adapters.job_queue import SaqJobs
+from app.config import get_settings
+from app.db.pii import PiiCipher
+from app.jobs import face_jobs, resume
+from app.services.context import UnitOfWork
+
+
+async def main() -> int:
+    settings = get_settings()
+    if not settings.redis_url:
+        print("app.worker needs REDIS_URL: without it the web process runs the jobs itself")
+        return 2
+    policy = settings.policy
+    engine = create_async_engine(settings.database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    cipher = PiiCipher(settings.secret_key)
+
+    def new_uow() -> UnitOfWork:
+        return UnitOfWork(db=sessions(), cipher=cipher, policy=policy)
+
+    matcher = FaceMatcher(
+        workers=policy.face_workers,
+        max_side=policy.face_max_side_pixels,
+        min_face=policy.face_min_face_pixels,
+    )
+    jobs = face_jobs(settings, new_uow, DocumentStore(settings.upload_dir), matcher, run_here=True)
+    assert isinstance(jobs, SaqJobs)
+    try:
+        await jobs.queue.connect()
+        await resume(jobs, new_uow)
+        await jobs.run_worker()
+    finally:
+        matcher.close()
+        await engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
