@@ -140,8 +140,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return make_settings(database_url, tmp_path)
+def extra_env() -> dict[str, str]:
+    """More environment for the settings of the app under test (e.g. POLICY_* overrides);
+    a test module or a parametrised test replaces it."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, extra_env: dict[str, str]) -> Settings:
+    return make_settings(database_url, tmp_path, **extra_env)
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ class AccountController(Controller):
         except WeakPin as weak:
             errors.add("new_pin", weak_pin_message(weak))
         except pin_service.WrongPin as wrong:
-            errors.add("old_pin", wrong_pin_message(wrong.remaining))
+            errors.add("old_pin", wrong_pin_message(wrong.remaining, uow.policy))
         except pin_service.PinLocked:
             pass  # the page shows the lock
         if errors or pin_service.pin_locked_until(account, utcnow()):

@@ -203,7 +203,6 @@ class AffinityController(Controller):
             "check": check,
             "problem": photo_problem_message(check.reason) if check.reason else None,
             "tries_before_wait": attempts.tries_before_wait(policy.face_failures_before_wait),
-            "wait_minutes": policy.face_wait_minutes,
             "wait_until": format_moment(attempts.wait_until)
             if attempts.waiting(utcnow()) and attempts.wait_until
             else None,
@@ -250,7 +249,6 @@ class AffinityController(Controller):
             "qr": qr_svg(
                 link, _("QR code of the link for {name}").format(name=binding.member.name)
             ),
-            "minutes": uow.policy.handoff_code_minutes,
             **LABELS,
         }
         return page(request, "pages/affinity/handoff.html", context)

@@ -50,8 +50,6 @@ def _certification_page(
         "subject": subject,
         "info": info,
         "wait_until": _moment(info.wait_until),
-        "wait_minutes": uow.policy.face_wait_minutes,
-        "code_minutes": uow.policy.handoff_code_minutes,
         "errors": errors,
     }
     return page(request, "pages/subject/certification.html", context, status=status)
@@ -129,7 +127,6 @@ class CertificationController(Controller):
             if check.state == face_service.UNUSABLE and check.reason
             else None,
             "wait_until": _moment(info.wait_until),
-            "wait_minutes": uow.policy.face_wait_minutes,
         }
         return page(request, "pages/subject/certification_check.html", context)
 
@@ -169,6 +166,5 @@ class CertificationController(Controller):
             "code": display_code(code),
             "link": link,
             "qr": qr_svg(link, _("QR code of the link for {name}").format(name=name)),
-            "minutes": uow.policy.handoff_code_minutes,
         }
         return page(request, "pages/subject/certification_handoff.html", context)

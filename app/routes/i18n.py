@@ -108,3 +108,10 @@ def format_money(amount: Decimal | int | float | None) -> str:
 def format_number(value: Decimal | int | float, places: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(Decimal(value), format=pattern, locale=current_locale.get())
+
+
+def format_megabytes(size: int) -> str:
+    """A size in bytes as the number of MB (MiB, as upload limits are set), to one decimal."""
+    return format_decimal(
+        Decimal(size) / (1024 * 1024), format="#,##0.#", locale=current_locale.get()
+    )

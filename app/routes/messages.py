@@ -12,7 +12,7 @@ from app.domain.identity import Reason as IdReason
 from app.domain.pin import Reason as PinReason
 from app.domain.pin import WeakPin
 from app.domain.policy import Policy
-from app.routes.i18n import _, format_moment
+from app.routes.i18n import _, format_megabytes, format_moment, ngettext
 from app.services.pin import pin_locked_until
 
 
@@ -40,10 +40,13 @@ def too_long(limit: int) -> str:
     return _("This must be {limit} characters or fewer").format(limit=limit)
 
 
-def wrong_pin_message(remaining: int) -> str:
-    return _(
-        "The PIN is not right. You have {n} more tries before PIN use is locked for 24 hours"
-    ).format(n=remaining)
+def wrong_pin_message(remaining: int, policy: Policy) -> str:
+    hours = policy.pin_lock_hours
+    return ngettext(
+        "The PIN is not right. You have {n} more tries before PIN use is locked for {hours} hour",
+        "The PIN is not right. You have {n} more tries before PIN use is locked for {hours} hours",
+        hours,
+    ).format(n=remaining, hours=hours)
 
 
 def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
@@ -51,12 +54,16 @@ def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
         "self": _("You cannot add yourself. Enter a family member's details"),
         "duplicate": _("You have already added this family member, or your request is waiting"),
         "too_many_members": _(
-            "You already have the most family members allowed (8). Remove one first"
-        ),
-        "too_many_spouses": _("You can add only one spouse"),
+            "You already have the most family members allowed ({n}). Remove one first"
+        ).format(n=policy.max_members_per_holder),
+        "too_many_spouses": ngettext(
+            "You can add only one spouse",
+            "You can add only {n} spouses",
+            policy.max_spouses_per_holder,
+        ).format(n=policy.max_spouses_per_holder),
         "too_many_holders": _(
-            "This family member already has the most card holders acting for them (5)"
-        ),
+            "This family member already has the most card holders acting for them ({n})"
+        ).format(n=policy.max_holders_per_member),
         "must_be_older": _(
             "A parent or grandparent must be older than you. Check the relationship"
         ),
@@ -80,7 +87,7 @@ def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
     }
     return messages[error.reason].format(
         what=what,
-        mb=policy.upload_max_bytes // (1024 * 1024),
+        mb=format_megabytes(policy.upload_max_bytes),
         mp=policy.upload_max_pixels // 1_000_000,
     )
 
@@ -89,6 +96,16 @@ def pin_lock_moment(account: HolderAccount) -> str | None:
     """When PIN use unlocks, for the pages that ask for the PIN; None when it is not locked."""
     until = pin_locked_until(account, utcnow())
     return format_moment(until) if until else None
+
+
+def invalid_code_message(policy: Policy) -> str:
+    """A hand-off code that is wrong, used or expired: the three are not told apart."""
+    minutes = policy.handoff_code_minutes
+    return ngettext(
+        "This code is not valid. It may have been used or be over {minutes} minute old. Ask for a new one",
+        "This code is not valid. It may have been used or be over {minutes} minutes old. Ask for a new one",
+        minutes,
+    ).format(minutes=minutes)
 
 
 def photo_problem_message(reason: str) -> str:

@@ -98,7 +98,7 @@ async def check_pin(
     try:
         await pin_service.verify_pin(uow, account, pin, utcnow())
     except pin_service.WrongPin as wrong:
-        errors.add("pin", wrong_pin_message(wrong.remaining))
+        errors.add("pin", wrong_pin_message(wrong.remaining, uow.policy))
     except pin_service.PinLocked:
         pass  # the page says until when
     else:

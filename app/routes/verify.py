@@ -21,8 +21,8 @@ from app.routes.deps import provide_store, provide_throttles
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
-from app.routes.messages import image_message, photo_problem_message
-from app.routes.web import FormErrors, client_ip, page, see_other
+from app.routes.messages import image_message, invalid_code_message, photo_problem_message
+from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
 from app.services import certification, throttling
 from app.services import face as face_service
 from app.services.context import UnitOfWork
@@ -30,12 +30,7 @@ from app.services.context import UnitOfWork
 
 def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) -> Response[str]:
     errors = FormErrors()
-    errors.add(
-        "code",
-        _(
-            "This code is not valid. It may have been used or be over 30 minutes old. Ask for a new one"
-        ),
-    )
+    errors.add("code", invalid_code_message(policy_of(request)))
     return page(
         request, "pages/verify/enter_code.html", {"errors": errors, "values": values}, status=422
     )

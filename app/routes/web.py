@@ -13,12 +13,14 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
+from app.domain.policy import Policy
 from app.routes.i18n import (
     HTML_LANG,
     LANG_COOKIE,
     LOCALES,
     choose_locale,
     current_locale,
+    format_megabytes,
     format_money,
     format_number,
     gettext,
@@ -39,6 +41,7 @@ def _build_env() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["megabytes"] = format_megabytes
     env.filters["money"] = format_money
     env.filters["number"] = format_number
     env.globals["relationship_label"] = relationship_label
@@ -74,6 +77,12 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     )
 
 
+def policy_of(request: Request[Any, Any, Any]) -> Policy:
+    """The policy in force: every page gets it as `policy`; messages are given it."""
+    policy: Policy = request.app.state.settings.policy
+    return policy
+
+
 def page(
     request: Request[Any, Any, Any],
     template: str,
@@ -98,7 +107,7 @@ def page(
         "values": {},
         "fragment": is_htmx(request),
         "layout": "fragment.html" if is_htmx(request) else "layout.html",
-        "idle_seconds": request.app.state.settings.policy.session_idle_minutes * 60,
+        "policy": policy_of(request),
         "signed_in": "account_id" in request.session if "session" in request.scope else False,
         **(context or {}),
     }
