@@ -7,15 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.images import ImageRejected
-from app.adapters.job_queue import JobQueue
 from app.db.models import AffinityBinding, HolderAccount
 from app.domain.affinity import (
     LIVE_STATES,
@@ -27,11 +24,12 @@ from app.routes.deps import (
     provide_account,
     provide_store,
 )
+from app.routes.face_check import HelperSelfieForm, start_face_check
+from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import (
-    image_message,
     photo_problem_message,
     pin_lock_moment,
 )
@@ -43,7 +41,6 @@ from app.services import face as face_service
 from app.services.context import UnitOfWork
 
 NAME_MAX = 50
-MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
 UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 _HANDOFF_KEY = "handoff_shown"
@@ -64,13 +61,6 @@ def _next_action(binding: AffinityBinding) -> str:
 
 
 LABELS = {"relationship_label": relationship_label, "state_label": state_label}
-
-
-async def read_upload(value: Any) -> bytes | None:
-    """The bytes of a chosen file, or None when the field was left empty."""
-    if not isinstance(value, UploadFile) or not value.filename:
-        return None
-    return await value.read(MAX_UPLOAD_FIELD + 1)
 
 
 class AffinityController(Controller):
@@ -155,25 +145,22 @@ class AffinityController(Controller):
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
         binding = await _owned(uow, account, binding_id)
-        form = await request.form()
         errors = FormErrors()
-        if form.get("consent") != "yes":
-            errors.add("consent", _("Confirm that the family member agrees to face recognition"))
-        selfie = await read_upload(form.get("selfie"))
-        if selfie is None:
-            errors.add("selfie", _("Take or choose a photo of the family member's face"))
-        if not errors and selfie is not None:
-            try:
-                check = await face_service.start_check(uow, store, binding, selfie, utcnow())
-            except ImageRejected as rejected:
-                errors.add("selfie", image_message("selfie", rejected, uow.policy))
-            except face_service.FaceWait:
-                pass  # the member page shows the wait
-            except face_service.NotAwaitingFace:
-                return see_other(f"/affinity/{binding_id}")
-            else:
-                await schedule_check(request, check.id)
-                return see_other(f"/affinity/{binding_id}/face/{check.id}")
+        try:
+            started = await start_face_check(
+                request,
+                HelperSelfieForm,
+                lambda selfie: face_service.start_check(uow, store, binding, selfie, utcnow()),
+                uow.policy,
+            )
+        except face_service.FaceWait:
+            pass  # the member page shows the wait
+        except face_service.NotAwaitingFace:
+            return see_other(f"/affinity/{binding_id}")
+        else:
+            if not isinstance(started, FormErrors):
+                return see_other(f"/affinity/{binding_id}/face/{started.id}")
+            errors = started
         return await _member_page(request, uow, account, binding, errors, status=422)
 
     @get("/{binding_id:uuid}/face")
@@ -350,12 +337,6 @@ async def _member_page(
         **LABELS,
     }
     return page(request, "pages/affinity/member.html", context, status=status)
-
-
-async def schedule_check(request: Request[Any, Any, Any], check_id: UUID) -> None:
-    """Hand the check to the face-matching queue (durable: see app/adapters/job_queue.py)."""
-    jobs: JobQueue = request.app.state.jobs
-    await jobs.enqueue(check_id)
 
 
 def _list_notice(request: Request[Any, Any, Any]) -> str | None:

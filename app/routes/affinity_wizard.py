@@ -20,7 +20,15 @@ from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
 from app.domain.identity import parse_id_number
 from app.routes import formspec as fs
 from app.routes.deps import provide_account
-from app.routes.flow import Flow, FlowStep, StepCall, StepError, StepErrors, flow_controller
+from app.routes.flow import (
+    MAX_UPLOAD_FIELD,
+    Flow,
+    FlowStep,
+    StepCall,
+    StepError,
+    StepErrors,
+    flow_controller,
+)
 from app.routes.formspec import N_
 from app.routes.i18n import _
 from app.routes.labels import relationship_label, state_label
@@ -30,7 +38,6 @@ from app.routes.web import FormErrors
 from app.services import affinity as service
 
 NAME_MAX = 50
-UPLOAD_LIMIT = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
 ACTION = "affinity.add"
 RELATIONSHIPS = tuple(r.value for r in Relationship)
 _RELATIONSHIP_MISSING = N_("Select how the family member is related to you")
@@ -55,8 +62,8 @@ class RelationshipForm(msgspec.Struct):
 
 
 class DocumentsForm(msgspec.Struct):
-    proof: Annotated[bytes | None, fs.upload(UPLOAD_LIMIT)] = None
-    face_photo: Annotated[bytes | None, fs.upload(UPLOAD_LIMIT)] = None
+    proof: Annotated[bytes | None, fs.upload(MAX_UPLOAD_FIELD)] = None
+    face_photo: Annotated[bytes | None, fs.upload(MAX_UPLOAD_FIELD)] = None
 
 
 class CheckForm(msgspec.Struct):
@@ -225,5 +232,5 @@ WIZARD_FLOW: Flow[AffinityDraft] = Flow(
 )
 
 AffinityWizardController = flow_controller(
-    WIZARD_FLOW, Provide(provide_account), max_body=2 * UPLOAD_LIMIT + 100_000
+    WIZARD_FLOW, Provide(provide_account), max_body=2 * MAX_UPLOAD_FIELD + 100_000
 )

@@ -14,12 +14,12 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.images import ImageRejected
 from app.domain.handoff import display_code
-from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
 from app.routes.deps import provide_store
+from app.routes.face_check import HelperSelfieForm, start_face_check
+from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.i18n import _, format_moment
-from app.routes.messages import image_message, photo_problem_message
+from app.routes.messages import photo_problem_message
 from app.routes.qr import qr_svg
 from app.routes.web import FormErrors, page, see_other
 from app.services import certification as service
@@ -79,25 +79,22 @@ class CertificationController(Controller):
     ) -> Response[Any]:
         """On this phone: consent, then the selfie; matching runs in the background."""
         base = f"{subject.base}/certification"
-        form = await request.form()
         errors = FormErrors()
-        if form.get("consent") != "yes":
-            errors.add("consent", _("Confirm that the family member agrees to face recognition"))
-        selfie = await read_upload(form.get("selfie"))
-        if selfie is None:
-            errors.add("selfie", _("Take or choose a photo of the family member's face"))
-        if not errors and selfie is not None:
-            try:
-                check = await service.start(uow, store, subject, selfie, utcnow())
-            except service.NotCertifiable:
-                return see_other(base)
-            except ImageRejected as rejected:
-                errors.add("selfie", image_message("selfie", rejected, uow.policy))
-            except (face_service.FaceWait, face_service.CertifyInPerson):
-                pass  # the page shows the wait or the way to certify in person
-            else:
-                await schedule_check(request, check.id)
-                return see_other(f"{base}/checks/{check.id}")
+        try:
+            started = await start_face_check(
+                request,
+                HelperSelfieForm,
+                lambda selfie: service.start(uow, store, subject, selfie, utcnow()),
+                uow.policy,
+            )
+        except service.NotCertifiable:
+            return see_other(base)
+        except (face_service.FaceWait, face_service.CertifyInPerson):
+            pass  # the page shows the wait or the way to certify in person
+        else:
+            if not isinstance(started, FormErrors):
+                return see_other(f"{base}/checks/{started.id}")
+            errors = started
         await service.view(uow, subject, utcnow(), page="form")
         return _certification_page(request, uow, subject, errors, status=422)
 

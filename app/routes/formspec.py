@@ -68,10 +68,11 @@ def hidden(limit: int) -> msgspec.Meta:
     return _meta(Spec("hidden", limit))
 
 
-def upload(limit: int) -> msgspec.Meta:
-    """A file field: its bytes (at most `limit` + 1 are read), or None when none was chosen.
-    Whether it is required, and what is wrong with it, is for the step that stores it."""
-    return _meta(Spec("file", limit))
+def upload(limit: int, *, missing: str = "") -> msgspec.Meta:
+    """A file field: its bytes (at most `limit` + 1 are read), or None when none was chosen;
+    required when it has a `missing` message. What is wrong with the file itself is for the
+    code that stores it (it decodes it)."""
+    return _meta(Spec("file", limit, missing))
 
 
 def specs(form: type[msgspec.Struct]) -> dict[str, Spec]:
@@ -141,6 +142,8 @@ def parse_form(form: type[FormT], values: Mapping[str, Any]) -> Parsed[FormT]:
         raw = values.get(name, "")
         if spec.kind == "file":
             clean[name] = raw if isinstance(raw, bytes) and raw else None
+            if clean[name] is None and spec.missing:
+                errors.add(name, _(spec.missing))
             continue
         value = _clean(raw if isinstance(raw, str) else "", spec)
         if spec.kind == "hidden":

@@ -12,16 +12,16 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.images import ImageRejected
 from app.adapters.throttle_store import ThrottleStore
 from app.db.models import FaceCheck
 from app.domain.handoff import display_code, mask_name, normalise_code
-from app.routes.affinity import MAX_UPLOAD_FIELD, read_upload, schedule_check
 from app.routes.deps import provide_store, provide_throttles
+from app.routes.face_check import OwnSelfieForm, start_face_check
+from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
-from app.routes.messages import image_message, invalid_code_message, photo_problem_message
+from app.routes.messages import invalid_code_message, photo_problem_message
 from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
 from app.services import certification, throttling
 from app.services import face as face_service
@@ -113,34 +113,31 @@ class VerifyController(Controller):
         clean = normalise_code(code)
         if clean is None:
             return await _wrong_code(request, throttles, {"code": code[:20]})
-        form = await request.form()
         errors = FormErrors()
-        if form.get("consent") != "yes":
-            errors.add("consent", _("Confirm that you agree to face recognition"))
-        selfie = await read_upload(form.get("selfie"))
-        if selfie is None:
-            errors.add("selfie", _("Take or choose a photo of your face"))
-        if not errors and selfie is not None:
-            try:
-                check = await face_service.start_check_by_handoff(
+        try:
+            started = await start_face_check(
+                request,
+                OwnSelfieForm,
+                lambda selfie: face_service.start_check_by_handoff(
                     uow, store, clean, selfie, utcnow()
-                )
-            except face_service.HandoffInvalid:
-                return await _wrong_code(request, throttles, {"code": code[:20]})
-            except ImageRejected as rejected:
-                errors.add("selfie", image_message("selfie", rejected, uow.policy))
-            except face_service.FaceWait as wait:
-                errors.add(
-                    "selfie",
-                    _(
-                        "The photos did not match several times. Try again after {time} (China Standard Time)."
-                    ).format(time=format_moment(wait.until)),
-                )
-            except face_service.CertifyInPerson:
-                errors.add("selfie", _in_person_message())
-            else:
-                await schedule_check(request, check.id)
-                return see_other(f"/verify/status/{check.id}")
+                ),
+                uow.policy,
+            )
+        except face_service.HandoffInvalid:
+            return await _wrong_code(request, throttles, {"code": code[:20]})
+        except face_service.FaceWait as wait:
+            errors.add(
+                "selfie",
+                _(
+                    "The photos did not match several times. Try again after {time} (China Standard Time)."
+                ).format(time=format_moment(wait.until)),
+            )
+        except face_service.CertifyInPerson:
+            errors.add("selfie", _in_person_message())
+        else:
+            if not isinstance(started, FormErrors):
+                return see_other(f"/verify/status/{started.id}")
+            errors = started
         return await _capture_page(request, uow, throttles, clean, errors, status=422)
 
     @get("/status/{check_id:uuid}")

@@ -1,0 +1,80 @@
+"""One face check, wherever it is asked for (opening a binding, /verify on the member's own
+phone, the yearly certification): the consent and selfie form, starting the check with its
+errors next to the fields, and handing it to the matching queue. The status region is one
+template macro (partials/face_check.html)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request
+
+from app.adapters.images import ImageRejected
+from app.adapters.job_queue import JobQueue
+from app.db.models import FaceCheck
+from app.domain.policy import Policy
+from app.routes import formspec as fs
+from app.routes.flow import MAX_UPLOAD_FIELD, read_values
+from app.routes.formspec import N_, parse_form
+from app.routes.messages import image_message
+from app.routes.web import FormErrors
+
+
+class HelperSelfieForm(msgspec.Struct):
+    """On the holder's phone: the holder photographs the family member."""
+
+    consent: Annotated[
+        str, fs.accept(missing=N_("Confirm that the family member agrees to face recognition"))
+    ] = ""
+    selfie: Annotated[
+        bytes | None,
+        fs.upload(
+            MAX_UPLOAD_FIELD, missing=N_("Take or choose a photo of the family member's face")
+        ),
+    ] = None
+
+
+class OwnSelfieForm(msgspec.Struct):
+    """On the member's own phone (a hand-off code)."""
+
+    consent: Annotated[str, fs.accept(missing=N_("Confirm that you agree to face recognition"))] = (
+        ""
+    )
+    selfie: Annotated[
+        bytes | None, fs.upload(MAX_UPLOAD_FIELD, missing=N_("Take or choose a photo of your face"))
+    ] = None
+
+
+SelfieForm = HelperSelfieForm | OwnSelfieForm
+Start = Callable[[bytes], Awaitable[FaceCheck]]
+
+
+async def schedule_check(request: Request[Any, Any, Any], check_id: UUID) -> None:
+    """Hand the check to the face-matching queue (durable: see app/adapters/job_queue.py)."""
+    jobs: JobQueue = request.app.state.jobs
+    await jobs.enqueue(check_id)
+
+
+async def start_face_check(
+    request: Request[Any, Any, Any],
+    form: type[HelperSelfieForm] | type[OwnSelfieForm],
+    start: Start,
+    policy: Policy,
+) -> FaceCheck | FormErrors:
+    """Read consent and selfie, start the check (`start` stores the selfie and records it) and
+    queue it; or the form's errors. The use case's own refusals (a wait, in person only, a
+    spent code) propagate to the caller, which knows what to say."""
+    parsed = parse_form(form, await read_values(request))
+    if parsed.form is None or parsed.form.selfie is None:
+        return parsed.errors
+    try:
+        check = await start(parsed.form.selfie)
+    except ImageRejected as rejected:
+        errors = FormErrors()
+        errors.add("selfie", image_message("selfie", rejected, policy))
+        return errors
+    await schedule_check(request, check.id)
+    return check
