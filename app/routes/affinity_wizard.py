@@ -14,7 +14,6 @@ from litestar.di import Provide
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.images import ImageRejected
 from app.db.models import AffinityDraft
 from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
 from app.domain.identity import parse_id_number
@@ -152,15 +151,11 @@ async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) ->
     draft, uow = call.draft, call.uow
     errors = FormErrors()
     needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
-    uploads = {"proof": form.proof, "face_photo": form.face_photo if needs_photo else None}
-    for field, data in uploads.items():
-        if data is None:
-            continue
-        try:
-            await service.attach_document(uow, _store(call), draft, field, data)
-        except ImageRejected as rejected:
-            errors.add(field, image_message(field, rejected, uow.policy))
-    await uow.commit()  # keep what did upload, even if the other file was refused
+    chosen = {"proof": form.proof, "face_photo": form.face_photo if needs_photo else None}
+    uploads = {field: data for field, data in chosen.items() if data is not None}
+    refused = await service.attach_documents(uow, _store(call), draft, uploads)
+    for field, rejected in refused.items():
+        errors.add(field, image_message(field, rejected, uow.policy))
     if errors:
         raise StepErrors(errors)
     try:

@@ -21,7 +21,7 @@ from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
 from app.services import credentials
 from app.services import ecard as ecard_service
 from app.services.context import UnitOfWork
-from app.services.subject import Subject, record
+from app.services.subject import Subject
 
 # Renew a code this long before it expires, and at most this many times in a row without
 # the user doing anything: each request keeps the session alive, so endless renewal would
@@ -82,7 +82,7 @@ class SubjectCardController(Controller):
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         card = subject.person.card
-        record(uow, subject, "card.viewed", utcnow())
+        await ecard_service.viewed(uow, subject, utcnow())
         context = {
             "subject": subject,
             "title": _title(subject),
@@ -94,9 +94,7 @@ class SubjectCardController(Controller):
             else None,
         }
         if context["usable"]:
-            context["qr"] = await _qr_context(uow, subject, 0)  # commits the view with the code
-        else:
-            await uow.commit()
+            context["qr"] = await _qr_context(uow, subject, 0)
         return page(request, "pages/subject/card.html", context)
 
     @get("/qr")
@@ -122,8 +120,7 @@ class SubjectCardController(Controller):
     ) -> Response[Any]:
         if subject.person.card is not None:
             return see_other(f"{subject.base}/card")
-        record(uow, subject, "card.viewed", utcnow())
-        await uow.commit()
+        await ecard_service.viewed(uow, subject, utcnow())
         context = {
             "subject": subject,
             "masked_id": uow.people.id_number_of(subject.person).masked,

@@ -9,7 +9,7 @@ from uuid import UUID
 import anyio
 
 from app.adapters.document_store import DocumentStore
-from app.adapters.images import normalise_image
+from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
 from app.domain.affinity import (
     INITIAL_STATE,
@@ -222,14 +222,25 @@ async def replace_document(
     return name
 
 
-async def attach_document(
-    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, field: str, data: bytes
-) -> None:
-    """Store the proof or the face photo, replacing the one before (raises ImageRejected)."""
-    if field == "proof":
-        draft.proof_file = await replace_document(uow, store, draft.proof_file, data)
-    else:
-        draft.face_photo_file = await replace_document(uow, store, draft.face_photo_file, data)
+async def attach_documents(
+    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, uploads: dict[str, bytes]
+) -> dict[str, ImageRejected]:
+    """Store the proof and the face photo ("proof", "face_photo"), each replacing the one
+    before. What did upload is kept even if the other file is refused; returns the refusals."""
+    refused: dict[str, ImageRejected] = {}
+    for field, data in uploads.items():
+        current = draft.proof_file if field == "proof" else draft.face_photo_file
+        try:
+            name = await replace_document(uow, store, current, data)
+        except ImageRejected as rejected:
+            refused[field] = rejected
+            continue
+        if field == "proof":
+            draft.proof_file = name
+        else:
+            draft.face_photo_file = name
+    await uow.commit()
+    return refused
 
 
 async def finish_documents(

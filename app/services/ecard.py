@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db.models import ECard
 from app.services.context import UnitOfWork
-from app.services.subject import Subject
+from app.services.subject import Subject, record
 
 ACTIVE = "active"
 CHINA = ZoneInfo("Asia/Shanghai")  # the card's issue date is the date where it is issued
@@ -33,6 +33,12 @@ def china_date(now: datetime) -> date:
 def new_card_number(region_code: str) -> str:
     """ "A", the six-digit region code of the ID number, five random digits."""
     return f"A{region_code}{secrets.randbelow(10**5):05d}"
+
+
+async def viewed(uow: UnitOfWork, subject: Subject, now: datetime) -> None:
+    """The holder looked at a member's card (audited; nothing for one's own card)."""
+    record(uow, subject, "card.viewed", now)
+    await uow.commit()
 
 
 async def apply(uow: UnitOfWork, subject: Subject, now: datetime) -> ECard:
