@@ -83,7 +83,7 @@ class LiveServer:
 # add-holder and seed commands use, with the household code they do not expose.
 _ADD_PEOPLE = """
 import asyncio, json, sys
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.domain.identity import parse_id_number
 from app.services.seed import add_holder
 
@@ -95,7 +95,7 @@ async def add_all(uow):
         )
         assert added, "already in the registry: " + p["name"]
 
-asyncio.run(_with_uow(add_all))
+asyncio.run(with_uow(add_all))
 """
 
 

@@ -96,7 +96,7 @@ import asyncio, sys
 from datetime import date
 from sqlalchemy import delete, select
 from app.adapters.document_store import DocumentStore
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.config import get_settings
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
 from app.domain.identity import parse_id_number
@@ -123,7 +123,7 @@ async def run(uow):
     member.last_certified_on = date.fromisoformat(rest[0]) if rest[0] else None
     await uow.commit()
 
-asyncio.run(_with_uow(run))
+asyncio.run(with_uow(run))
 """
 
 

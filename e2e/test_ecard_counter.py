@@ -64,7 +64,7 @@ USED = "This code has already been used. Ask for a new code"
 _REMOVE_CARD = """
 import asyncio, sys
 from sqlalchemy import delete
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.db.models import ECard
 from app.domain.identity import parse_id_number
 
@@ -74,7 +74,7 @@ async def remove(uow):
     await uow.db.execute(delete(ECard).where(ECard.person_id == person.id))
     await uow.commit()
 
-asyncio.run(_with_uow(remove))
+asyncio.run(with_uow(remove))
 """
 
 

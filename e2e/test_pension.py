@@ -73,7 +73,7 @@ _REMOVE_BINDINGS = """
 import asyncio, sys
 from sqlalchemy import delete, select
 from app.adapters.document_store import DocumentStore
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.config import get_settings
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
 from app.domain.identity import parse_id_number
@@ -97,7 +97,7 @@ async def run(uow):
             await uow.db.delete(binding)
     await uow.commit()
 
-asyncio.run(_with_uow(run))
+asyncio.run(with_uow(run))
 """
 
 

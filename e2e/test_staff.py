@@ -75,7 +75,7 @@ def _run_python(server: LiveServer, script: str, *args: str) -> str:
 
 _ADD_STAFF = """
 import asyncio, json, sys
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.services.staff import add_staff
 
 async def add(uow):
@@ -86,14 +86,14 @@ async def add(uow):
     )
     assert added, "staff number already taken: " + s["number"]
 
-asyncio.run(_with_uow(add))
+asyncio.run(with_uow(add))
 """
 
 # Stands in for a passkey registered earlier (in a browser the test does not have): enough for
 # the sign-in to ask for a passkey rather than offer to add one.
 _ADD_STORED_PASSKEY = """
 import asyncio, os, sys
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.db.models import StaffPasskey
 
 async def add(uow):
@@ -104,14 +104,14 @@ async def add(uow):
     ))
     await uow.commit()
 
-asyncio.run(_with_uow(add))
+asyncio.run(with_uow(add))
 """
 
 # What 20 failed face matches leave behind (app.services.face): the state and the count.
 _NEEDS_IN_PERSON = """
 import asyncio, sys
 from uuid import UUID
-from app.cli import _with_uow
+from app.cli import with_uow
 from app.domain.affinity import BindingState
 
 async def mark(uow):
@@ -124,7 +124,7 @@ async def mark(uow):
     await uow.commit()
     print(binding.face_failures_total)
 
-asyncio.run(_with_uow(mark))
+asyncio.run(with_uow(mark))
 """
 
 
