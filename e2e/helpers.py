@@ -443,18 +443,27 @@ def face_status_pattern(member_path: str) -> re.Pattern[str]:
     )
 
 
-def wait_for_face_result(page: Page, member: Member, member_path: str) -> tuple[Locator, bool]:
-    """On the status page just reached: axe it; while it says "Checking the photo…", let HTMX
-    poll (JS on) or press "Check again" (JS off, axe after each load); then axe the result.
+def wait_for_face_result(
+    page: Page, status_url: re.Pattern[str], heading: str, *, title: str
+) -> tuple[Locator, bool]:
+    """On a face check's status page just reached (its URL matches `status_url`; its heading
+    is `heading` and its title starts with `title`, on arrival and with the result): axe it;
+    while it says "Checking the photo…", let HTMX poll (JS on) or press "Check again" (JS off,
+    axe after each load); then axe the result.
+
+    With JS on, polling must keep the role=status region (the same element, or screen readers
+    do not announce the result), add nothing to the browser history, leave focus on the
+    heading and stop with the result. Nothing scrolls sideways, before or after.
 
     Returns the result region and whether the page was seen (and checked) while checking.
     """
-    page.wait_for_url(face_status_pattern(member_path))
+    h1 = page.locator("main h1")
+    title_pattern = re.compile(rf"^{re.escape(title)} – ")
+    page.wait_for_url(status_url)
     status_path = str(page.evaluate("() => location.pathname"))
     visit_check(page)
-    h1 = page.locator("main h1")
-    expect(h1).to_have_text(f"Face recognition of {member.name}")
-    expect(page).to_have_title(re.compile(r"^Face recognition – "))
+    expect(h1).to_have_text(heading)
+    expect(page).to_have_title(title_pattern)
     if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
         expect(h1).to_be_focused()
     region = page.locator("main #face-result")
@@ -488,9 +497,11 @@ def wait_for_face_result(page: Page, member: Member, member_path: str) -> tuple[
             expect(again).to_be_visible()
             page.wait_for_timeout(400)
             again.click()
-            page.wait_for_url(face_status_pattern(member_path))
+            page.wait_for_url(status_url)
             visit_check(page)
     assert page.evaluate("() => location.pathname") == status_path
+    expect(h1).to_have_text(heading)
+    expect(page).to_have_title(title_pattern)
     expect(region.get_by_role("button", name="Check again")).to_have_count(0)
     assert_no_horizontal_scroll(page)
     return region, seen_checking

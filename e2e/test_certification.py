@@ -16,7 +16,6 @@ from __future__ import annotations
 import calendar
 import re
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,11 +25,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import BIN, ROOT, LiveServer
 from e2e.helpers import (
-    CHECKING,
     DEMO_ID,
     DEMO_NAME,
     DEMO_PASSWORD,
-    FACE_RESULT_TIMEOUT,
     FACES,
     Member,
     assert_no_horizontal_scroll,
@@ -40,6 +37,7 @@ from e2e.helpers import (
     sign_in,
     submit,
     visit_check,
+    wait_for_face_result,
 )
 
 pytestmark = pytest.mark.e2e
@@ -281,57 +279,9 @@ def check_url(base: str) -> re.Pattern[str]:
     )
 
 
-def wait_for_result(page: Page, url: re.Pattern[str], heading: str) -> Locator:
-    """On a check's status page just reached: axe it; while it says "Checking the photo…", let
-    HTMX poll (JS on) or press "Check again" (JS off, axe after each load); then axe the
-    result. Returns the role=status region."""
-    page.wait_for_url(url)
-    status_path = str(page.evaluate("() => location.pathname"))
-    visit_check(page)
-    h1 = page.locator("main h1")
-    expect(h1).to_have_text(heading)
-    if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
-        expect(h1).to_be_focused()
-    region = page.locator("main #face-result")
-    expect(region).to_have_attribute("role", "status")
-    assert_no_horizontal_scroll(page)
-    seen_checking = CHECKING in region.inner_text()  # axe has just run on this
-    deadline = time.monotonic() + FACE_RESULT_TIMEOUT
-    if js_enabled(page):
-        if seen_checking:
-            # The live region must stay the same element, or the result is not announced.
-            page.evaluate("() => { document.getElementById('face-result').e2eKept = true; }")
-            history_length = page.evaluate("() => history.length")
-        expect(region).not_to_contain_text(CHECKING, timeout=FACE_RESULT_TIMEOUT * 1000)
-        visit_check(page)
-        if seen_checking:
-            assert page.evaluate("() => document.getElementById('face-result').e2eKept"), (
-                "the role=status region was replaced, not updated: the result is not announced"
-            )
-            assert page.evaluate("() => history.length") == history_length, (
-                "polling added entries to the browser history"
-            )
-        expect(h1).to_be_focused()  # polling does not move focus
-        expect(page.locator("main [hx-trigger]")).to_have_count(0)  # and it has stopped
-    else:
-        while CHECKING in region.inner_text():
-            assert time.monotonic() < deadline, f"no result after {FACE_RESULT_TIMEOUT} s"
-            again = region.get_by_role("button", name="Check again", exact=True)
-            expect(again).to_be_visible()
-            page.wait_for_timeout(400)
-            again.click()
-            page.wait_for_url(url)
-            visit_check(page)
-    assert page.evaluate("() => location.pathname") == status_path
-    expect(region.get_by_role("button", name="Check again")).to_have_count(0)
-    assert_no_horizontal_scroll(page)
-    return region
-
-
 def certify_on_this_phone(page: Page, base: str, selfie: Path) -> Locator:
     send_certification_selfie(page, selfie)
-    region = wait_for_result(page, check_url(base), HEADING)
-    expect(page).to_have_title(re.compile(rf"^{re.escape(HEADING)} – "))
+    region, _seen = wait_for_face_result(page, check_url(base), HEADING, title=HEADING)
     expect_banner(page)
     return region
 
@@ -454,7 +404,9 @@ def test_the_father_certifies_on_his_own_phone_with_a_code(
     assert own.context.cookies() == []
     open_capture_page(own, link)
     send_own_selfie(own, FACES / "obama2.jpg")
-    region = wait_for_result(own, VERIFY_STATUS, "Face recognition")
+    region, _seen = wait_for_face_result(
+        own, VERIFY_STATUS, "Face recognition", title="Face recognition"
+    )
     expect(region).to_contain_text(
         "Done. The photo matches, and your yearly eligibility certification is valid until "
         f"{add_months(today(), 12).isoformat()}. You can close this page."
