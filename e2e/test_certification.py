@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
     DEMO_NAME,
@@ -86,68 +85,17 @@ def last_certified() -> date:
 
 # --- set-up ----------------------------------------------------------------------------------
 
-# Runs in the app's virtualenv with the server's environment. "read" prints the member's last
-# certification date; "remove" deletes the holder's bindings with the member (and their checks
-# and codes) and sets the date back (empty: never certified).
-_FATHER_STATE = """
-import asyncio, sys
-from datetime import date
-from sqlalchemy import delete, select
-from app.adapters.document_store import DocumentStore
-from app.cli import with_uow
-from app.config import get_settings
-from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.identity import parse_id_number
-from app.services.affinity import discard_references
-
-mode, holder_id, member_id, *rest = sys.argv[1:]
-
-async def run(uow):
-    holder = await uow.people.by_id_number(parse_id_number(holder_id))
-    member = await uow.people.by_id_number(parse_id_number(member_id))
-    if mode == "read":
-        print(member.last_certified_on.isoformat() if member.last_certified_on else "")
-        return
-    bindings = list(await uow.db.scalars(select(AffinityBinding).where(
-        AffinityBinding.holder_person_id == holder.id,
-        AffinityBinding.member_person_id == member.id,
-    )))
-    store = DocumentStore(get_settings().upload_dir)
-    for binding in bindings:
-        await discard_references(store, binding)
-        await uow.db.execute(delete(FaceCheck).where(FaceCheck.binding_id == binding.id))
-        await uow.db.execute(delete(HandoffCode).where(HandoffCode.binding_id == binding.id))
-        await uow.db.delete(binding)
-    member.last_certified_on = date.fromisoformat(rest[0]) if rest[0] else None
-    await uow.commit()
-
-asyncio.run(with_uow(run))
-"""
-
-
-def _father_state(server: LiveServer, mode: str, *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", _FATHER_STATE, mode, DEMO_ID, FATHER.id_number, *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"{mode} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout.strip()
-
 
 @pytest.fixture(scope="module")
 def father_binding(live_server: LiveServer) -> Iterator[str]:
     """王芳's active binding with her father (his photo as the proof); its id."""
-    seeded = _father_state(live_server, "read")
+    seeded = live_server.run_setup("last-certified", FATHER.id_number).strip()
     out = live_server.run_cli("open-binding", DEMO_ID, FATHER.id_number, "parent", str(PROOF))
     binding_id = out.strip().splitlines()[-1]
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield binding_id
-    _father_state(live_server, "remove", seeded)
+    live_server.run_setup("remove-bindings", DEMO_ID, FATHER.id_number)
+    live_server.run_setup("restore-last-certified", FATHER.id_number, *([seeded] if seeded else []))
 
 
 @pytest.fixture

@@ -38,11 +38,9 @@ from e2e.helpers import (
     visit_check,
 )
 from e2e.test_staff import (
-    _ADD_STAFF,
     STAFF_PASSWORD,
     StaffMember,
     _add_virtual_authenticator,
-    _run_python,
     first_staff_sign_in,
 )
 
@@ -60,23 +58,6 @@ MALFORMED = "This is not an e-card QR code. Scan it again, or check the code tha
 FORGED = "This code was not issued by the e-card service. Do not accept it"
 USED = "This code has already been used. Ask for a new code"
 
-# Runs in the app's virtualenv with the server's environment: the son back without a card.
-_REMOVE_CARD = """
-import asyncio, sys
-from sqlalchemy import delete
-from app.cli import with_uow
-from app.db.models import ECard
-from app.domain.identity import parse_id_number
-
-async def remove(uow):
-    person = await uow.people.by_id_number(parse_id_number(sys.argv[1]))
-    assert person is not None, "not in the registry"
-    await uow.db.execute(delete(ECard).where(ECard.person_id == person.id))
-    await uow.commit()
-
-asyncio.run(with_uow(remove))
-"""
-
 
 @pytest.fixture
 def son_base(live_server: LiveServer) -> str:
@@ -86,7 +67,7 @@ def son_base(live_server: LiveServer) -> str:
     )
     binding_id = out.strip().splitlines()[-1]
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
-    _run_python(live_server, _REMOVE_CARD, SON_ID)
+    live_server.run_setup("remove-card", SON_ID)
     return f"/family/{binding_id}"
 
 
@@ -96,7 +77,7 @@ def new_staff(server: LiveServer) -> StaffMember:
         number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
     )
     spec = {"number": staff.number, "name": staff.name, "region": "11", "password": STAFF_PASSWORD}
-    _run_python(server, _ADD_STAFF, json.dumps(spec))
+    server.run_setup("add-staff", json.dumps(spec))
     return staff
 
 

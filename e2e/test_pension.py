@@ -14,7 +14,6 @@ count the demo holder's family members.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,7 +30,7 @@ from app.domain.retirement import (
     statutory_retirement,
     window_months,
 )
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
     DEMO_NAME,
@@ -67,51 +66,10 @@ CENT = Decimal("0.01")
 
 # --- set-up ------------------------------------------------------------------------------------
 
-# Runs in the app's virtualenv with the server's environment: deletes the holder's bindings
-# with each member given (and their checks and codes).
-_REMOVE_BINDINGS = """
-import asyncio, sys
-from sqlalchemy import delete, select
-from app.adapters.document_store import DocumentStore
-from app.cli import with_uow
-from app.config import get_settings
-from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.identity import parse_id_number
-from app.services.affinity import discard_references
-
-holder_id, *member_ids = sys.argv[1:]
-
-async def run(uow):
-    holder = await uow.people.by_id_number(parse_id_number(holder_id))
-    store = DocumentStore(get_settings().upload_dir)
-    for member_id in member_ids:
-        member = await uow.people.by_id_number(parse_id_number(member_id))
-        bindings = list(await uow.db.scalars(select(AffinityBinding).where(
-            AffinityBinding.holder_person_id == holder.id,
-            AffinityBinding.member_person_id == member.id,
-        )))
-        for binding in bindings:
-            await discard_references(store, binding)
-            await uow.db.execute(delete(FaceCheck).where(FaceCheck.binding_id == binding.id))
-            await uow.db.execute(delete(HandoffCode).where(HandoffCode.binding_id == binding.id))
-            await uow.db.delete(binding)
-    await uow.commit()
-
-asyncio.run(with_uow(run))
-"""
-
 
 def _remove_bindings(server: LiveServer, *members: Member) -> None:
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", _REMOVE_BINDINGS, DEMO_ID, *(m.id_number for m in members)],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"removing the bindings failed:\n{done.stdout}\n{done.stderr}"
+    """Delete the demo holder's bindings with each member given (and their checks and codes)."""
+    server.run_setup("remove-bindings", DEMO_ID, *(m.id_number for m in members))
 
 
 def _open_binding(server: LiveServer, member: Member) -> str:

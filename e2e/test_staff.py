@@ -1,20 +1,20 @@
 """Journey: the in-person fallback. Service-centre staff sign in (password, then a passkey,
 always), see the bindings waiting for an in-person check in their region, and decide them.
 
-Each test creates its own staff member (app.services.staff.add_staff, in a subprocess with the
-server's environment, as conftest.make_family adds people), so no test depends on which one
-registered a passkey first: a virtual authenticator lives in one browser context only, and the
-demo staff member BJ0001 is shared by the whole session.
+Each test creates its own staff member (app.services.staff.add_staff, through the tests' set-up
+command in the server's environment, as conftest.make_family adds people), so no test depends
+on which one registered a passkey first: a virtual authenticator lives in one browser context
+only, and the demo staff member BJ0001 is shared by the whole session.
 
 A binding reaches "needs_in_person" after 20 failed face matches (a rule unit-tested apart);
-here the holder sends the wizard and the test then sets that state in the database.
+here the holder sends the wizard and the test then sets that state in the database
+(e2e/setup_commands.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import CDPSession, Page, expect
 
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
     Family,
     assert_no_horizontal_scroll,
@@ -55,79 +55,6 @@ AUTHENTICATOR = {
 }
 
 
-# --- the database, as conftest.make_family reaches it ---------------------------------------
-
-
-def _run_python(server: LiveServer, script: str, *args: str) -> str:
-    """Run a script in the app's virtualenv with the server's environment; return its output."""
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", script, *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"the script failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-_ADD_STAFF = """
-import asyncio, json, sys
-from app.cli import with_uow
-from app.services.staff import add_staff
-
-async def add(uow):
-    s = json.loads(sys.argv[1])
-    added = await add_staff(
-        uow, number=s["number"], name=s["name"], region_prefix=s["region"],
-        password=s["password"],
-    )
-    assert added, "staff number already taken: " + s["number"]
-
-asyncio.run(with_uow(add))
-"""
-
-# Stands in for a passkey registered earlier (in a browser the test does not have): enough for
-# the sign-in to ask for a passkey rather than offer to add one.
-_ADD_STORED_PASSKEY = """
-import asyncio, os, sys
-from app.cli import with_uow
-from app.db.models import StaffPasskey
-
-async def add(uow):
-    member = await uow.staff.by_number(sys.argv[1])
-    assert member is not None
-    await uow.staff.add_passkey(StaffPasskey(
-        staff_id=member.id, credential_id=os.urandom(32), public_key=os.urandom(77), sign_count=0,
-    ))
-    await uow.commit()
-
-asyncio.run(with_uow(add))
-"""
-
-# What 20 failed face matches leave behind (app.services.face): the state and the count.
-_NEEDS_IN_PERSON = """
-import asyncio, sys
-from uuid import UUID
-from app.cli import with_uow
-from app.domain.affinity import BindingState
-
-async def mark(uow):
-    binding = await uow.bindings.get(UUID(sys.argv[1]))
-    assert binding is not None, "no such binding"
-    assert binding.state == BindingState.AWAITING_FACE.value, binding.state
-    binding.state = BindingState.NEEDS_IN_PERSON.value
-    binding.face_failures_total = uow.policy.face_failures_before_in_person
-    binding.face_failures_recent = 0
-    await uow.commit()
-    print(binding.face_failures_total)
-
-asyncio.run(with_uow(mark))
-"""
-
-
 @dataclass(frozen=True)
 class StaffMember:
     number: str
@@ -144,7 +71,7 @@ def make_staff(live_server: LiveServer) -> Callable[..., StaffMember]:
             number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
         )
         spec = {"number": staff.number, "name": staff.name, "region": region}
-        _run_python(live_server, _ADD_STAFF, json.dumps({**spec, "password": staff.password}))
+        live_server.run_setup("add-staff", json.dumps({**spec, "password": staff.password}))
         return staff
 
     return make
@@ -226,7 +153,8 @@ def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tu
     for person in (family.holder, family.mother):  # the staff here are Beijing's
         assert person.id_number.startswith(BEIJING), person.id_number
     member_path = send_request_for_mother(page, family)
-    failures = _run_python(server, _NEEDS_IN_PERSON, member_path.rsplit("/", 1)[1]).strip()
+    binding_id = member_path.rsplit("/", 1)[1]
+    failures = server.run_setup("mark-needs-in-person", binding_id).strip()
     page.goto(member_path)
     visit_check(page)
     expect(page.locator("main .tag")).to_have_text(NEEDS_IN_PERSON)
@@ -441,7 +369,7 @@ def test_without_javascript_staff_cannot_sign_in(
 ) -> None:
     staff = make_staff()
     if has_passkey:
-        _run_python(live_server, _ADD_STORED_PASSKEY, staff.number)
+        live_server.run_setup("add-stored-passkey", staff.number)
     page = open_page(js=False)
     expect_staff_signed_out(page)
 
