@@ -13,9 +13,7 @@ the server, so each starts by removing the son's card.
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -27,21 +25,18 @@ from e2e.helpers import (
     DEMO_PASSWORD,
     DEMO_PIN,
     FACES,
+    add_virtual_authenticator,
     assert_no_horizontal_scroll,
     expect_error_summary,
     expect_field_error,
+    first_staff_sign_in,
     js_enabled,
     mask,
+    new_staff,
     path_is,
     sign_in,
     submit,
     visit_check,
-)
-from e2e.test_staff import (
-    STAFF_PASSWORD,
-    StaffMember,
-    _add_virtual_authenticator,
-    first_staff_sign_in,
 )
 
 pytestmark = pytest.mark.e2e
@@ -69,16 +64,6 @@ def son_base(live_server: LiveServer) -> str:
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     live_server.run_setup("remove-card", SON_ID)
     return f"/family/{binding_id}"
-
-
-def new_staff(server: LiveServer) -> StaffMember:
-    """A fresh staff member of Beijing's service centre (the son's region), without a passkey."""
-    staff = StaffMember(
-        number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
-    )
-    spec = {"number": staff.number, "name": staff.name, "region": "11", "password": STAFF_PASSWORD}
-    server.run_setup("add-staff", json.dumps(spec))
-    return staff
 
 
 # --- the holder's phone -------------------------------------------------------------------------
@@ -224,12 +209,12 @@ def staff_counter_page(open_page: Callable[..., Page], server: LiveServer, js: b
     """A staff member signed in with a passkey (JS on: passkeys need it); then /counter in
     a page with JavaScript as the run has it."""
     page = open_page(js=True)
-    session, authenticator = _add_virtual_authenticator(page)
+    session, authenticator = add_virtual_authenticator(page)
     page.goto("/counter")  # no staff session yet
     page.wait_for_url(path_is("/staff/login"))
     visit_check(page)
     expect(page.locator("main h1")).to_have_text("Staff sign in")
-    staff = new_staff(server)
+    staff = new_staff(server)  # of Beijing's service centre: the son's region
     first_staff_sign_in(page, staff, session, authenticator)
     session.detach()
     if not js:

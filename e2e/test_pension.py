@@ -33,6 +33,7 @@ from app.domain.retirement import (
 from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
+    DEMO_MOTHER,
     DEMO_NAME,
     DEMO_PASSWORD,
     FACES,
@@ -43,6 +44,7 @@ from e2e.helpers import (
     follow_link,
     js_enabled,
     path_is,
+    remove_bindings,
     sign_in,
     submit,
     visit_check,
@@ -51,7 +53,6 @@ from e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 SPOUSE = Member("张伟", "110105198309210137", "spouse")
-MOTHER = Member("李秀英", "110105195806070426", "parent")
 PROOF = FACES / "obama.jpg"  # any real photograph will do as the proof of identity
 
 HER_BIRTH = date(1985, 3, 14)
@@ -67,11 +68,6 @@ CENT = Decimal("0.01")
 # --- set-up ------------------------------------------------------------------------------------
 
 
-def _remove_bindings(server: LiveServer, *members: Member) -> None:
-    """Delete the demo holder's bindings with each member given (and their checks and codes)."""
-    server.run_setup("remove-bindings", DEMO_ID, *(m.id_number for m in members))
-
-
 def _open_binding(server: LiveServer, member: Member) -> str:
     out = server.run_cli("open-binding", DEMO_ID, member.id_number, member.relationship, str(PROOF))
     binding_id = out.strip().splitlines()[-1]
@@ -82,9 +78,9 @@ def _open_binding(server: LiveServer, member: Member) -> str:
 @pytest.fixture(scope="module")
 def family(live_server: LiveServer) -> Iterator[dict[str, str]]:
     """王芳's active bindings with her husband and her mother: each one's base path."""
-    bases = {m.name: _open_binding(live_server, m) for m in (SPOUSE, MOTHER)}
+    bases = {m.name: _open_binding(live_server, m) for m in (SPOUSE, DEMO_MOTHER)}
     yield bases
-    _remove_bindings(live_server, SPOUSE, MOTHER)
+    remove_bindings(live_server, SPOUSE, DEMO_MOTHER)
 
 
 # --- what the domain says ------------------------------------------------------------------------
@@ -436,12 +432,12 @@ def test_the_holder_tries_a_later_retirement_for_her_husband(
 
 
 def test_the_mothers_pension_is_already_paid(page: Page, js: bool, family: dict[str, str]) -> None:
-    base = family[MOTHER.name]
-    heading = f"Pension estimate for {MOTHER.name}"
+    base = family[DEMO_MOTHER.name]
+    heading = f"Pension estimate for {DEMO_MOTHER.name}"
     sign_in_as_holder(page)
     open_family(page)
-    open_estimate(page, MOTHER.name, base)
-    expect_pension_page(page, base, heading, MOTHER)
+    open_estimate(page, DEMO_MOTHER.name, base)
+    expect_pension_page(page, base, heading, DEMO_MOTHER)
 
     main = page.locator("main")
     expect(main).to_contain_text(
