@@ -36,7 +36,9 @@ from app.services.seed import DEMO_PEOPLE, add_holder, open_binding_directly, se
 T = TypeVar("T")
 
 
-async def _with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+async def with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run one action with a unit of work on the configured database (commands run outside
+    the server: this command line and the test set-up)."""
     settings = get_settings()
     hashing.configure(settings.argon2_profile)
     engine = create_async_engine(settings.database_url)
@@ -49,7 +51,7 @@ async def _with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
 
 
 def _seed() -> int:
-    added = asyncio.run(_with_uow(seed_demo))
+    added = asyncio.run(with_uow(seed_demo))
     holder = DEMO_PEOPLE[0]
     print(f"Demo data: {added} people added.")
     print(
@@ -67,7 +69,7 @@ def _add_holder(args: list[str]) -> int:
         return 2
     pin = rest[0] if rest else None
     asyncio.run(
-        _with_uow(lambda uow: add_holder(uow, name=name, number=number, password=password, pin=pin))
+        with_uow(lambda uow: add_holder(uow, name=name, number=number, password=password, pin=pin))
     )
     print(f"Holder {name} ready.")
     return 0
@@ -90,7 +92,7 @@ def _open_binding(args: list[str]) -> int:
             face_photo=face_bytes,
         )
 
-    print(asyncio.run(_with_uow(open_it)))
+    print(asyncio.run(with_uow(open_it)))
     return 0
 
 
@@ -105,13 +107,13 @@ def _certified(args: list[str]) -> int:
         uow.audit.record("certification.recorded", at=utcnow(), actor=None, subject=person.id)
         await uow.commit()
 
-    asyncio.run(_with_uow(record))
+    asyncio.run(with_uow(record))
     return 0
 
 
 def _tidy() -> int:
     store = DocumentStore(get_settings().upload_dir)
-    done = asyncio.run(_with_uow(lambda uow: tidy(uow, store, utcnow())))
+    done = asyncio.run(with_uow(lambda uow: tidy(uow, store, utcnow())))
     print(
         f"Expired drafts {done.drafts}, bindings {done.bindings}; "
         f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}."

@@ -52,8 +52,16 @@ class LiveServer:
             return log.read().decode("utf-8", "replace")
 
     def run_cli(self, *args: str) -> str:
+        """The operators' command line (app.cli) in the server's environment; its output."""
+        return self._run_module("app.cli", *args)
+
+    def run_setup(self, *args: str) -> str:
+        """The tests' set-up command (e2e/setup_commands.py) in the server's environment."""
+        return self._run_module("e2e.setup_commands", *args)
+
+    def _run_module(self, module: str, *args: str) -> str:
         done = subprocess.run(
-            [str(BIN / "python"), "-m", "app.cli", *args],
+            [str(BIN / "python"), "-m", module, *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -61,42 +69,8 @@ class LiveServer:
             timeout=60,
             check=False,
         )
-        assert done.returncode == 0, f"app.cli {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, f"{module} {args[0]} failed:\n{done.stdout}\n{done.stderr}"
         return done.stdout
-
-    def add_people(self, people: list[dict[str, Any]]) -> None:
-        """Add registry people in one go, each with a household code and, given a password,
-        a sign-in (the CLI's add-holder cannot set a household or add people without one)."""
-        done = subprocess.run(
-            [str(BIN / "python"), "-c", _ADD_PEOPLE, json.dumps(people)],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, f"adding people failed:\n{done.stdout}\n{done.stderr}"
-
-
-# Runs in the app's virtualenv with the server's environment: the same service the CLI's
-# add-holder and seed commands use, with the household code they do not expose.
-_ADD_PEOPLE = """
-import asyncio, json, sys
-from app.cli import _with_uow
-from app.domain.identity import parse_id_number
-from app.services.seed import add_holder
-
-async def add_all(uow):
-    for p in json.loads(sys.argv[1]):
-        added = await add_holder(
-            uow, name=p["name"], number=parse_id_number(p["id_number"]),
-            password=p["password"], pin=p["pin"], household=p["household"],
-        )
-        assert added, "already in the registry: " + p["name"]
-
-asyncio.run(_with_uow(add_all))
-"""
 
 
 def _free_port() -> int:
@@ -235,7 +209,7 @@ def make_family(live_server: LiveServer) -> Callable[[], Family]:
             for p in (holder, *members)
         ]
         people[0].update(password=holder.password, pin=holder.pin)
-        live_server.add_people(people)
+        live_server.run_setup("add-people", json.dumps(people))
         return family
 
     return make

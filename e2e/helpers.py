@@ -1,19 +1,25 @@
-"""Helpers shared by the end-to-end journeys: ID numbers, axe, and common steps."""
+"""Helpers shared by the end-to-end journeys: ID numbers, axe, common steps, the set-up that
+several modules need, and service-centre staff."""
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
+import uuid
 import weakref
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import CDPSession, Locator, Page, expect
+
+if TYPE_CHECKING:
+    from e2e.conftest import LiveServer
 
 # GB 11643-1999 check character (ISO 7064 MOD 11-2).
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -97,6 +103,18 @@ class Family:
     mother: Member
     father: Member
     son: Member  # under 16: the documents step asks for a face photo
+
+
+# --- the demo family's bindings ---------------------------------------------------------
+
+# 王芳's mother in the demo data: the pension and benefits journeys bind her directly.
+DEMO_MOTHER = Member("李秀英", "110105195806070426", "parent")
+
+
+def remove_bindings(server: LiveServer, *members: Member) -> None:
+    """Delete the demo holder's bindings with each member given (and their checks and codes):
+    other journeys count her family members."""
+    server.run_setup("remove-bindings", DEMO_ID, *(m.id_number for m in members))
 
 
 # --- axe ---------------------------------------------------------------------------------
@@ -403,7 +421,7 @@ def expect_member_page(page: Page, member: Member, *, swapped: bool = True) -> s
     return str(page.evaluate("() => location.pathname"))
 
 
-# --- face recognition on the holder's phone -------------------------------------------------
+# --- face recognition: the member page and the status pages of a check --------------------
 
 CHECKING = "Checking the photo…"
 FACE_RESULT_TIMEOUT = 60.0  # seconds; a match takes 0.5-2 s, the first one loads dlib's models
@@ -443,18 +461,27 @@ def face_status_pattern(member_path: str) -> re.Pattern[str]:
     )
 
 
-def wait_for_face_result(page: Page, member: Member, member_path: str) -> tuple[Locator, bool]:
-    """On the status page just reached: axe it; while it says "Checking the photo…", let HTMX
-    poll (JS on) or press "Check again" (JS off, axe after each load); then axe the result.
+def wait_for_face_result(
+    page: Page, status_url: re.Pattern[str], heading: str, *, title: str
+) -> tuple[Locator, bool]:
+    """On a face check's status page just reached (its URL matches `status_url`; its heading
+    is `heading` and its title starts with `title`, on arrival and with the result): axe it;
+    while it says "Checking the photo…", let HTMX poll (JS on) or press "Check again" (JS off,
+    axe after each load); then axe the result.
+
+    With JS on, polling must keep the role=status region (the same element, or screen readers
+    do not announce the result), add nothing to the browser history, leave focus on the
+    heading and stop with the result. Nothing scrolls sideways, before or after.
 
     Returns the result region and whether the page was seen (and checked) while checking.
     """
-    page.wait_for_url(face_status_pattern(member_path))
+    h1 = page.locator("main h1")
+    title_pattern = re.compile(rf"^{re.escape(title)} – ")
+    page.wait_for_url(status_url)
     status_path = str(page.evaluate("() => location.pathname"))
     visit_check(page)
-    h1 = page.locator("main h1")
-    expect(h1).to_have_text(f"Face recognition of {member.name}")
-    expect(page).to_have_title(re.compile(r"^Face recognition – "))
+    expect(h1).to_have_text(heading)
+    expect(page).to_have_title(title_pattern)
     if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
         expect(h1).to_be_focused()
     region = page.locator("main #face-result")
@@ -488,9 +515,118 @@ def wait_for_face_result(page: Page, member: Member, member_path: str) -> tuple[
             expect(again).to_be_visible()
             page.wait_for_timeout(400)
             again.click()
-            page.wait_for_url(face_status_pattern(member_path))
+            page.wait_for_url(status_url)
             visit_check(page)
     assert page.evaluate("() => location.pathname") == status_path
+    expect(h1).to_have_text(heading)
+    expect(page).to_have_title(title_pattern)
     expect(region.get_by_role("button", name="Check again")).to_have_count(0)
     assert_no_horizontal_scroll(page)
     return region, seen_checking
+
+
+# --- passkeys: Chromium's virtual authenticator ------------------------------------------
+
+# A platform authenticator (through CDP) that always says yes.
+AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
+
+
+def add_virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
+    session = page.context.new_cdp_session(page)
+    session.send("WebAuthn.enable")
+    added = session.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
+    return session, added["authenticatorId"]
+
+
+def authenticator_credentials(
+    session: CDPSession, authenticator_id: str
+) -> list[dict[str, object]]:
+    answer = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
+    return list(answer["credentials"])
+
+
+# --- service-centre staff ------------------------------------------------------------------
+
+STAFF_PASSWORD = "e2e-staff-pass-2025"
+BEIJING = "11"  # the region prefix of Beijing's service centre, and of the demo family
+PASSKEY_NEEDED = "Staff accounts always need a passkey"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    number: str
+    name: str
+    password: str
+
+
+def new_staff(server: LiveServer, *, region: str = BEIJING) -> StaffMember:
+    """A fresh staff member of a service centre (Beijing's unless another region is given),
+    without a passkey."""
+    staff = StaffMember(
+        number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
+    )
+    spec = {"number": staff.number, "name": staff.name, "region": region}
+    server.run_setup("add-staff", json.dumps({**spec, "password": staff.password}))
+    return staff
+
+
+def staff_sign_in(page: Page, number: str, password: str) -> None:
+    """Open /staff/login (checked with axe), fill the form and submit it."""
+    page.goto("/staff/login")
+    visit_check(page)
+    expect(page.locator("main h1")).to_have_text("Staff sign in")
+    page.locator("input[name=staff_number]").fill(number)
+    page.locator("input[name=password]").fill(password)
+    submit(page, "Continue")
+
+
+def expect_passkey_page(page: Page, *, register: bool) -> None:
+    """The page after the password: add a passkey (first sign-in) or confirm with one."""
+    page.wait_for_url(path_is("/staff/passkey/new" if register else "/staff/passkey"))
+    visit_check(page)
+    heading = "Add your staff passkey" if register else "Confirm with your passkey"
+    expect(page.locator("main h1")).to_have_text(heading)
+    expect(page).to_have_title(re.compile(rf"^{heading} – "))
+    expect(page.locator("main")).to_contain_text(PASSKEY_NEEDED)
+    assert_no_horizontal_scroll(page)
+
+
+def expect_queue(page: Page, *, decided: bool = False) -> None:
+    page.wait_for_url(path_is("/staff/queue"))
+    visit_check(page)
+    expect(page.locator("main h1")).to_have_text("In-person checks")
+    expect(page).to_have_title(re.compile(r"^In-person checks – "))
+    notice = page.locator("main .notice[role=status]")
+    if decided:
+        expect(notice).to_have_text("Decision recorded.")
+    else:
+        expect(notice).to_have_count(0)
+    assert_no_horizontal_scroll(page)
+
+
+def first_staff_sign_in(
+    page: Page, staff: StaffMember, session: CDPSession, authenticator: str
+) -> None:
+    """The password, then a passkey must be added before anything else; then the queue."""
+    staff_sign_in(page, staff.number, staff.password)
+    expect_passkey_page(page, register=True)
+    add = page.locator("[data-passkey-add]")
+    expect(add).to_be_visible()
+    expect(add).to_contain_text(f"This is your first sign-in, {staff.name}.")
+    expect(page.locator("[data-passkey-unsupported]")).to_be_hidden()
+    expect(page.locator("[data-passkey-error]")).to_be_hidden()
+    register = page.locator("[data-passkey-register]")
+    expect(register).to_have_accessible_name("Add a passkey")
+    register.click()
+    expect_queue(page)
+    assert len(authenticator_credentials(session, authenticator)) == 1, (
+        "the authenticator holds the passkey"
+    )
+    expect(page.locator("main")).to_contain_text(f"Signed in as {staff.name} ({staff.number}).")

@@ -19,25 +19,28 @@ from playwright.sync_api import Locator, Page, expect
 from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
+    DEMO_MOTHER,
     DEMO_NAME,
     DEMO_PASSWORD,
+    FACES,
     assert_no_horizontal_scroll,
     expect_error_summary,
     expect_field_error,
     follow_link,
     js_enabled,
     path_is,
+    remove_bindings,
     sign_in,
     sign_out,
     submit,
     visit_check,
 )
-from e2e.test_pension import MOTHER, PROOF, _remove_bindings
 
 pytestmark = pytest.mark.e2e
 
 MOTHER_PASSWORD = "mother-demo-2025"
-HEADING = f"Rights and benefits list for {MOTHER.name}"
+PROOF = FACES / "obama.jpg"  # any real photograph will do as the proof of identity
+HEADING = f"Rights and benefits list for {DEMO_MOTHER.name}"
 SITE = "e-SSC affinity services"
 YEAR_FORMAT = "Enter the year as 4 digits, for example 2024"
 
@@ -46,12 +49,12 @@ YEAR_FORMAT = "Enter the year as 4 digits, for example 2024"
 def mother_base(live_server: LiveServer) -> Iterator[str]:
     """王芳's active binding with her mother; the base path of the mother's pages."""
     out = live_server.run_cli(
-        "open-binding", DEMO_ID, MOTHER.id_number, MOTHER.relationship, str(PROOF)
+        "open-binding", DEMO_ID, DEMO_MOTHER.id_number, DEMO_MOTHER.relationship, str(PROOF)
     )
     binding_id = out.strip().splitlines()[-1]
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
-    _remove_bindings(live_server, MOTHER)
+    remove_bindings(live_server, DEMO_MOTHER)
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -76,8 +79,8 @@ def expect_list_page(page: Page, base: str) -> None:
     expect(page.locator("main h1")).to_have_text(HEADING)
     expect(page.locator("main a.back-link")).to_have_attribute("href", base)
     banner = page.get_by_role("region", name="Acting for a family member", exact=True)
-    expect(banner).to_contain_text(f"You are acting for {MOTHER.name}")
-    assert MOTHER.id_number not in page.content(), "the full ID number must never be shown"
+    expect(banner).to_contain_text(f"You are acting for {DEMO_MOTHER.name}")
+    assert DEMO_MOTHER.id_number not in page.content(), "the full ID number must never be shown"
     assert_no_horizontal_scroll(page)
 
 
@@ -163,10 +166,10 @@ def test_holder_reads_her_mothers_list_and_the_mother_sees_it(page: Page, mother
     visit_check(page)
     expect(page.locator("main h1")).to_have_text("My family")
 
-    follow_link(page, MOTHER.name, mother_base)
-    expect(page.locator("main h1")).to_have_text(f"Services for {MOTHER.name}")
+    follow_link(page, DEMO_MOTHER.name, mother_base)
+    expect(page.locator("main h1")).to_have_text(f"Services for {DEMO_MOTHER.name}")
     expect(page.get_by_role("region", name="Acting for a family member")).to_contain_text(
-        f"You are acting for {MOTHER.name}"
+        f"You are acting for {DEMO_MOTHER.name}"
     )
     follow_link(page, "Rights and benefits list", f"{mother_base}/benefits")
     expect_list_page(page, mother_base)
@@ -190,13 +193,13 @@ def test_holder_reads_her_mothers_list_and_the_mother_sees_it(page: Page, mother
     expect(page.locator("main table.records caption")).to_have_text(
         ["Contribution records for 2007"]
     )
-    expect(page.locator("main")).to_contain_text(MOTHER.masked_id)
-    assert MOTHER.id_number not in page.content()
+    expect(page.locator("main")).to_contain_text(DEMO_MOTHER.masked_id)
+    assert DEMO_MOTHER.id_number not in page.content()
     expect_summary_and_account(page)
 
     # The mother signs in on the same browser and sees who read her list.
     sign_out(page)
-    sign_in(page, MOTHER.id_number, MOTHER_PASSWORD)
+    sign_in(page, DEMO_MOTHER.id_number, MOTHER_PASSWORD)
     expect(page).to_have_url(path_is("/"))
     visit_check(page)
     page.goto("/account")

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import subprocess
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,13 +22,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
-    CHECKING,
     DEMO_ID,
     DEMO_NAME,
     DEMO_PASSWORD,
-    FACE_RESULT_TIMEOUT,
     FACES,
     Member,
     assert_no_horizontal_scroll,
@@ -40,6 +36,7 @@ from e2e.helpers import (
     sign_in,
     submit,
     visit_check,
+    wait_for_face_result,
 )
 
 pytestmark = pytest.mark.e2e
@@ -88,68 +85,17 @@ def last_certified() -> date:
 
 # --- set-up ----------------------------------------------------------------------------------
 
-# Runs in the app's virtualenv with the server's environment. "read" prints the member's last
-# certification date; "remove" deletes the holder's bindings with the member (and their checks
-# and codes) and sets the date back (empty: never certified).
-_FATHER_STATE = """
-import asyncio, sys
-from datetime import date
-from sqlalchemy import delete, select
-from app.adapters.document_store import DocumentStore
-from app.cli import _with_uow
-from app.config import get_settings
-from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.identity import parse_id_number
-from app.services.affinity import discard_references
-
-mode, holder_id, member_id, *rest = sys.argv[1:]
-
-async def run(uow):
-    holder = await uow.people.by_id_number(parse_id_number(holder_id))
-    member = await uow.people.by_id_number(parse_id_number(member_id))
-    if mode == "read":
-        print(member.last_certified_on.isoformat() if member.last_certified_on else "")
-        return
-    bindings = list(await uow.db.scalars(select(AffinityBinding).where(
-        AffinityBinding.holder_person_id == holder.id,
-        AffinityBinding.member_person_id == member.id,
-    )))
-    store = DocumentStore(get_settings().upload_dir)
-    for binding in bindings:
-        await discard_references(store, binding)
-        await uow.db.execute(delete(FaceCheck).where(FaceCheck.binding_id == binding.id))
-        await uow.db.execute(delete(HandoffCode).where(HandoffCode.binding_id == binding.id))
-        await uow.db.delete(binding)
-    member.last_certified_on = date.fromisoformat(rest[0]) if rest[0] else None
-    await uow.commit()
-
-asyncio.run(_with_uow(run))
-"""
-
-
-def _father_state(server: LiveServer, mode: str, *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", _FATHER_STATE, mode, DEMO_ID, FATHER.id_number, *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"{mode} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout.strip()
-
 
 @pytest.fixture(scope="module")
 def father_binding(live_server: LiveServer) -> Iterator[str]:
     """王芳's active binding with her father (his photo as the proof); its id."""
-    seeded = _father_state(live_server, "read")
+    seeded = live_server.run_setup("last-certified", FATHER.id_number).strip()
     out = live_server.run_cli("open-binding", DEMO_ID, FATHER.id_number, "parent", str(PROOF))
     binding_id = out.strip().splitlines()[-1]
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield binding_id
-    _father_state(live_server, "remove", seeded)
+    live_server.run_setup("remove-bindings", DEMO_ID, FATHER.id_number)
+    live_server.run_setup("restore-last-certified", FATHER.id_number, *([seeded] if seeded else []))
 
 
 @pytest.fixture
@@ -281,57 +227,9 @@ def check_url(base: str) -> re.Pattern[str]:
     )
 
 
-def wait_for_result(page: Page, url: re.Pattern[str], heading: str) -> Locator:
-    """On a check's status page just reached: axe it; while it says "Checking the photo…", let
-    HTMX poll (JS on) or press "Check again" (JS off, axe after each load); then axe the
-    result. Returns the role=status region."""
-    page.wait_for_url(url)
-    status_path = str(page.evaluate("() => location.pathname"))
-    visit_check(page)
-    h1 = page.locator("main h1")
-    expect(h1).to_have_text(heading)
-    if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
-        expect(h1).to_be_focused()
-    region = page.locator("main #face-result")
-    expect(region).to_have_attribute("role", "status")
-    assert_no_horizontal_scroll(page)
-    seen_checking = CHECKING in region.inner_text()  # axe has just run on this
-    deadline = time.monotonic() + FACE_RESULT_TIMEOUT
-    if js_enabled(page):
-        if seen_checking:
-            # The live region must stay the same element, or the result is not announced.
-            page.evaluate("() => { document.getElementById('face-result').e2eKept = true; }")
-            history_length = page.evaluate("() => history.length")
-        expect(region).not_to_contain_text(CHECKING, timeout=FACE_RESULT_TIMEOUT * 1000)
-        visit_check(page)
-        if seen_checking:
-            assert page.evaluate("() => document.getElementById('face-result').e2eKept"), (
-                "the role=status region was replaced, not updated: the result is not announced"
-            )
-            assert page.evaluate("() => history.length") == history_length, (
-                "polling added entries to the browser history"
-            )
-        expect(h1).to_be_focused()  # polling does not move focus
-        expect(page.locator("main [hx-trigger]")).to_have_count(0)  # and it has stopped
-    else:
-        while CHECKING in region.inner_text():
-            assert time.monotonic() < deadline, f"no result after {FACE_RESULT_TIMEOUT} s"
-            again = region.get_by_role("button", name="Check again", exact=True)
-            expect(again).to_be_visible()
-            page.wait_for_timeout(400)
-            again.click()
-            page.wait_for_url(url)
-            visit_check(page)
-    assert page.evaluate("() => location.pathname") == status_path
-    expect(region.get_by_role("button", name="Check again")).to_have_count(0)
-    assert_no_horizontal_scroll(page)
-    return region
-
-
 def certify_on_this_phone(page: Page, base: str, selfie: Path) -> Locator:
     send_certification_selfie(page, selfie)
-    region = wait_for_result(page, check_url(base), HEADING)
-    expect(page).to_have_title(re.compile(rf"^{re.escape(HEADING)} – "))
+    region, _seen = wait_for_face_result(page, check_url(base), HEADING, title=HEADING)
     expect_banner(page)
     return region
 
@@ -454,7 +352,9 @@ def test_the_father_certifies_on_his_own_phone_with_a_code(
     assert own.context.cookies() == []
     open_capture_page(own, link)
     send_own_selfie(own, FACES / "obama2.jpg")
-    region = wait_for_result(own, VERIFY_STATUS, "Face recognition")
+    region, _seen = wait_for_face_result(
+        own, VERIFY_STATUS, "Face recognition", title="Face recognition"
+    )
     expect(region).to_contain_text(
         "Done. The photo matches, and your yearly eligibility certification is valid until "
         f"{add_months(today(), 12).isoformat()}. You can close this page."

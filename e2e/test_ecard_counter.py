@@ -13,9 +13,7 @@ the server, so each starts by removing the son's card.
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -27,23 +25,18 @@ from e2e.helpers import (
     DEMO_PASSWORD,
     DEMO_PIN,
     FACES,
+    add_virtual_authenticator,
     assert_no_horizontal_scroll,
     expect_error_summary,
     expect_field_error,
+    first_staff_sign_in,
     js_enabled,
     mask,
+    new_staff,
     path_is,
     sign_in,
     submit,
     visit_check,
-)
-from e2e.test_staff import (
-    _ADD_STAFF,
-    STAFF_PASSWORD,
-    StaffMember,
-    _add_virtual_authenticator,
-    _run_python,
-    first_staff_sign_in,
 )
 
 pytestmark = pytest.mark.e2e
@@ -60,23 +53,6 @@ MALFORMED = "This is not an e-card QR code. Scan it again, or check the code tha
 FORGED = "This code was not issued by the e-card service. Do not accept it"
 USED = "This code has already been used. Ask for a new code"
 
-# Runs in the app's virtualenv with the server's environment: the son back without a card.
-_REMOVE_CARD = """
-import asyncio, sys
-from sqlalchemy import delete
-from app.cli import _with_uow
-from app.db.models import ECard
-from app.domain.identity import parse_id_number
-
-async def remove(uow):
-    person = await uow.people.by_id_number(parse_id_number(sys.argv[1]))
-    assert person is not None, "not in the registry"
-    await uow.db.execute(delete(ECard).where(ECard.person_id == person.id))
-    await uow.commit()
-
-asyncio.run(_with_uow(remove))
-"""
-
 
 @pytest.fixture
 def son_base(live_server: LiveServer) -> str:
@@ -86,18 +62,8 @@ def son_base(live_server: LiveServer) -> str:
     )
     binding_id = out.strip().splitlines()[-1]
     assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
-    _run_python(live_server, _REMOVE_CARD, SON_ID)
+    live_server.run_setup("remove-card", SON_ID)
     return f"/family/{binding_id}"
-
-
-def new_staff(server: LiveServer) -> StaffMember:
-    """A fresh staff member of Beijing's service centre (the son's region), without a passkey."""
-    staff = StaffMember(
-        number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
-    )
-    spec = {"number": staff.number, "name": staff.name, "region": "11", "password": STAFF_PASSWORD}
-    _run_python(server, _ADD_STAFF, json.dumps(spec))
-    return staff
 
 
 # --- the holder's phone -------------------------------------------------------------------------
@@ -243,12 +209,12 @@ def staff_counter_page(open_page: Callable[..., Page], server: LiveServer, js: b
     """A staff member signed in with a passkey (JS on: passkeys need it); then /counter in
     a page with JavaScript as the run has it."""
     page = open_page(js=True)
-    session, authenticator = _add_virtual_authenticator(page)
+    session, authenticator = add_virtual_authenticator(page)
     page.goto("/counter")  # no staff session yet
     page.wait_for_url(path_is("/staff/login"))
     visit_check(page)
     expect(page.locator("main h1")).to_have_text("Staff sign in")
-    staff = new_staff(server)
+    staff = new_staff(server)  # of Beijing's service centre: the son's region
     first_staff_sign_in(page, staff, session, authenticator)
     session.detach()
     if not js:

@@ -24,6 +24,7 @@ from e2e.helpers import (
     expect_field_error,
     expect_member_page,
     expect_wizard_step,
+    face_status_pattern,
     follow_link,
     path_is,
     send_selfie,
@@ -39,6 +40,11 @@ pytestmark = pytest.mark.e2e
 NO_CONSENT = "Confirm that the family member agrees to face recognition"
 SEVERAL_FACES = "The photo has more than one face. Only the family member should be in it"
 NO_MATCH = "The photo does not match the document."
+STATUS_TITLE = "Face recognition"  # the status page's title; its heading names the member
+
+
+def face_heading(member: Member) -> str:
+    return f"Face recognition of {member.name}"
 
 
 def _add_member(
@@ -108,7 +114,9 @@ def test_a_parent_passes_after_a_missing_consent_a_group_photo_and_a_mismatch(
 
     # Two people in the photo: it cannot be used; back to the member page to try again.
     send_selfie(page, mother, FACES / "two_people.jpg")
-    result, seen = wait_for_face_result(page, mother, member_path)
+    result, seen = wait_for_face_result(
+        page, face_status_pattern(member_path), face_heading(mother), title=STATUS_TITLE
+    )
     seen_checking.append(seen)
     expect(result).to_contain_text(SEVERAL_FACES)
     expect(result).not_to_contain_text(NO_MATCH)
@@ -118,7 +126,9 @@ def test_a_parent_passes_after_a_missing_consent_a_group_photo_and_a_mismatch(
     # Someone else's face: no match, 4 more tries before the wait (an unusable photo is not a
     # try); the member page still offers the form.
     send_selfie(page, mother, FACES / "biden.jpg")
-    result, seen = wait_for_face_result(page, mother, member_path)
+    result, seen = wait_for_face_result(
+        page, face_status_pattern(member_path), face_heading(mother), title=STATUS_TITLE
+    )
     seen_checking.append(seen)
     expect(result).to_contain_text(NO_MATCH)
     expect(result).to_contain_text("You can try 4 more times before a 30-minute wait.")
@@ -128,7 +138,9 @@ def test_a_parent_passes_after_a_missing_consent_a_group_photo_and_a_mismatch(
 
     # Another photo of the face on the proof: a match. Affinity services are open.
     send_selfie(page, mother, FACES / "obama2.jpg")
-    result, seen = wait_for_face_result(page, mother, member_path)
+    result, seen = wait_for_face_result(
+        page, face_status_pattern(member_path), face_heading(mother), title=STATUS_TITLE
+    )
     seen_checking.append(seen)
     expect(result).to_contain_text(
         f"The photo matches. Affinity services for {mother.name} are now open."
@@ -150,7 +162,9 @@ def test_a_child_under_16_is_matched_against_the_face_photo(
         page, family, son, proof=FACES / "biden.jpg", face_photo=FACES / "obama.jpg"
     )
     send_selfie(page, son, FACES / "obama3.jpg")
-    result, _ = wait_for_face_result(page, son, member_path)
+    result, _ = wait_for_face_result(
+        page, face_status_pattern(member_path), face_heading(son), title=STATUS_TITLE
+    )
     expect(result).to_contain_text(
         f"The photo matches. Affinity services for {son.name} are now open."
     )

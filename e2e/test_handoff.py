@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,8 +20,6 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.helpers import (
     AWAITING_FACE,
-    CHECKING,
-    FACE_RESULT_TIMEOUT,
     FACES,
     Family,
     Holder,
@@ -38,6 +35,7 @@ from e2e.helpers import (
     sign_in,
     submit,
     visit_check,
+    wait_for_face_result,
     wizard_to_check,
 )
 
@@ -170,56 +168,6 @@ def send_own_selfie(page: Page, holder: Holder, selfie: Path, *, consent: bool) 
     submit(page, "Check the photo")
 
 
-def wait_for_verify_result(page: Page) -> tuple[Locator, bool]:
-    """On /verify/status/{check_id}: axe it; while it says "Checking the photo…", let HTMX poll
-    (JS on) or press "Check again" (JS off, axe after each load); then axe the result.
-
-    Returns the result region and whether the page was seen (and checked) while checking.
-    """
-    page.wait_for_url(STATUS_URL)
-    status_path = str(page.evaluate("() => location.pathname"))
-    visit_check(page)
-    h1 = page.locator("main h1")
-    expect(h1).to_have_text("Face recognition")
-    expect(page).to_have_title(re.compile(r"^Face recognition – "))
-    if js_enabled(page):  # after the boosted swap, app.js moves focus to the heading
-        expect(h1).to_be_focused()
-    region = page.locator("main #face-result")
-    expect(region).to_have_attribute("role", "status")
-    assert_no_horizontal_scroll(page)
-    seen_checking = CHECKING in region.inner_text()  # axe has just run on this
-    deadline = time.monotonic() + FACE_RESULT_TIMEOUT
-    if js_enabled(page):
-        if seen_checking:
-            # The live region must stay the same element, or the result is not announced.
-            page.evaluate("() => { document.getElementById('face-result').e2eKept = true; }")
-            history_length = page.evaluate("() => history.length")
-        expect(region).not_to_contain_text(CHECKING, timeout=FACE_RESULT_TIMEOUT * 1000)
-        visit_check(page)
-        if seen_checking:
-            assert page.evaluate("() => document.getElementById('face-result').e2eKept"), (
-                "the role=status region was replaced, not updated: the result is not announced"
-            )
-            assert page.evaluate("() => history.length") == history_length, (
-                "polling added entries to the browser history"
-            )
-        expect(h1).to_be_focused()  # polling does not move focus
-        expect(page.locator("main [hx-trigger]")).to_have_count(0)  # and it has stopped
-    else:
-        while CHECKING in region.inner_text():
-            assert time.monotonic() < deadline, f"no result after {FACE_RESULT_TIMEOUT} s"
-            again = region.get_by_role("button", name="Check again", exact=True)
-            expect(again).to_be_visible()
-            page.wait_for_timeout(400)
-            again.click()
-            page.wait_for_url(STATUS_URL)
-            visit_check(page)
-    assert page.evaluate("() => location.pathname") == status_path
-    expect(region.get_by_role("button", name="Check again")).to_have_count(0)
-    assert_no_horizontal_scroll(page)
-    return region, seen_checking
-
-
 def expect_code_not_valid(page: Page) -> None:
     """The enter-code page again, with the "not valid" error (the page was checked with axe)."""
     expect(page.locator("main h1")).to_have_text(VERIFY_HEADING)
@@ -291,7 +239,9 @@ def test_the_member_does_face_recognition_on_their_own_phone(
 
     # With consent, another photo of the face on the proof: a match.
     send_own_selfie(own, holder, FACES / "obama2.jpg", consent=True)
-    result, _seen = wait_for_verify_result(own)
+    result, _seen = wait_for_face_result(
+        own, STATUS_URL, "Face recognition", title="Face recognition"
+    )
     expect(result).to_contain_text(MATCHED)
     expect(result).to_contain_text("You can close this page.")
     assert holder.name not in own.content()

@@ -6,10 +6,12 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import CDPSession, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.helpers import (
     Holder,
+    add_virtual_authenticator,
+    authenticator_credentials,
     expect_error_summary,
     expect_field_error,
     path_is,
@@ -20,27 +22,6 @@ from e2e.helpers import (
 )
 
 pytestmark = pytest.mark.e2e
-
-AUTHENTICATOR = {
-    "protocol": "ctap2",
-    "transport": "internal",
-    "hasResidentKey": True,
-    "hasUserVerification": True,
-    "isUserVerified": True,
-    "automaticPresenceSimulation": True,
-}
-
-
-def _add_virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
-    session = page.context.new_cdp_session(page)
-    session.send("WebAuthn.enable")
-    added = session.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
-    return session, added["authenticatorId"]
-
-
-def _credentials(session: CDPSession, authenticator_id: str) -> list[dict[str, object]]:
-    answer = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
-    return list(answer["credentials"])
 
 
 def _passkey_sign_in(page: Page) -> None:
@@ -57,7 +38,7 @@ def test_add_sign_in_with_and_remove_a_passkey(
 ) -> None:
     holder = make_holder()
     page = open_page(js=True)
-    session, authenticator = _add_virtual_authenticator(page)
+    session, authenticator = add_virtual_authenticator(page)
 
     # Signed in with the password just now, so no second password check is asked for.
     sign_in(page, holder.id_number, holder.password)
@@ -79,7 +60,9 @@ def test_add_sign_in_with_and_remove_a_passkey(
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(re.compile(r"Passkey added on \d{4}-\d{2}-\d{2}"))
     expect(rows.first).to_contain_text("Not used yet")
-    assert len(_credentials(session, authenticator)) == 1, "the authenticator holds the new passkey"
+    assert len(authenticator_credentials(session, authenticator)) == 1, (
+        "the authenticator holds the new passkey"
+    )
 
     sign_out(page)
 

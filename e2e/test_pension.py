@@ -14,7 +14,6 @@ count the demo holder's family members.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -31,9 +30,10 @@ from app.domain.retirement import (
     statutory_retirement,
     window_months,
 )
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
+    DEMO_MOTHER,
     DEMO_NAME,
     DEMO_PASSWORD,
     FACES,
@@ -44,6 +44,7 @@ from e2e.helpers import (
     follow_link,
     js_enabled,
     path_is,
+    remove_bindings,
     sign_in,
     submit,
     visit_check,
@@ -52,7 +53,6 @@ from e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 SPOUSE = Member("张伟", "110105198309210137", "spouse")
-MOTHER = Member("李秀英", "110105195806070426", "parent")
 PROOF = FACES / "obama.jpg"  # any real photograph will do as the proof of identity
 
 HER_BIRTH = date(1985, 3, 14)
@@ -67,52 +67,6 @@ CENT = Decimal("0.01")
 
 # --- set-up ------------------------------------------------------------------------------------
 
-# Runs in the app's virtualenv with the server's environment: deletes the holder's bindings
-# with each member given (and their checks and codes).
-_REMOVE_BINDINGS = """
-import asyncio, sys
-from sqlalchemy import delete, select
-from app.adapters.document_store import DocumentStore
-from app.cli import _with_uow
-from app.config import get_settings
-from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.identity import parse_id_number
-from app.services.affinity import discard_references
-
-holder_id, *member_ids = sys.argv[1:]
-
-async def run(uow):
-    holder = await uow.people.by_id_number(parse_id_number(holder_id))
-    store = DocumentStore(get_settings().upload_dir)
-    for member_id in member_ids:
-        member = await uow.people.by_id_number(parse_id_number(member_id))
-        bindings = list(await uow.db.scalars(select(AffinityBinding).where(
-            AffinityBinding.holder_person_id == holder.id,
-            AffinityBinding.member_person_id == member.id,
-        )))
-        for binding in bindings:
-            await discard_references(store, binding)
-            await uow.db.execute(delete(FaceCheck).where(FaceCheck.binding_id == binding.id))
-            await uow.db.execute(delete(HandoffCode).where(HandoffCode.binding_id == binding.id))
-            await uow.db.delete(binding)
-    await uow.commit()
-
-asyncio.run(_with_uow(run))
-"""
-
-
-def _remove_bindings(server: LiveServer, *members: Member) -> None:
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", _REMOVE_BINDINGS, DEMO_ID, *(m.id_number for m in members)],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"removing the bindings failed:\n{done.stdout}\n{done.stderr}"
-
 
 def _open_binding(server: LiveServer, member: Member) -> str:
     out = server.run_cli("open-binding", DEMO_ID, member.id_number, member.relationship, str(PROOF))
@@ -124,9 +78,9 @@ def _open_binding(server: LiveServer, member: Member) -> str:
 @pytest.fixture(scope="module")
 def family(live_server: LiveServer) -> Iterator[dict[str, str]]:
     """王芳's active bindings with her husband and her mother: each one's base path."""
-    bases = {m.name: _open_binding(live_server, m) for m in (SPOUSE, MOTHER)}
+    bases = {m.name: _open_binding(live_server, m) for m in (SPOUSE, DEMO_MOTHER)}
     yield bases
-    _remove_bindings(live_server, SPOUSE, MOTHER)
+    remove_bindings(live_server, SPOUSE, DEMO_MOTHER)
 
 
 # --- what the domain says ------------------------------------------------------------------------
@@ -478,12 +432,12 @@ def test_the_holder_tries_a_later_retirement_for_her_husband(
 
 
 def test_the_mothers_pension_is_already_paid(page: Page, js: bool, family: dict[str, str]) -> None:
-    base = family[MOTHER.name]
-    heading = f"Pension estimate for {MOTHER.name}"
+    base = family[DEMO_MOTHER.name]
+    heading = f"Pension estimate for {DEMO_MOTHER.name}"
     sign_in_as_holder(page)
     open_family(page)
-    open_estimate(page, MOTHER.name, base)
-    expect_pension_page(page, base, heading, MOTHER)
+    open_estimate(page, DEMO_MOTHER.name, base)
+    expect_pension_page(page, base, heading, DEMO_MOTHER)
 
     main = page.locator("main")
     expect(main).to_contain_text(

@@ -1,36 +1,42 @@
 """Journey: the in-person fallback. Service-centre staff sign in (password, then a passkey,
 always), see the bindings waiting for an in-person check in their region, and decide them.
 
-Each test creates its own staff member (app.services.staff.add_staff, in a subprocess with the
-server's environment, as conftest.make_family adds people), so no test depends on which one
-registered a passkey first: a virtual authenticator lives in one browser context only, and the
-demo staff member BJ0001 is shared by the whole session.
+Each test creates its own staff member (app.services.staff.add_staff, through the tests' set-up
+command in the server's environment, as conftest.make_family adds people), so no test depends
+on which one registered a passkey first: a virtual authenticator lives in one browser context
+only, and the demo staff member BJ0001 is shared by the whole session.
 
 A binding reaches "needs_in_person" after 20 failed face matches (a rule unit-tested apart);
-here the holder sends the wizard and the test then sets that state in the database.
+here the holder sends the wizard and the test then sets that state in the database
+(e2e/setup_commands.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import CDPSession, Page, expect
+from playwright.sync_api import Page, expect
 
-from e2e.conftest import BIN, ROOT, LiveServer
+from e2e.conftest import LiveServer
 from e2e.helpers import (
+    BEIJING,
     Family,
+    StaffMember,
+    add_virtual_authenticator,
     assert_no_horizontal_scroll,
+    authenticator_credentials,
     expect_error_summary,
     expect_member_page,
+    expect_passkey_page,
+    expect_queue,
     expect_wizard_step,
+    first_staff_sign_in,
+    new_staff,
     path_is,
     sign_in,
+    staff_sign_in,
     submit,
     visit_check,
     wizard_to_check,
@@ -38,101 +44,9 @@ from e2e.helpers import (
 
 pytestmark = pytest.mark.e2e
 
-STAFF_PASSWORD = "e2e-staff-pass-2025"
-BEIJING = "11"
 NEEDS_IN_PERSON = "Needs an in-person check"
-PASSKEY_NEEDED = "Staff accounts always need a passkey"
 APPROVE = "Approve: open affinity services"
 NO_PASSKEY_SUPPORT = "Passkeys need a browser that supports them, with JavaScript on."
-
-AUTHENTICATOR = {
-    "protocol": "ctap2",
-    "transport": "internal",
-    "hasResidentKey": True,
-    "hasUserVerification": True,
-    "isUserVerified": True,
-    "automaticPresenceSimulation": True,
-}
-
-
-# --- the database, as conftest.make_family reaches it ---------------------------------------
-
-
-def _run_python(server: LiveServer, script: str, *args: str) -> str:
-    """Run a script in the app's virtualenv with the server's environment; return its output."""
-    done = subprocess.run(
-        [str(BIN / "python"), "-c", script, *args],
-        cwd=ROOT,
-        env=server.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"the script failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
-_ADD_STAFF = """
-import asyncio, json, sys
-from app.cli import _with_uow
-from app.services.staff import add_staff
-
-async def add(uow):
-    s = json.loads(sys.argv[1])
-    added = await add_staff(
-        uow, number=s["number"], name=s["name"], region_prefix=s["region"],
-        password=s["password"],
-    )
-    assert added, "staff number already taken: " + s["number"]
-
-asyncio.run(_with_uow(add))
-"""
-
-# Stands in for a passkey registered earlier (in a browser the test does not have): enough for
-# the sign-in to ask for a passkey rather than offer to add one.
-_ADD_STORED_PASSKEY = """
-import asyncio, os, sys
-from app.cli import _with_uow
-from app.db.models import StaffPasskey
-
-async def add(uow):
-    member = await uow.staff.by_number(sys.argv[1])
-    assert member is not None
-    await uow.staff.add_passkey(StaffPasskey(
-        staff_id=member.id, credential_id=os.urandom(32), public_key=os.urandom(77), sign_count=0,
-    ))
-    await uow.commit()
-
-asyncio.run(_with_uow(add))
-"""
-
-# What 20 failed face matches leave behind (app.services.face): the state and the count.
-_NEEDS_IN_PERSON = """
-import asyncio, sys
-from uuid import UUID
-from app.cli import _with_uow
-from app.domain.affinity import BindingState
-
-async def mark(uow):
-    binding = await uow.bindings.get(UUID(sys.argv[1]))
-    assert binding is not None, "no such binding"
-    assert binding.state == BindingState.AWAITING_FACE.value, binding.state
-    binding.state = BindingState.NEEDS_IN_PERSON.value
-    binding.face_failures_total = uow.policy.face_failures_before_in_person
-    binding.face_failures_recent = 0
-    await uow.commit()
-    print(binding.face_failures_total)
-
-asyncio.run(_with_uow(mark))
-"""
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    number: str
-    name: str
-    password: str
 
 
 @pytest.fixture
@@ -140,50 +54,12 @@ def make_staff(live_server: LiveServer) -> Callable[..., StaffMember]:
     """A fresh staff member of Beijing's service centre, without a passkey."""
 
     def make(*, region: str = BEIJING) -> StaffMember:
-        staff = StaffMember(
-            number=f"E2E{uuid.uuid4().hex[:8].upper()}", name="赵敏", password=STAFF_PASSWORD
-        )
-        spec = {"number": staff.number, "name": staff.name, "region": region}
-        _run_python(live_server, _ADD_STAFF, json.dumps({**spec, "password": staff.password}))
-        return staff
+        return new_staff(live_server, region=region)
 
     return make
 
 
 # --- steps ----------------------------------------------------------------------------------
-
-
-def _add_virtual_authenticator(page: Page) -> tuple[CDPSession, str]:
-    session = page.context.new_cdp_session(page)
-    session.send("WebAuthn.enable")
-    added = session.send("WebAuthn.addVirtualAuthenticator", {"options": AUTHENTICATOR})
-    return session, added["authenticatorId"]
-
-
-def _credentials(session: CDPSession, authenticator_id: str) -> list[dict[str, object]]:
-    answer = session.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})
-    return list(answer["credentials"])
-
-
-def staff_sign_in(page: Page, number: str, password: str) -> None:
-    """Open /staff/login (checked with axe), fill the form and submit it."""
-    page.goto("/staff/login")
-    visit_check(page)
-    expect(page.locator("main h1")).to_have_text("Staff sign in")
-    page.locator("input[name=staff_number]").fill(number)
-    page.locator("input[name=password]").fill(password)
-    submit(page, "Continue")
-
-
-def expect_passkey_page(page: Page, *, register: bool) -> None:
-    """The page after the password: add a passkey (first sign-in) or confirm with one."""
-    page.wait_for_url(path_is("/staff/passkey/new" if register else "/staff/passkey"))
-    visit_check(page)
-    heading = "Add your staff passkey" if register else "Confirm with your passkey"
-    expect(page.locator("main h1")).to_have_text(heading)
-    expect(page).to_have_title(re.compile(rf"^{heading} – "))
-    expect(page.locator("main")).to_contain_text(PASSKEY_NEEDED)
-    assert_no_horizontal_scroll(page)
 
 
 def expect_staff_signed_out(page: Page) -> None:
@@ -192,19 +68,6 @@ def expect_staff_signed_out(page: Page) -> None:
     page.wait_for_url(path_is("/staff/login"))
     visit_check(page)
     expect(page.locator("main h1")).to_have_text("Staff sign in")
-
-
-def expect_queue(page: Page, *, decided: bool = False) -> None:
-    page.wait_for_url(path_is("/staff/queue"))
-    visit_check(page)
-    expect(page.locator("main h1")).to_have_text("In-person checks")
-    expect(page).to_have_title(re.compile(r"^In-person checks – "))
-    notice = page.locator("main .notice[role=status]")
-    if decided:
-        expect(notice).to_have_text("Decision recorded.")
-    else:
-        expect(notice).to_have_count(0)
-    assert_no_horizontal_scroll(page)
 
 
 def send_request_for_mother(page: Page, family: Family) -> str:
@@ -226,7 +89,8 @@ def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tu
     for person in (family.holder, family.mother):  # the staff here are Beijing's
         assert person.id_number.startswith(BEIJING), person.id_number
     member_path = send_request_for_mother(page, family)
-    failures = _run_python(server, _NEEDS_IN_PERSON, member_path.rsplit("/", 1)[1]).strip()
+    binding_id = member_path.rsplit("/", 1)[1]
+    failures = server.run_setup("mark-needs-in-person", binding_id).strip()
     page.goto(member_path)
     visit_check(page)
     expect(page.locator("main .tag")).to_have_text(NEEDS_IN_PERSON)
@@ -234,25 +98,6 @@ def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tu
         f"{family.mother.name} must be checked in person at a social insurance service centre"
     )
     return member_path, failures
-
-
-def first_staff_sign_in(
-    page: Page, staff: StaffMember, session: CDPSession, authenticator: str
-) -> None:
-    """The password, then a passkey must be added before anything else; then the queue."""
-    staff_sign_in(page, staff.number, staff.password)
-    expect_passkey_page(page, register=True)
-    add = page.locator("[data-passkey-add]")
-    expect(add).to_be_visible()
-    expect(add).to_contain_text(f"This is your first sign-in, {staff.name}.")
-    expect(page.locator("[data-passkey-unsupported]")).to_be_hidden()
-    expect(page.locator("[data-passkey-error]")).to_be_hidden()
-    register = page.locator("[data-passkey-register]")
-    expect(register).to_have_accessible_name("Add a passkey")
-    register.click()
-    expect_queue(page)
-    assert len(_credentials(session, authenticator)) == 1, "the authenticator holds the passkey"
-    expect(page.locator("main")).to_contain_text(f"Signed in as {staff.name} ({staff.number}).")
 
 
 def open_from_queue(page: Page, family: Family, binding_id: str, failures: str) -> None:
@@ -321,7 +166,7 @@ def test_staff_check_a_member_in_person_and_approve(
 
     # Staff, in their own browser, with a platform authenticator (Chromium's virtual one).
     page = open_page(js=True)
-    session, authenticator = _add_virtual_authenticator(page)
+    session, authenticator = add_virtual_authenticator(page)
     expect_staff_signed_out(page)
 
     # A wrong password: the error summary, and no passkey page.
@@ -386,7 +231,7 @@ def test_staff_check_a_member_in_person_and_approve(
     expect(confirm).to_have_accessible_name("Confirm with your passkey")
     confirm.click()
     expect_queue(page)
-    assert len(_credentials(session, authenticator)) == 1
+    assert len(authenticator_credentials(session, authenticator)) == 1
     session.detach()
 
     # The holder now sees the mother's affinity services as active.
@@ -410,7 +255,7 @@ def test_staff_reject_after_the_in_person_check(
     binding_id = member_path.rsplit("/", 1)[1]
 
     page = open_page(js=True)
-    session, authenticator = _add_virtual_authenticator(page)
+    session, authenticator = add_virtual_authenticator(page)
     first_staff_sign_in(page, staff, session, authenticator)
     open_from_queue(page, family, binding_id, failures)
     record_decision(
@@ -441,7 +286,7 @@ def test_without_javascript_staff_cannot_sign_in(
 ) -> None:
     staff = make_staff()
     if has_passkey:
-        _run_python(live_server, _ADD_STORED_PASSKEY, staff.number)
+        live_server.run_setup("add-stored-passkey", staff.number)
     page = open_page(js=False)
     expect_staff_signed_out(page)
 

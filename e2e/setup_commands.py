@@ -1,0 +1,255 @@
+"""Test-only set-up for the end-to-end journeys: what the operators' command line (app.cli)
+does not offer. The tests run it in the server's environment (conftest's LiveServer.run_setup):
+
+python -m e2e.setup_commands add-people JSON               registry people with a household code,
+                                                           a sign-in for those given a password
+python -m e2e.setup_commands add-staff JSON                a service-centre staff member
+python -m e2e.setup_commands add-stored-passkey STAFF_NUMBER
+                                                           a stand-in for a passkey added earlier
+python -m e2e.setup_commands mark-needs-in-person BINDING_ID
+                                                           as after too many failed face matches;
+                                                           prints the failure count
+python -m e2e.setup_commands remove-bindings HOLDER_ID MEMBER_ID...
+                                                           the holder's bindings with each member,
+                                                           their checks and codes
+python -m e2e.setup_commands remove-card ID_NUMBER         the person back without an e-card
+python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
+python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
+                                                           puts a date back (none: never)
+
+JSON: add-people takes a list of {"name", "id_number", "household", "password", "pin"} (an
+empty password: no sign-in); add-staff takes {"number", "name", "region", "password"}.
+The services the portal uses do the work wherever there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import delete
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.cli import with_uow
+from app.config import get_settings
+from app.db.models import (
+    AffinityBinding,
+    ECard,
+    FaceCheck,
+    HandoffCode,
+    Person,
+    StaffPasskey,
+)
+from app.domain.affinity import BindingEvent
+from app.domain.identity import parse_id_number
+from app.services.affinity import discard_references
+from app.services.context import UnitOfWork
+from app.services.seed import add_holder
+from app.services.staff import add_staff
+
+Step = Callable[[UnitOfWork], Awaitable[str | None]]  # what it returns is printed
+
+
+async def _person(uow: UnitOfWork, raw_id: str) -> Person:
+    person = await uow.people.by_id_number(parse_id_number(raw_id))
+    if person is None:
+        raise LookupError(f"not in the registry: {raw_id}")
+    return person
+
+
+# --- people and staff ------------------------------------------------------------------------
+
+
+def add_people(people_json: str) -> Step:
+    """The service the CLI's add-holder and seed commands use, with the household code they do
+    not expose (and people without a sign-in)."""
+
+    async def step(uow: UnitOfWork) -> None:
+        for p in json.loads(people_json):
+            added = await add_holder(
+                uow,
+                name=p["name"],
+                number=parse_id_number(p["id_number"]),
+                password=p["password"],
+                pin=p["pin"],
+                household=p["household"],
+            )
+            if not added:
+                raise ValueError(f"already in the registry: {p['name']}")
+
+    return step
+
+
+def add_staff_member(staff_json: str) -> Step:
+    async def step(uow: UnitOfWork) -> None:
+        s = json.loads(staff_json)
+        added = await add_staff(
+            uow,
+            number=s["number"],
+            name=s["name"],
+            region_prefix=s["region"],
+            password=s["password"],
+        )
+        if not added:
+            raise ValueError(f"staff number already taken: {s['number']}")
+
+    return step
+
+
+def add_stored_passkey(staff_number: str) -> Step:
+    """Stands in for a passkey registered earlier (in a browser the test does not have): enough
+    for the sign-in to ask for a passkey rather than offer to add one."""
+
+    async def step(uow: UnitOfWork) -> None:
+        member = await uow.staff.by_number(staff_number)
+        if member is None:
+            raise LookupError(f"no staff member {staff_number}")
+        await uow.staff.add_passkey(
+            StaffPasskey(
+                staff_id=member.id,
+                credential_id=os.urandom(32),
+                public_key=os.urandom(77),
+                sign_count=0,
+            )
+        )
+        await uow.commit()
+
+    return step
+
+
+# --- bindings --------------------------------------------------------------------------------
+
+
+async def fail_face_too_often(uow: UnitOfWork, binding: AffinityBinding) -> None:
+    """What too many failed face matches leave behind (app.services.face): the count, and the
+    state by the transition table's own event."""
+    binding.face_failures_total = uow.policy.face_failures_before_in_person
+    binding.face_failures_recent = 0
+    await uow.bindings.apply(binding, BindingEvent.FACE_FAILED_TOO_OFTEN, utcnow())
+
+
+def mark_needs_in_person(binding_id: str) -> Step:
+    async def step(uow: UnitOfWork) -> str:
+        binding = await uow.bindings.get(UUID(binding_id))
+        if binding is None:
+            raise LookupError(f"no binding {binding_id}")
+        await fail_face_too_often(uow, binding)
+        await uow.commit()
+        return str(binding.face_failures_total)
+
+    return step
+
+
+def remove_bindings(holder_id: str, member_ids: Sequence[str]) -> Step:
+    """Delete the holder's bindings with each member, in any state, with their face checks and
+    hand-off codes; their reference images go as when a binding ends."""
+
+    async def step(uow: UnitOfWork) -> None:
+        holder = await _person(uow, holder_id)
+        members = {(await _person(uow, member_id)).id for member_id in member_ids}
+        store = DocumentStore(get_settings().upload_dir)
+        for binding in await uow.bindings.of_holder(holder.id):
+            if binding.member_person_id not in members:
+                continue
+            await discard_references(store, binding)
+            await uow.db.execute(delete(FaceCheck).where(FaceCheck.binding_id == binding.id))
+            await uow.db.execute(delete(HandoffCode).where(HandoffCode.binding_id == binding.id))
+            await uow.db.delete(binding)
+        await uow.commit()
+
+    return step
+
+
+# --- e-cards and certification ----------------------------------------------------------------
+
+
+def remove_card(raw_id: str) -> Step:
+    async def step(uow: UnitOfWork) -> None:
+        person = await _person(uow, raw_id)
+        await uow.db.execute(delete(ECard).where(ECard.person_id == person.id))
+        await uow.commit()
+
+    return step
+
+
+def last_certified(raw_id: str) -> Step:
+    async def step(uow: UnitOfWork) -> str:
+        person = await _person(uow, raw_id)
+        return person.last_certified_on.isoformat() if person.last_certified_on else ""
+
+    return step
+
+
+def restore_last_certified(raw_id: str, day: str | None) -> Step:
+    """Put back a date read with last-certified (the CLI's certified records a new one)."""
+
+    async def step(uow: UnitOfWork) -> None:
+        person = await _person(uow, raw_id)
+        person.last_certified_on = date.fromisoformat(day) if day else None
+        await uow.commit()
+
+    return step
+
+
+# --- the command -------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m e2e.setup_commands",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("add-people").add_argument("people_json", metavar="JSON")
+    commands.add_parser("add-staff").add_argument("staff_json", metavar="JSON")
+    commands.add_parser("add-stored-passkey").add_argument("staff_number")
+    commands.add_parser("mark-needs-in-person").add_argument("binding_id")
+    remove = commands.add_parser("remove-bindings")
+    remove.add_argument("holder_id")
+    remove.add_argument("member_ids", nargs="+")
+    commands.add_parser("remove-card").add_argument("id_number")
+    commands.add_parser("last-certified").add_argument("id_number")
+    restore = commands.add_parser("restore-last-certified")
+    restore.add_argument("id_number")
+    restore.add_argument("day", nargs="?", metavar="DATE")
+    return parser
+
+
+def _step(args: argparse.Namespace) -> Step:
+    match args.command:
+        case "add-people":
+            return add_people(args.people_json)
+        case "add-staff":
+            return add_staff_member(args.staff_json)
+        case "add-stored-passkey":
+            return add_stored_passkey(args.staff_number)
+        case "mark-needs-in-person":
+            return mark_needs_in_person(args.binding_id)
+        case "remove-bindings":
+            return remove_bindings(args.holder_id, args.member_ids)
+        case "remove-card":
+            return remove_card(args.id_number)
+        case "last-certified":
+            return last_certified(args.id_number)
+        case "restore-last-certified":
+            return restore_last_certified(args.id_number, args.day)
+    raise AssertionError(args.command)  # argparse accepts only the commands above
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = asyncio.run(with_uow(_step(_parser().parse_args(argv))))
+    if out is not None:
+        print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
