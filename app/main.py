@@ -13,6 +13,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
 )
 from litestar import Litestar, Request, Response
+from litestar.app import DEFAULT_OPENAPI_CONFIG
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -59,7 +60,8 @@ from app.routes.system import accessibility, healthz, set_language
 from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
 
-UNSESSIONED = ["/static/", "/healthz"]
+# Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
+UNSESSIONED = ["^/static/", "^/healthz$"]
 # The same pages for the holder (/my/...) and for an active member (/family/{binding_id}/...).
 SUBJECT_PAGES = [
     SubjectHomeController,
@@ -237,5 +239,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: _error_page,
             HTTPException: _error_page,
         },
+        # The API schema is for development; production does not publish it.
+        openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
         debug=False,
     )

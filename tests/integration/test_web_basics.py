@@ -138,3 +138,33 @@ def test_htmx_is_the_pinned_release() -> None:
 async def test_an_htmx_request_without_a_session_redirects_the_whole_page(client: Client) -> None:
     response = await client.get("/card", headers={"HX-Request": "true"}, follow_redirects=False)
     assert response.headers["hx-redirect"] == "/login?next=/card"
+
+
+async def test_exclusions_are_anchored_to_the_start_of_the_path(client) -> None:  # type: ignore[no-untyped-def]
+    """Sessions and CSRF skip /static/ and /healthz only, not any path that contains them."""
+    assert (await client.get("/affinity/add/healthz", follow_redirects=False)).status_code in {
+        302,
+        303,
+        404,
+    }
+    assert (await client.post("/affinity/add/healthz")).status_code in {403, 404, 405}
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+def test_the_api_schema_is_not_published_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from litestar.testing import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_settings, migrations
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    migrations(make_settings(url, tmp_path)).upgrade("head")
+    production = make_settings(
+        url, tmp_path, PORTAL_ENV="production", ARGON2_PROFILE="rfc9106-low-memory"
+    )
+    with TestClient(app=create_app(production), base_url="https://localhost") as client:
+        assert client.get("/schema/openapi.json").status_code == 404
+    with TestClient(
+        app=create_app(make_settings(url, tmp_path)), base_url="http://localhost"
+    ) as client:
+        assert client.get("/schema/openapi.json").status_code == 200
