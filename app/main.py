@@ -38,6 +38,7 @@ from app.routes.counter import CounterController
 from app.routes.deps import (
     PinSetupRequired,
     SignInRequired,
+    close_database,
     provide_uow,
     start_maintenance,
     stop_maintenance,
@@ -191,7 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         on_startup=[start_maintenance],
-        on_shutdown=[stop_maintenance, lambda: matcher.close()],
+        on_shutdown=[stop_maintenance, close_database, lambda: matcher.close()],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,
