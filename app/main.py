@@ -44,6 +44,7 @@ from app.routes.deps import (
     PinSetupRequired,
     SignInRequired,
     background_uow_factory,
+    close_database,
     provide_uow,
     start_maintenance,
     stop_maintenance,
@@ -223,7 +224,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         on_startup=[start_maintenance, _start_jobs],
-        on_shutdown=[stop_maintenance, _stop_jobs, lambda: matcher.close()],
+        on_shutdown=[stop_maintenance, _stop_jobs, close_database, lambda: matcher.close()],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,

@@ -151,3 +151,11 @@ async def stop_maintenance(app: Litestar) -> None:
     task: asyncio.Task[None] | None = getattr(app.state, "maintenance", None)
     if task is not None:
         task.cancel()
+
+
+async def close_database(app: Litestar) -> None:
+    """Close the pooled connections. advanced-alchemy does so only for the first database
+    config made in a process: it renames the state key of later ones, then looks for the
+    original name. Disposing twice is harmless."""
+    database: SQLAlchemyAsyncConfig = app.state.database
+    await database.get_engine().dispose()

@@ -196,7 +196,8 @@ async def test_uploads_are_reencoded_without_exif(client: Client, settings) -> N
     assert len(stored) == 1
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", stored[0].name)
     assert b"SecretCamera" not in stored[0].read_bytes()
-    assert not Image.open(stored[0]).getexif()
+    with Image.open(stored[0]) as reopened:  # reading EXIF alone leaves the file open
+        assert not reopened.getexif()
 
 
 async def test_changing_the_member_clears_the_uploads(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
