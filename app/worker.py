@@ -8,23 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import SaqJobs
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
 from app.services.context import UnitOfWork
 
 
-async def main() -> int:
-    settings = get_settings()
-    if not settings.redis_url:
-        print("app.worker needs REDIS_URL: without it the web process runs the jobs itself")
-        return 2
+@asynccontextmanager
+async def worker_jobs(settings: Settings) -> AsyncIterator[SaqJobs]:
+    """The queue with a worker, its own database engine and matcher processes."""
+    assert settings.redis_url, "a worker of its own needs REDIS_URL"
     policy = settings.policy
     engine = create_async_engine(settings.database_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -43,10 +44,19 @@ async def main() -> int:
     try:
         await jobs.queue.connect()
         await resume(jobs, new_uow)
-        await jobs.run_worker()
+        yield jobs
     finally:
         matcher.close()
         await engine.dispose()
+
+
+async def main() -> int:
+    settings = get_settings()
+    if not settings.redis_url:
+        print("app.worker needs REDIS_URL: without it the web process runs the jobs itself")
+        return 2
+    async with worker_jobs(settings) as jobs:
+        await jobs.run_worker()
     return 0
 
 

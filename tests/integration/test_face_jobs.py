@@ -17,13 +17,11 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.face_matcher import FaceMatcher
-from app.adapters.job_queue import SaqJobs
 from app.config import Settings
-from app.jobs import face_jobs
 from app.main import create_app
 from app.services import face as face_service
 from app.services.context import UnitOfWork
+from app.worker import worker_jobs
 from tests.conftest import make_settings, sign_in
 from tests.integration.test_affinity_wizard import EN, MOTHER, face
 from tests.integration.test_face_recognition import _bind, _result
@@ -141,23 +139,10 @@ async def test_with_redis_a_worker_process_of_its_own_does_the_matching(
         await asyncio.sleep(1)
         assert await _state(seeded, status_url) == ("pending", 0)  # the web process only queues
         worker_settings = make_settings(migrated.database_url, Path(migrated.state_dir), **env)
-        matcher = FaceMatcher(workers=1)
-        uow_factory = web.app.state  # the same database, through its own sessions
-        from app.routes.deps import background_uow_factory
-
-        jobs = face_jobs(
-            worker_settings,
-            background_uow_factory(uow_factory),
-            DocumentStore(migrated.upload_dir),
-            matcher,
-            run_here=True,
-        )
-        assert isinstance(jobs, SaqJobs)
-        worker = asyncio.create_task(jobs.run_worker())
-        try:
-            await jobs.enqueue(UUID(status_url.rsplit("/", 1)[1]))
-            assert "matches" in await _result(web, status_url)
-        finally:
-            await jobs.stop()
-            worker.cancel()
-            matcher.close()
+        async with worker_jobs(worker_settings) as jobs:  # as `python -m app.worker` runs it
+            worker = asyncio.create_task(jobs.run_worker())
+            try:
+                assert "matches" in await _result(web, status_url)
+            finally:
+                await jobs.stop()
+                worker.cancel()
