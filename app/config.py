@@ -24,6 +24,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     portal_env: Literal["development", "production"] = "development"
     database_url: str = f"sqlite+aiosqlite:///{VAR / 'portal.db'}"
     redis_url: str | None = None
+    # Prefix of every Redis key (sessions, limits), so several portals can share one Redis.
+    redis_namespace: str = "essc"
     secret_key: str = ""
     upload_dir: str = str(VAR / "uploads")
     state_dir: str = str(VAR)

@@ -22,11 +22,12 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 
 from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
-from app.adapters.throttle_store import ThrottleStore
+from app.adapters.redis_counters import RedisCounters
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
 from app.routes.account import AccountController, PinSetupController
@@ -39,7 +40,6 @@ from app.routes.certification import CertificationController
 from app.routes.counter import CounterController
 from app.routes.deps import (
     PinSetupRequired,
-    SignInRequired,
     provide_uow,
     start_maintenance,
     stop_maintenance,
@@ -49,6 +49,7 @@ from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
 from app.routes.pension import PensionController
 from app.routes.security import RotatingSessionConfig, security_headers
+from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
@@ -67,9 +68,9 @@ SUBJECT_PAGES = [
 ]
 
 
-def _store(settings: Settings, namespace: str) -> Store:
-    if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace=f"essc:{namespace}")
+def _store(settings: Settings, redis: Redis | None, namespace: str) -> Store:
+    if redis is not None:
+        return RedisStore(redis, namespace=f"{settings.redis_namespace}:{namespace}")
     return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
 
 
@@ -165,6 +166,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_side=policy.face_max_side_pixels,
         min_face=policy.face_min_face_pixels,
     )
+    # One Redis client, when there is Redis, for the sessions and the limits' counters.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
     state = State(
         {
             "database": database,
@@ -172,7 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "background": set(),
             "settings": settings,
             "cipher": PiiCipher(settings.secret_key),
-            "throttles": ThrottleStore(_store(settings, "throttles")),
+            "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
         }
     )
@@ -200,14 +204,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         on_startup=[start_maintenance],
-        on_shutdown=[stop_maintenance, lambda: matcher.close()],
+        on_shutdown=[
+            stop_maintenance,
+            lambda: matcher.close(),
+            *([redis.aclose] if redis is not None else []),
+        ],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,
         ],
         before_send=[security_headers(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings),
-        stores={"sessions": _store(settings, "sessions")},
+        stores={"sessions": _store(settings, redis, "sessions")},
         state=state,
         exception_handlers={
             SignInRequired: _sign_in_redirect,

@@ -5,32 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-)
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
-
 from app.adapters.document_store import DocumentStore
-from app.adapters.hashing import hash_secret, verify_secret
+from app.adapters.hashing import hash_secret
 from app.db.models import AffinityBinding, StaffMember, StaffPasskey
 from app.domain.affinity import BindingState
+from app.services import auth_core
 from app.services.affinity import discard_references
+from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import (
-    PasskeyRejected,
-    RelyingParty,
-    credential_id_of,
-    parse_credential,
-    verify_assertion,
-    verify_new_credential,
-)
+from app.services.limits import SIGN_IN_IP, STAFF_SIGN_IN, Limits
 
 REASON_MAX = 200
 
@@ -43,9 +26,21 @@ class NotInQueue(Exception):
     pass
 
 
-async def check_password(uow: UnitOfWork, number: str, password: str) -> StaffMember:
+async def check_password(
+    uow: UnitOfWork, limits: Limits, number: str, password: str, *, ip: str, now: datetime
+) -> StaffMember:
+    """The first step of a staff sign-in, limited like a holder's (per staff number, and per
+    IP with holders); every failure is audited. Raises StaffSignInFailed or TooManyAttempts."""
     member = await uow.staff.by_number(number)
-    if not verify_secret(member.password_hash if member else None, password) or member is None:
+    counted_as = [(STAFF_SIGN_IN, number), (SIGN_IN_IP, ip)]
+    stored = member.password_hash if member else None
+    if not await auth_core.check_password(limits, counted_as, stored, password, now) or (
+        member is None
+    ):
+        uow.audit.record(
+            "staff.signin_failed", at=now, actor=None, staff=member.id if member else None
+        )
+        await uow.commit()
         raise StaffSignInFailed
     return member
 
@@ -58,19 +53,10 @@ async def registration_options(
     uow: UnitOfWork, rp: RelyingParty, member: StaffMember
 ) -> tuple[str, bytes]:
     existing = await uow.staff.passkeys(member.id)
-    options = generate_registration_options(
-        rp_id=rp.rp_id,
-        rp_name=rp.rp_name,
-        user_id=member.webauthn_user_id,
-        user_name=member.staff_number,
-        user_display_name=member.name,
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED,
-            user_verification=UserVerificationRequirement.REQUIRED,
-        ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=p.credential_id) for p in existing],
+    user = PasskeyUser(member.webauthn_user_id, member.staff_number, member.name)
+    return auth_core.registration_options(
+        rp, user, [p.credential_id for p in existing], discoverable=False
     )
-    return options_to_json(options), options.challenge
 
 
 async def register(
@@ -82,7 +68,8 @@ async def register(
     challenge: bytes,
     now: datetime,
 ) -> None:
-    verified = verify_new_credential(rp, parse_credential(credential_json), challenge)
+    data = auth_core.parse_credential(credential_json)
+    verified = auth_core.verify_new_credential(rp, data, challenge)
     await uow.staff.add_passkey(
         StaffPasskey(
             staff_id=member.id,
@@ -98,15 +85,8 @@ async def register(
 async def authentication_options(
     uow: UnitOfWork, rp: RelyingParty, member: StaffMember
 ) -> tuple[str, bytes]:
-    options = generate_authentication_options(
-        rp_id=rp.rp_id,
-        allow_credentials=[
-            PublicKeyCredentialDescriptor(id=p.credential_id)
-            for p in await uow.staff.passkeys(member.id)
-        ],
-        user_verification=UserVerificationRequirement.REQUIRED,
-    )
-    return options_to_json(options), options.challenge
+    passkeys = await uow.staff.passkeys(member.id)
+    return auth_core.authentication_options(rp, [p.credential_id for p in passkeys])
 
 
 async def authenticate(
@@ -118,11 +98,11 @@ async def authenticate(
     challenge: bytes,
     now: datetime,
 ) -> None:
-    data = parse_credential(credential_json)
-    stored = await uow.staff.passkey(credential_id_of(data))
+    data = auth_core.parse_credential(credential_json)
+    stored = await uow.staff.passkey(auth_core.credential_id_of(data))
     if stored is None or stored.staff_id != member.id:
         raise PasskeyRejected("not this staff member's passkey")
-    stored.sign_count = verify_assertion(
+    stored.sign_count = auth_core.verify_assertion(
         rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
     )
     uow.audit.record("staff.signin", at=now, actor=None, staff=member.id)
