@@ -3,7 +3,8 @@
 Every attempt is counted atomically in its store (Redis INCR with a TTL when REDIS_URL is set,
 otherwise one conditional UPDATE ... RETURNING in the database) BEFORE the secret is checked,
 so requests sent at once cannot all slip under a limit. The waits are app/domain/backoff.py's,
-with the values of app/domain/policy.py.
+with the values of app/domain/policy.py. The PIN's limit is kept on the holder's account, where
+its lock is shown from; it is counted the same way (see count_pin_attempt).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from app.db.limit_counters import DatabaseCounters
+from app.db.models import HolderAccount
 from app.domain.backoff import Backoff, Throttle
 from app.domain.policy import Policy
 from app.services.context import UnitOfWork
@@ -96,3 +98,20 @@ def limits_for(uow: UnitOfWork, shared: Counters | None) -> Limits:
     """The limits for one request: Redis's counters when there are some, else the database's
     (in the request's own session, so a request needs no second connection)."""
     return Limits(shared or DatabaseCounters(uow.db), uow.policy)
+
+
+async def count_pin_attempt(uow: UnitOfWork, account: HolderAccount, now: datetime) -> int:
+    """Count one PIN attempt on the account before the PIN is checked, and commit it; the
+    attempt that reaches the policy's maximum locks PIN use there and then (a right PIN lifts
+    the lock again). Returns the attempt's number; raises TooManyAttempts while locked."""
+    policy = uow.policy
+    counted = await uow.accounts.count_pin_attempt(
+        account,
+        now,
+        max_failures=policy.pin_max_failures,
+        lock_until=now + timedelta(hours=policy.pin_lock_hours),
+    )
+    await uow.commit()
+    if counted is None:
+        raise TooManyAttempts(account.pin_locked_until or now)
+    return counted
