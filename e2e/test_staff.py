@@ -1,5 +1,6 @@
 """Journey: the in-person fallback. Service-centre staff sign in (password, then a passkey,
-always), see the bindings waiting for an in-person check in their region, and decide them.
+always; the first passkey only with a one-time enrolment code from the operator command), see
+the bindings waiting for an in-person check in their region, and decide them.
 
 Each test creates its own staff member (app.services.staff.add_staff, in a subprocess with the
 server's environment, as conftest.make_family adds people), so no test depends on which one
@@ -44,6 +45,10 @@ NEEDS_IN_PERSON = "Needs an in-person check"
 PASSKEY_NEEDED = "Staff accounts always need a passkey"
 APPROVE = "Approve: open affinity services"
 NO_PASSKEY_SUPPORT = "Passkeys need a browser that supports them, with JavaScript on."
+CODE_REFUSED = (
+    "This enrolment code is not right, or it has been used or is over 24 hours old. "
+    "Ask for a new one"
+)
 
 AUTHENTICATOR = {
     "protocol": "ctap2",
@@ -133,6 +138,12 @@ class StaffMember:
     number: str
     name: str
     password: str
+
+
+def enrolment_code(server: LiveServer, staff: StaffMember) -> str:
+    """What the operator hands over: `python -m app.cli staff-enrolment-code` prints the code
+    on its first line."""
+    return server.run_cli("staff-enrolment-code", staff.number).splitlines()[0]
 
 
 @pytest.fixture
@@ -237,11 +248,13 @@ def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tu
 
 
 def first_staff_sign_in(
-    page: Page, staff: StaffMember, session: CDPSession, authenticator: str
+    page: Page, staff: StaffMember, session: CDPSession, authenticator: str, code: str
 ) -> None:
-    """The password, then a passkey must be added before anything else; then the queue."""
+    """The password, then a passkey must be added, with the enrolment code, before anything
+    else; then the queue."""
     staff_sign_in(page, staff.number, staff.password)
     expect_passkey_page(page, register=True)
+    page.get_by_role("textbox", name="Enrolment code").fill(code)
     add = page.locator("[data-passkey-add]")
     expect(add).to_be_visible()
     expect(add).to_contain_text(f"This is your first sign-in, {staff.name}.")
@@ -331,7 +344,21 @@ def test_staff_check_a_member_in_person_and_approve(
     visit_check(page)
     expect(page.locator("input[name=staff_number]")).to_have_value(staff.number)
 
-    first_staff_sign_in(page, staff, session, authenticator)
+    # The first passkey needs the enrolment code: none, or a wrong one, and the browser is
+    # not even asked to make a passkey.
+    staff_sign_in(page, staff.number, staff.password)
+    expect_passkey_page(page, register=True)
+    register = page.locator("[data-passkey-register]")
+    error = page.locator("[data-passkey-error]")
+    register.click()
+    expect(error).to_have_text("Enter the enrolment code you were given")
+    page.get_by_role("textbox", name="Enrolment code").fill("AAAA-BBBB-CCCC")
+    register.click()
+    expect(error).to_have_text(CODE_REFUSED)
+    visit_check(page)
+    assert _credentials(session, authenticator) == []
+
+    first_staff_sign_in(page, staff, session, authenticator, enrolment_code(live_server, staff))
     open_from_queue(page, family, binding_id, failures)
     reason = page.get_by_role("textbox", name="Reason", exact=True)
 
@@ -411,7 +438,7 @@ def test_staff_reject_after_the_in_person_check(
 
     page = open_page(js=True)
     session, authenticator = _add_virtual_authenticator(page)
-    first_staff_sign_in(page, staff, session, authenticator)
+    first_staff_sign_in(page, staff, session, authenticator, enrolment_code(live_server, staff))
     open_from_queue(page, family, binding_id, failures)
     record_decision(
         page, "Reject", "The person present was not the one on the ID card.", binding_id

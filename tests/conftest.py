@@ -7,7 +7,7 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -16,6 +16,7 @@ import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -175,17 +176,17 @@ async def seeded(uow: UnitOfWork) -> UnitOfWork:
 
 
 @pytest.fixture
-async def redis_namespace() -> AsyncIterator[str]:
+def redis_namespace() -> Iterator[str]:
     """A namespace of its own in TEST_REDIS_URL's database, deleted afterwards."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set")
     namespace = f"test-{uuid4().hex}"
     yield namespace
-    client = Redis.from_url(REDIS_URL)
-    keys = [key async for key in client.scan_iter(f"{namespace}:*")]
+    client = SyncRedis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{namespace}:*"))
     if keys:
-        await client.delete(*keys)
-    await client.aclose()
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture

@@ -210,6 +210,20 @@ class StaffPasskey(UUIDAuditBase):
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class StaffEnrolmentCode(UUIDAuditBase):
+    """A one-time code an operator gives a staff member to enrol their first passkey; stored
+    hashed, spent once (used_at) when the passkey is stored."""
+
+    __tablename__ = "staff_enrolment_codes"
+
+    staff_id: Mapped[UUID] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
 class LimitCounter(DefaultBase):
     """Attempts counted for one limiter key when there is no Redis: counted by one conditional
     UPDATE ... RETURNING, and forgotten (counted afresh) once expires_at has passed."""

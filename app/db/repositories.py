@@ -25,6 +25,7 @@ from app.db.models import (
     PasskeyCredential,
     Person,
     SpentCredential,
+    StaffEnrolmentCode,
     StaffMember,
     StaffPasskey,
 )
@@ -392,6 +393,37 @@ class Staff:
     async def add_passkey(self, passkey: StaffPasskey) -> None:
         self.session.add(passkey)
         await self.session.flush()
+
+    async def enrolment_code(self, code_hash: str) -> StaffEnrolmentCode | None:
+        return await self.session.scalar(
+            select(StaffEnrolmentCode).where(StaffEnrolmentCode.code_hash == code_hash)
+        )
+
+    async def replace_enrolment_code(self, code: StaffEnrolmentCode) -> None:
+        """A new code; any unused one issued before it is void."""
+        await self.session.execute(
+            delete(StaffEnrolmentCode).where(
+                StaffEnrolmentCode.staff_id == code.staff_id, StaffEnrolmentCode.used_at.is_(None)
+            )
+        )
+        self.session.add(code)
+        await self.session.flush()
+
+    async def spend_enrolment_code(self, code_id: UUID, staff_id: UUID, now: datetime) -> bool:
+        """Mark the code used, if nobody has and it has not expired: a conditional update
+        checked by its row count, so of requests sent at once only one can spend it."""
+        result = await self.session.execute(
+            update(StaffEnrolmentCode)
+            .where(
+                StaffEnrolmentCode.id == code_id,
+                StaffEnrolmentCode.staff_id == staff_id,
+                StaffEnrolmentCode.used_at.is_(None),
+                StaffEnrolmentCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
         rows = await self.session.scalars(

@@ -44,6 +44,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     signin_max_wait_seconds: int = 3600
     # A limit's counter is forgotten once this long has passed without an attempt on its key.
     limit_memory_hours: int = 24
+    # The one-time code an operator gives a staff member to enrol their first passkey.
+    staff_enrolment_code_hours: int = 24
     # Sessions (design: security baseline)
     session_idle_minutes: int = 15
     session_absolute_hours: int = 12

@@ -29,6 +29,7 @@ from app.services.limits import Limits, TooManyAttempts
 _PENDING = "staff_pending"  # password checked, passkey not yet
 _SIGNED_IN = "staff_id"
 _CHALLENGE = "staff_challenge"
+_ENROLMENT = "staff_enrolment_code"  # the id of the enrolment code accepted, until it is spent
 
 
 class PasskeyBody(msgspec.Struct):
@@ -168,8 +169,16 @@ class StaffAuthController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         rp: NamedDependency[RelyingParty],
-    ) -> Response[bytes]:
+        limits: NamedDependency[Limits],
+    ) -> Response[Any]:
+        """The page sends the enrolment code with this request, so a wrong one is refused
+        before the browser makes a passkey; it is spent when the passkey is stored."""
         member = await _pending(request, uow)
+        code = (await _json_object(request)).get("enrolment_code")
+        if isinstance(code, str) and (
+            refused := await _accept_code(request, uow, limits, member, code.strip())
+        ):
+            return refused
         options, challenge = await staff_service.registration_options(uow, rp, member)
         sessions.keep_challenge(request, _CHALLENGE, challenge)
         return Response(options.encode(), media_type="application/json")
@@ -186,23 +195,73 @@ class StaffAuthController(Controller):
         challenge = sessions.take_challenge(request, _CHALLENGE)
         if challenge is None or await staff_service.has_passkey(uow, member):
             return _json_error()  # a second passkey only after signing in with the first
+        code_id = request.session.get(_ENROLMENT)
+        if not code_id:
+            message = _("Enter the enrolment code you were given first.")
+            return Response({"error": message}, status_code=400)
         try:
-            await staff_service.register(
+            await staff_service.enrol_first_passkey(
                 uow,
                 rp,
                 member,
+                UUID(code_id),
                 credential_json=data.credential,
                 challenge=challenge,
                 now=utcnow(),
             )
         except PasskeyRejected:
             return _json_error()
+        except staff_service.EnrolmentRefused:
+            request.session.pop(_ENROLMENT, None)
+            return Response({"error": _refused_code_message()}, status_code=400)
         return _signed_in(request, member)
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
         request.clear_session()
         return see_other("/staff/login")
+
+
+def _refused_code_message() -> str:
+    return _(
+        "This enrolment code is not right, or it has been used or is over 24 hours old. Ask for a new one"
+    )
+
+
+async def _json_object(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    body = await request.body()
+    try:
+        data = msgspec.json.decode(body) if body else {}
+    except msgspec.DecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def _accept_code(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    limits: Limits,
+    member: StaffMember,
+    code: str,
+) -> Response[dict[str, str]] | None:
+    """Check the enrolment code (counted like a sign-in attempt) and keep its id in the session
+    until the passkey is stored; the refusal to answer, if any."""
+    request.session.pop(_ENROLMENT, None)
+    if not code:
+        return Response({"error": _("Enter the enrolment code you were given")}, status_code=400)
+    try:
+        code_id = await staff_service.check_enrolment_code(
+            uow, limits, member, code[:40], ip=client_ip(request), now=utcnow()
+        )
+    except staff_service.EnrolmentRefused:
+        return Response({"error": _refused_code_message()}, status_code=400)
+    except TooManyAttempts as wait:
+        message = _(
+            "For your security, sign-in is paused. You can try again after {time} (China Standard Time)."
+        ).format(time=format_moment(wait.until))
+        return Response({"error": message}, status_code=429)
+    request.session[_ENROLMENT] = str(code_id)
+    return None
 
 
 def _signed_in(request: Request[Any, Any, Any], member: StaffMember) -> Response[dict[str, str]]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
-from app.db.models import AffinityBinding, StaffMember, StaffPasskey
+from app.db.models import AffinityBinding, StaffEnrolmentCode, StaffMember, StaffPasskey
 from app.domain.affinity import BindingState
+from app.domain.staff_enrolment import new_code, normalise_code
 from app.services import auth_core
 from app.services.affinity import discard_references
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
@@ -24,6 +26,18 @@ class StaffSignInFailed(Exception):
 
 class NotInQueue(Exception):
     pass
+
+
+class UnknownStaff(Exception):
+    pass
+
+
+class AlreadyEnrolled(Exception):
+    """The enrolment code is for the first passkey only."""
+
+
+class EnrolmentRefused(Exception):
+    """A wrong, used or expired enrolment code: one answer for all."""
 
 
 async def check_password(
@@ -59,17 +73,68 @@ async def registration_options(
     )
 
 
-async def register(
+async def issue_enrolment_code(uow: UnitOfWork, number: str, now: datetime) -> str:
+    """The operator's command: a new one-time code (returned once, stored hashed) for the staff
+    member's first passkey. Raises UnknownStaff or AlreadyEnrolled."""
+    member = await uow.staff.by_number(number)
+    if member is None:
+        raise UnknownStaff
+    if await has_passkey(uow, member):
+        raise AlreadyEnrolled
+    code = new_code()
+    hours = uow.policy.staff_enrolment_code_hours
+    await uow.staff.replace_enrolment_code(
+        StaffEnrolmentCode(
+            staff_id=member.id,
+            code_hash=uow.cipher.token_hash(code),
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    uow.audit.record("staff.enrolment_code_issued", at=now, actor=None, staff=member.id)
+    await uow.commit()
+    return code
+
+
+async def check_enrolment_code(
+    uow: UnitOfWork, limits: Limits, member: StaffMember, code: str, *, ip: str, now: datetime
+) -> UUID:
+    """The code the staff member typed, counted like a sign-in attempt before it is checked.
+    Returns the code's id, kept in the session until the passkey is stored (the code is spent
+    then). Raises EnrolmentRefused (audited) or TooManyAttempts."""
+    counted = await limits.count(now, (STAFF_SIGN_IN, member.staff_number), (SIGN_IN_IP, ip))
+    clean = normalise_code(code)
+    found = await uow.staff.enrolment_code(uow.cipher.token_hash(clean)) if clean else None
+    if (
+        found is None
+        or found.staff_id != member.id
+        or found.used_at is not None
+        or found.expires_at <= now
+    ):
+        uow.audit.record("staff.enrolment_failed", at=now, actor=None, staff=member.id)
+        await uow.commit()
+        raise EnrolmentRefused
+    await counted.succeeded()
+    return found.id
+
+
+async def enrol_first_passkey(
     uow: UnitOfWork,
     rp: RelyingParty,
     member: StaffMember,
+    code_id: UUID,
     *,
     credential_json: str,
     challenge: bytes,
     now: datetime,
 ) -> None:
+    """Store the staff member's first passkey, spending the enrolment code in the same
+    transaction: of requests sent at once with one code, only one stores a passkey.
+    Raises PasskeyRejected (the code is then left unspent) or EnrolmentRefused."""
     data = auth_core.parse_credential(credential_json)
     verified = auth_core.verify_new_credential(rp, data, challenge)
+    if not await uow.staff.spend_enrolment_code(code_id, member.id, now):
+        await uow.db.rollback()
+        raise EnrolmentRefused
     await uow.staff.add_passkey(
         StaffPasskey(
             staff_id=member.id,
