@@ -5,7 +5,8 @@ python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
                                              register a person with a sign-in (no PIN: set at first sign-in)
 python -m app.cli open-binding HOLDER_ID MEMBER_ID RELATIONSHIP PROOF [FACE_PHOTO]
                                              an active binding without the wizard (demo and test set-up)
-python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials
+python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials,
+                                             limit counters
                                              (the server also does it every 10 minutes)
 python -m app.cli certified ID_NUMBER DATE   record an eligibility certification done elsewhere
                                              (YYYY-MM-DD, e.g. at a service centre)
@@ -146,7 +147,8 @@ def _tidy() -> int:
     done = asyncio.run(_with_uow(lambda uow: tidy(uow, store, utcnow())))
     print(
         f"Expired drafts {done.drafts}, bindings {done.bindings}; "
-        f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}."
+        f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}; "
+        f"limit counters forgotten {done.counters}."
     )
     return 0
 
