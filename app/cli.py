@@ -1,14 +1,18 @@
 """Command line for operators and test set-up.
 
-python -m app.cli seed                       add the demo family (safe to run twice)
+python -m app.cli seed                       add the demo family (safe to run twice; refused in production)
 python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
                                              register a person with a sign-in (no PIN: set at first sign-in)
 python -m app.cli open-binding HOLDER_ID MEMBER_ID RELATIONSHIP PROOF [FACE_PHOTO]
                                              an active binding without the wizard (demo and test set-up)
-python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials
+python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials,
+                                             limit counters
                                              (the server also does it every 10 minutes)
 python -m app.cli certified ID_NUMBER DATE   record an eligibility certification done elsewhere
                                              (YYYY-MM-DD, e.g. at a service centre)
+python -m app.cli staff-enrolment-code STAFF_NUMBER
+                                             a one-time code for the staff member's first passkey
+                                             (printed once, valid 24 hours; a new one voids the last)
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from app.adapters.document_store import DocumentStore
 from app.config import get_settings
 from app.db.pii import PiiCipher
 from app.domain.identity import InvalidIdNumber, parse_id_number
+from app.domain.staff_enrolment import display_code
+from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.maintenance import tidy
-from app.services.seed import DEMO_PEOPLE, add_holder, open_binding_directly, seed_demo
+from app.services.seed import DEMO_PEOPLE, DEMO_STAFF, add_holder, open_binding_directly, seed_demo
 
 T = TypeVar("T")
 
@@ -51,12 +57,39 @@ async def with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
 
 
 def _seed() -> int:
+    if get_settings().is_production:  # demo people with published passwords
+        print("seed adds demo accounts: refused with PORTAL_ENV=production", file=sys.stderr)
+        return 1
     added = asyncio.run(with_uow(seed_demo))
     holder = DEMO_PEOPLE[0]
     print(f"Demo data: {added} people added.")
     print(
         f"Demo sign-in: ID number {holder.id_number}, password {holder.password}, PIN {holder.pin}"
     )
+    number, _name, password = DEMO_STAFF
+    print(
+        f"Demo staff: {number}, password {password}; for the first passkey, an enrolment code "
+        f"from: python -m app.cli staff-enrolment-code {number}"
+    )
+    return 0
+
+
+def _staff_enrolment_code(number: str) -> int:
+    """Printed once: only its hash is kept. Give it to the staff member in person."""
+    now = utcnow()
+    try:
+        code = asyncio.run(
+            with_uow(lambda uow: staff_service.issue_enrolment_code(uow, number, now))
+        )
+    except staff_service.UnknownStaff:
+        print(f"no staff member {number}", file=sys.stderr)
+        return 1
+    except staff_service.AlreadyEnrolled:
+        print(f"{number} already has a passkey: the code is for the first one", file=sys.stderr)
+        return 1
+    hours = get_settings().policy.staff_enrolment_code_hours
+    print(display_code(code))
+    print(f"For {number}'s first passkey: valid once, for {hours} hours.")
     return 0
 
 
@@ -116,7 +149,8 @@ def _tidy() -> int:
     done = asyncio.run(with_uow(lambda uow: tidy(uow, store, utcnow())))
     print(
         f"Expired drafts {done.drafts}, bindings {done.bindings}; "
-        f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}."
+        f"deleted selfies {done.selfies}; spent credentials purged {done.credentials}; "
+        f"limit counters forgotten {done.counters}."
     )
     return 0
 
@@ -133,6 +167,8 @@ def main(argv: list[str]) -> int:
         return _tidy()
     if command == "certified" and len(args) == 2:
         return _certified(args)
+    if command == "staff-enrolment-code" and len(args) == 1:
+        return _staff_enrolment_code(args[0])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -28,6 +28,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # `python -m app.worker` processes do). Without Redis they always run in this process.
     jobs_in_process: bool = True
     jobs_queue: str = "essc-face-checks"  # the SAQ queue's name in Redis
+    # Prefix of every Redis key (sessions, limits), so several portals can share one Redis.
+    redis_namespace: str = "essc"
     secret_key: str = ""
     upload_dir: str = str(VAR / "uploads")
     state_dir: str = str(VAR)

@@ -23,12 +23,13 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
 
 from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
-from app.adapters.throttle_store import ThrottleStore
+from app.adapters.redis_counters import RedisCounters
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
@@ -42,7 +43,6 @@ from app.routes.certification import CertificationController
 from app.routes.counter import CounterController
 from app.routes.deps import (
     PinSetupRequired,
-    SignInRequired,
     background_uow_factory,
     close_database,
     provide_uow,
@@ -54,6 +54,7 @@ from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
 from app.routes.pension import PensionController
 from app.routes.security import RotatingSessionConfig, security_headers
+from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
@@ -73,9 +74,9 @@ SUBJECT_PAGES = [
 ]
 
 
-def _store(settings: Settings, namespace: str) -> Store:
-    if settings.redis_url:
-        return RedisStore.with_client(url=settings.redis_url, namespace=f"essc:{namespace}")
+def _store(settings: Settings, redis: Redis | None, namespace: str) -> Store:
+    if redis is not None:
+        return RedisStore(redis, namespace=f"{settings.redis_namespace}:{namespace}")
     return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
 
 
@@ -183,13 +184,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         max_side=policy.face_max_side_pixels,
         min_face=policy.face_min_face_pixels,
     )
+    # One Redis client, when there is Redis, for the sessions and the limits' counters.
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
     state = State(
         {
             "database": database,
             "matcher": matcher,
             "settings": settings,
             "cipher": PiiCipher(settings.secret_key),
-            "throttles": ThrottleStore(_store(settings, "throttles")),
+            "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
         }
     )
@@ -224,14 +228,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         on_startup=[start_maintenance, _start_jobs],
-        on_shutdown=[stop_maintenance, _stop_jobs, close_database, lambda: matcher.close()],
+        on_shutdown=[
+            stop_maintenance,
+            _stop_jobs,
+            close_database,
+            lambda: matcher.close(),
+            *([redis.aclose] if redis is not None else []),
+        ],
         middleware=[
             LocaleMiddleware,
             _session_config(settings).middleware,
         ],
         before_send=[security_headers(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings),
-        stores={"sessions": _store(settings, "sessions")},
+        stores={"sessions": _store(settings, redis, "sessions")},
         state=state,
         exception_handlers={
             SignInRequired: _sign_in_redirect,

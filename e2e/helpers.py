@@ -611,12 +611,20 @@ def expect_queue(page: Page, *, decided: bool = False) -> None:
     assert_no_horizontal_scroll(page)
 
 
+def enrolment_code(server: LiveServer, staff: StaffMember) -> str:
+    """What the operator hands over: `python -m app.cli staff-enrolment-code` prints the code
+    on its first line."""
+    return server.run_cli("staff-enrolment-code", staff.number).splitlines()[0]
+
+
 def first_staff_sign_in(
-    page: Page, staff: StaffMember, session: CDPSession, authenticator: str
+    page: Page, staff: StaffMember, session: CDPSession, authenticator: str, code: str
 ) -> None:
-    """The password, then a passkey must be added before anything else; then the queue."""
+    """The password, then a passkey must be added, with the enrolment code, before anything
+    else; then the queue."""
     staff_sign_in(page, staff.number, staff.password)
     expect_passkey_page(page, register=True)
+    page.get_by_role("textbox", name="Enrolment code").fill(code)
     add = page.locator("[data-passkey-add]")
     expect(add).to_be_visible()
     expect(add).to_contain_text(f"This is your first sign-in, {staff.name}.")

@@ -27,6 +27,7 @@ from e2e.helpers import (
     FACES,
     add_virtual_authenticator,
     assert_no_horizontal_scroll,
+    enrolment_code,
     expect_error_summary,
     expect_field_error,
     first_staff_sign_in,
@@ -215,7 +216,7 @@ def staff_counter_page(open_page: Callable[..., Page], server: LiveServer, js: b
     visit_check(page)
     expect(page.locator("main h1")).to_have_text("Staff sign in")
     staff = new_staff(server)  # of Beijing's service centre: the son's region
-    first_staff_sign_in(page, staff, session, authenticator)
+    first_staff_sign_in(page, staff, session, authenticator, enrolment_code(server, staff))
     session.detach()
     if not js:
         page = open_page(js=False, storage_state=page.context.storage_state())

@@ -1,5 +1,6 @@
 """Journey: the in-person fallback. Service-centre staff sign in (password, then a passkey,
-always), see the bindings waiting for an in-person check in their region, and decide them.
+always; the first passkey only with a one-time enrolment code from the operator command), see
+the bindings waiting for an in-person check in their region, and decide them.
 
 Each test creates its own staff member (app.services.staff.add_staff, through the tests' set-up
 command in the server's environment, as conftest.make_family adds people), so no test depends
@@ -27,6 +28,7 @@ from e2e.helpers import (
     add_virtual_authenticator,
     assert_no_horizontal_scroll,
     authenticator_credentials,
+    enrolment_code,
     expect_error_summary,
     expect_member_page,
     expect_passkey_page,
@@ -47,6 +49,10 @@ pytestmark = pytest.mark.e2e
 NEEDS_IN_PERSON = "Needs an in-person check"
 APPROVE = "Approve: open affinity services"
 NO_PASSKEY_SUPPORT = "Passkeys need a browser that supports them, with JavaScript on."
+CODE_REFUSED = (
+    "This enrolment code is not right, or it has been used or is over 24 hours old. "
+    "Ask for a new one"
+)
 
 
 @pytest.fixture
@@ -176,7 +182,21 @@ def test_staff_check_a_member_in_person_and_approve(
     visit_check(page)
     expect(page.locator("input[name=staff_number]")).to_have_value(staff.number)
 
-    first_staff_sign_in(page, staff, session, authenticator)
+    # The first passkey needs the enrolment code: none, or a wrong one, and the browser is
+    # not even asked to make a passkey.
+    staff_sign_in(page, staff.number, staff.password)
+    expect_passkey_page(page, register=True)
+    register = page.locator("[data-passkey-register]")
+    error = page.locator("[data-passkey-error]")
+    register.click()
+    expect(error).to_have_text("Enter the enrolment code you were given")
+    page.get_by_role("textbox", name="Enrolment code").fill("AAAA-BBBB-CCCC")
+    register.click()
+    expect(error).to_have_text(CODE_REFUSED)
+    visit_check(page)
+    assert authenticator_credentials(session, authenticator) == []
+
+    first_staff_sign_in(page, staff, session, authenticator, enrolment_code(live_server, staff))
     open_from_queue(page, family, binding_id, failures)
     reason = page.get_by_role("textbox", name="Reason", exact=True)
 
@@ -256,7 +276,7 @@ def test_staff_reject_after_the_in_person_check(
 
     page = open_page(js=True)
     session, authenticator = add_virtual_authenticator(page)
-    first_staff_sign_in(page, staff, session, authenticator)
+    first_staff_sign_in(page, staff, session, authenticator, enrolment_code(live_server, staff))
     open_from_queue(page, family, binding_id, failures)
     record_decision(
         page, "Reject", "The person present was not the one on the ID card.", binding_id

@@ -7,18 +7,22 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from uuid import uuid4
 
 import asyncpg
 import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from redis import Redis as SyncRedis
+from redis.asyncio import Redis
 from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from app.adapters import hashing
+from app.adapters.redis_counters import RedisCounters
 from app.config import Settings, load_settings
 from app.db.pii import PiiCipher
 from app.main import create_app, db_config
@@ -26,6 +30,8 @@ from app.services.context import UnitOfWork
 from app.services.seed import seed_demo
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# Redis for the tests of the Redis store (skipped without it); each test has its own namespace.
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
 DATABASES = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 SECRET = "test-secret-key-not-for-production"
 # New password and PIN hashes in tests use argon2's cheapest parameters (the settings refuse
@@ -174,6 +180,28 @@ async def seeded(uow: UnitOfWork) -> UnitOfWork:
     """The demo people and staff (copied from the seeded template by `migrated`); contribution
     histories only where a test adds them (seed_histories)."""
     return uow
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A namespace of its own in TEST_REDIS_URL's database, deleted afterwards."""
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set")
+    namespace = f"test-{uuid4().hex}"
+    yield namespace
+    client = SyncRedis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{namespace}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+async def redis_counters(redis_namespace: str) -> AsyncIterator[RedisCounters]:
+    assert REDIS_URL
+    client = Redis.from_url(REDIS_URL)
+    yield RedisCounters(client, f"{redis_namespace}:limits")
+    await client.aclose()
 
 
 @pytest.fixture

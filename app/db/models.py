@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from advanced_alchemy.base import UUIDAuditBase, UUIDBase
+from advanced_alchemy.base import DefaultBase, UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -207,6 +207,34 @@ class StaffPasskey(UUIDAuditBase):
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1024), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(2048))
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StaffEnrolmentCode(UUIDAuditBase):
+    """A one-time code an operator gives a staff member to enrol their first passkey; stored
+    hashed, spent once (used_at) when the passkey is stored."""
+
+    __tablename__ = "staff_enrolment_codes"
+
+    staff_id: Mapped[UUID] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class LimitCounter(DefaultBase):
+    """Attempts counted for one limiter key when there is no Redis: counted by one conditional
+    UPDATE ... RETURNING, and forgotten (counted afresh) once expires_at has passed."""
+
+    __tablename__ = "limit_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The attempt before the last: RETURNING gives the new row, and the rule needs the old time.
+    previous_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
 
 
 class ContributionRecord(UUIDBase):

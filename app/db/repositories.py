@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -26,6 +26,7 @@ from app.db.models import (
     PasskeyCredential,
     Person,
     SpentCredential,
+    StaffEnrolmentCode,
     StaffMember,
     StaffPasskey,
 )
@@ -104,6 +105,51 @@ class Accounts:
         self.session.add(account)
         await self.session.flush()
         return account
+
+    async def count_pin_attempt(
+        self, account: HolderAccount, now: datetime, *, max_failures: int, lock_until: datetime
+    ) -> int | None:
+        """One conditional UPDATE ... RETURNING: count a PIN attempt unless PIN use is locked
+        (None then); the attempt that reaches max_failures sets the lock in the same statement,
+        and an expired lock starts the count afresh (domain.pin.PinLockState's rule)."""
+        locked_until = HolderAccount.pin_locked_until
+        count = case((locked_until.is_(None), HolderAccount.pin_failures + 1), else_=1)
+        lock = literal(lock_until, locked_until.type)
+        row = (
+            await self.session.execute(
+                update(HolderAccount)
+                .where(
+                    HolderAccount.id == account.id, or_(locked_until.is_(None), locked_until <= now)
+                )
+                .values(
+                    pin_failures=count,
+                    pin_locked_until=case((count >= max_failures, lock), else_=null()),
+                )
+                .returning(HolderAccount.pin_failures, HolderAccount.pin_locked_until)
+                .execution_options(synchronize_session=False)
+            )
+        ).one_or_none()
+        if row is None:
+            await self.session.refresh(account, ["pin_failures", "pin_locked_until"])
+            return None
+        _seen(account, failures=row.pin_failures, locked_until=row.pin_locked_until)
+        return int(row.pin_failures)
+
+    async def clear_pin_failures(self, account: HolderAccount) -> None:
+        """A right PIN: the count and any lock are gone."""
+        await self.session.execute(
+            update(HolderAccount)
+            .where(HolderAccount.id == account.id)
+            .values(pin_failures=0, pin_locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        _seen(account, failures=0, locked_until=None)
+
+
+def _seen(account: HolderAccount, *, failures: int, locked_until: datetime | None) -> None:
+    """Tell the loaded account what its row now holds, without another write or a reload."""
+    set_committed_value(account, "pin_failures", failures)
+    set_committed_value(account, "pin_locked_until", locked_until)
 
 
 class Passkeys:
@@ -393,6 +439,37 @@ class Staff:
     async def add_passkey(self, passkey: StaffPasskey) -> None:
         self.session.add(passkey)
         await self.session.flush()
+
+    async def enrolment_code(self, code_hash: str) -> StaffEnrolmentCode | None:
+        return await self.session.scalar(
+            select(StaffEnrolmentCode).where(StaffEnrolmentCode.code_hash == code_hash)
+        )
+
+    async def replace_enrolment_code(self, code: StaffEnrolmentCode) -> None:
+        """A new code; any unused one issued before it is void."""
+        await self.session.execute(
+            delete(StaffEnrolmentCode).where(
+                StaffEnrolmentCode.staff_id == code.staff_id, StaffEnrolmentCode.used_at.is_(None)
+            )
+        )
+        self.session.add(code)
+        await self.session.flush()
+
+    async def spend_enrolment_code(self, code_id: UUID, staff_id: UUID, now: datetime) -> bool:
+        """Mark the code used, if nobody has and it has not expired: a conditional update
+        checked by its row count, so of requests sent at once only one can spend it."""
+        result = await self.session.execute(
+            update(StaffEnrolmentCode)
+            .where(
+                StaffEnrolmentCode.id == code_id,
+                StaffEnrolmentCode.staff_id == staff_id,
+                StaffEnrolmentCode.used_at.is_(None),
+                StaffEnrolmentCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
         rows = await self.session.scalars(

@@ -1,4 +1,9 @@
-"""Sign-in throttling: after a run of failures, each further try waits longer."""
+"""Growing waits after repeated failures (sign-in, password checks, hand-off codes), per key.
+
+Every attempt is counted before its secret is checked, so a count is of attempts; a success
+then clears its key or gives its own count back, so what stays counted are the failures (and
+the attempts that were refused).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import msgspec
 
 
 class Throttle(msgspec.Struct, frozen=True):
-    """Consecutive failures for one key (an account or an IP address)."""
+    """Attempts counted for one key (an account or an IP address), and when the last was."""
 
     failures: int = 0
     last_failure_at: datetime | None = None
@@ -31,3 +36,26 @@ class Throttle(msgspec.Struct, frozen=True):
 
     def after_failure(self, now: datetime) -> Throttle:
         return Throttle(failures=self.failures + 1, last_failure_at=now)
+
+
+class Backoff(msgspec.Struct, frozen=True, kw_only=True):
+    """The rule: this many free failures, then waits that double from base_wait to max_wait."""
+
+    free_failures: int
+    base_wait: timedelta
+    max_wait: timedelta
+
+    def refuses(self, before: Throttle, now: datetime) -> datetime | None:
+        """For an attempt counted on top of `before`: None if it may go ahead, or else when the
+        next one may (the refused attempt counts too, so the wait runs from now)."""
+        at = before.blocked_until(
+            now,
+            free_failures=self.free_failures,
+            base_wait=self.base_wait,
+            max_wait=self.max_wait,
+        )
+        if at is None:
+            return None
+        return before.after_failure(now).next_try_at(
+            free_failures=self.free_failures, base_wait=self.base_wait, max_wait=self.max_wait
+        )

@@ -41,10 +41,14 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     pin_lock_hours: int = 24
     # A right PIN covers the action it was asked for (in that session) for this long.
     step_up_minutes: int = 10
-    # Sign-in throttling (design: security baseline)
+    # Limits on sign-in, password checks and hand-off codes (design: security baseline)
     signin_free_failures: int = 10
     signin_base_wait_seconds: int = 30
     signin_max_wait_seconds: int = 3600
+    # A limit's counter is forgotten once this long has passed without an attempt on its key.
+    limit_memory_hours: int = 24
+    # The one-time code an operator gives a staff member to enrol their first passkey.
+    staff_enrolment_code_hours: int = 24
     # Sessions (design: security baseline)
     session_idle_minutes: int = 15
     session_absolute_hours: int = 12

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,9 +16,11 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.db.models import HolderAccount
 from app.domain.pin import WeakPin
+from app.routes import sessions
 from app.routes.deps import (
     provide_account,
     provide_account_without_pin,
+    provide_limits,
     provide_rp,
     provide_store,
 )
@@ -32,8 +33,9 @@ from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as affinity_service
 from app.services import passkeys as passkey_service
 from app.services import pin as pin_service
+from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import PasskeyRejected, RelyingParty
+from app.services.limits import Limits, TooManyAttempts
 from app.services.signin import confirm_password
 
 PASSWORD_CHECK_VALID_SECONDS = 600
@@ -54,6 +56,7 @@ class AccountController(Controller):
     path = "/account"
     dependencies = {
         "account": Provide(provide_account),
+        "limits": Provide(provide_limits),
         "rp": Provide(provide_rp),
         "store": Provide(provide_store),
     }
@@ -105,16 +108,30 @@ class AccountController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[HolderAccount],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         values = await read_form(request)
         password = values.get("password", "")
         errors = FormErrors()
+        status = 422
         if not password:
             errors.add("password", _("Enter your password"))
-        elif len(password) > PASSWORD_MAX or not await confirm_password(uow, account, password):
+        elif len(password) > PASSWORD_MAX:
             errors.add("password", _("The password is not right"))
+        else:
+            try:
+                if not await confirm_password(uow, limits, account, password, utcnow()):
+                    errors.add("password", _("The password is not right"))
+            except TooManyAttempts as wait:
+                status = 429
+                errors.add(
+                    "password",
+                    _(
+                        "Too many wrong passwords. You can try again after {time} (China Standard Time)."
+                    ).format(time=format_moment(wait.until)),
+                )
         if errors:
-            return await self._render(request, uow, account, errors=errors, status=422)
+            return await self._render(request, uow, account, errors=errors, status=status)
         rotate_session(request)
         request.session["password_at"] = utcnow().timestamp()
         return see_other("/account#passkeys")
@@ -130,7 +147,7 @@ class AccountController(Controller):
         if not _password_recent(request):
             return Response({"error": _("Confirm your password first.")}, status_code=403)
         options_json, challenge = await passkey_service.registration_options(uow, rp, account)
-        request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
+        sessions.keep_challenge(request, _CHALLENGE_KEY, challenge)
         return Response(options_json.encode(), media_type="application/json")
 
     @post("/passkeys", status_code=200)
@@ -142,8 +159,8 @@ class AccountController(Controller):
         rp: NamedDependency[RelyingParty],
         data: JSONBody[PasskeyAttestation],
     ) -> Response[dict[str, str]]:
-        stored = request.session.pop(_CHALLENGE_KEY, None)
-        if not stored or not _password_recent(request):
+        challenge = sessions.take_challenge(request, _CHALLENGE_KEY)
+        if challenge is None or not _password_recent(request):
             return Response(
                 {"error": _("Adding the passkey did not work. Try again.")}, status_code=400
             )
@@ -154,7 +171,7 @@ class AccountController(Controller):
                 rp,
                 account,
                 credential_json=data.credential,
-                challenge=base64.b64decode(stored),
+                challenge=challenge,
                 label=label,
                 now=utcnow(),
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import msgspec
@@ -12,22 +11,22 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
-from app.adapters.throttle_store import ThrottleStore
 from app.db.models import HolderAccount
+from app.routes import sessions
 from app.routes.deps import (
     provide_account_without_pin,
+    provide_limits,
     provide_rp,
-    provide_throttles,
     start_session,
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
-from app.routes.security import rotate_session
 from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
 from app.services import passkeys as passkey_service
+from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import PasskeyRejected, RelyingParty
-from app.services.signin import InvalidCredentials, TooManyAttempts, sign_in_with_password
+from app.services.limits import Limits, TooManyAttempts
+from app.services.signin import InvalidCredentials, sign_in_with_password
 
 _CHALLENGE_KEY = "passkey_signin_challenge"
 
@@ -37,7 +36,7 @@ class PasskeyAssertion(msgspec.Struct):
 
 
 class AuthController(Controller):
-    dependencies = {"throttles": Provide(provide_throttles), "rp": Provide(provide_rp)}
+    dependencies = {"limits": Provide(provide_limits), "rp": Provide(provide_rp)}
 
     @get("/login")
     async def login_form(
@@ -57,7 +56,7 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        throttles: NamedDependency[ThrottleStore],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -81,7 +80,7 @@ class AuthController(Controller):
         try:
             account = await sign_in_with_password(
                 uow,
-                throttles,
+                limits,
                 number=number,
                 password=password,
                 ip=client_ip(request),
@@ -93,7 +92,6 @@ class AuthController(Controller):
         except TooManyAttempts as wait:
             context["locked_until"] = format_moment(wait.until)
             return page(request, "pages/auth/login.html", context, status=429)
-        rotate_session(request)
         start_session(request, account, by_password=True)
         return see_other(safe_next(values.get("next")))
 
@@ -102,7 +100,7 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], rp: NamedDependency[RelyingParty]
     ) -> Response[bytes]:
         options_json, challenge = passkey_service.authentication_options(rp)
-        request.session[_CHALLENGE_KEY] = base64.b64encode(challenge).decode()
+        sessions.keep_challenge(request, _CHALLENGE_KEY, challenge)
         return Response(options_json.encode(), media_type="application/json")
 
     @post("/login/passkey", status_code=200)
@@ -113,8 +111,8 @@ class AuthController(Controller):
         rp: NamedDependency[RelyingParty],
         data: JSONBody[PasskeyAssertion],
     ) -> Response[dict[str, str]]:
-        stored = request.session.pop(_CHALLENGE_KEY, None)  # one use only: a replay finds none
-        if not stored:
+        challenge = sessions.take_challenge(request, _CHALLENGE_KEY)
+        if challenge is None:
             return Response(
                 {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
             )
@@ -123,14 +121,13 @@ class AuthController(Controller):
                 uow,
                 rp,
                 credential_json=data.credential,
-                challenge=base64.b64decode(stored),
+                challenge=challenge,
                 now=utcnow(),
             )
         except PasskeyRejected:
             return Response(
                 {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
             )
-        rotate_session(request)
         start_session(request, account, by_password=False)
         return Response({"redirect": "/"})
 
@@ -139,7 +136,7 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
     ) -> Redirect:
         """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
-        request.session["seen_at"] = utcnow().timestamp()
+        sessions.still_here(request)
         values = await read_form(request)
         return see_other(safe_next(values.get("next")))
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
@@ -16,21 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.throttle_store import ThrottleStore
 from app.config import Settings
 from app.db.models import HolderAccount
 from app.db.pii import PiiCipher
+from app.routes import sessions
+from app.routes.sessions import SessionExpired, SignInRequired
 from app.services import maintenance
+from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import RelyingParty
+from app.services.limits import Counters, Limits, limits_for
 
-SEEN_AT_GRANULARITY_SECONDS = 30
-
-
-class SignInRequired(Exception):
-    def __init__(self, reason: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
+ACCOUNT = "account_id"  # the session key of a signed-in holder
 
 
 class PinSetupRequired(Exception):
@@ -47,9 +41,9 @@ async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -
     return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy)
 
 
-async def provide_throttles(state: State) -> ThrottleStore:
-    throttles: ThrottleStore = state.throttles
-    return throttles
+async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:
+    shared: Counters | None = state.counters  # Redis's, when REDIS_URL is set
+    return limits_for(uow, shared)
 
 
 async def provide_rp(state: State) -> RelyingParty:
@@ -63,44 +57,23 @@ def start_session(
     request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool
 ) -> None:
     now = utcnow().timestamp()
-    request.clear_session()
-    request.set_session(
-        {
-            "account_id": str(account.id),
-            "auth_at": now,
-            "seen_at": now,
-            "password_at": now if by_password else 0,
-        }
-    )
-
-
-def _session_expired(session: dict[str, Any], now: datetime, settings: Settings) -> bool:
-    p = settings.policy
-    seen = datetime.fromtimestamp(float(session.get("seen_at", 0)), now.tzinfo)
-    started = datetime.fromtimestamp(float(session.get("auth_at", 0)), now.tzinfo)
-    return (now - seen > timedelta(minutes=p.session_idle_minutes)) or (
-        now - started > timedelta(hours=p.session_absolute_hours)
-    )
+    sessions.start(request, **{ACCOUNT: str(account.id), "password_at": now if by_password else 0})
 
 
 async def load_account(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
 ) -> HolderAccount:
     """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
-    session = request.session
-    raw_id = session.get("account_id")
-    if not raw_id:
+    try:
+        account_id = sessions.signed_in(request, ACCOUNT, uow.policy, utcnow())
+    except SessionExpired:
+        raise SignInRequired("expired") from None
+    if account_id is None:
         raise SignInRequired
-    now = utcnow()
-    if _session_expired(session, now, settings_of(request.app.state)):
-        request.clear_session()
-        raise SignInRequired("expired")
-    account = await uow.accounts.get(UUID(raw_id))
+    account = await uow.accounts.get(account_id)
     if account is None:
         request.clear_session()
         raise SignInRequired
-    if now.timestamp() - float(session.get("seen_at", 0)) > SEEN_AT_GRANULARITY_SECONDS:
-        session["seen_at"] = now.timestamp()  # not every request: most then need no session write
     return account
 
 

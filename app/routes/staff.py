@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from uuid import UUID
 
@@ -15,24 +14,22 @@ from litestar.params import FromPath, JSONBody
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.db.models import StaffMember
-from app.routes.deps import (
-    SEEN_AT_GRANULARITY_SECONDS,
-    SignInRequired,
-    provide_rp,
-    provide_store,
-)
+from app.routes import sessions
+from app.routes.deps import provide_limits, provide_rp, provide_store
 from app.routes.forms import PASSWORD_MAX, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
-from app.routes.security import rotate_session
-from app.routes.web import FormErrors, page, see_other
+from app.routes.sessions import SessionExpired, SignInRequired
+from app.routes.web import FormErrors, client_ip, page, see_other
 from app.services import staff as staff_service
+from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import PasskeyRejected, RelyingParty
+from app.services.limits import Limits, TooManyAttempts
 
 _PENDING = "staff_pending"  # password checked, passkey not yet
 _SIGNED_IN = "staff_id"
 _CHALLENGE = "staff_challenge"
+_ENROLMENT = "staff_enrolment_code"  # the id of the enrolment code accepted, until it is spent
 
 
 class PasskeyBody(msgspec.Struct):
@@ -44,8 +41,12 @@ class StaffSignInRequired(SignInRequired):
 
 
 async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
-    raw = request.session.get(_PENDING)
-    member = await uow.staff.get(UUID(raw)) if raw else None
+    """The staff member whose password has been checked; the same limits as a session."""
+    try:
+        staff_id = sessions.signed_in(request, _PENDING, uow.policy, utcnow())
+    except SessionExpired:
+        raise StaffSignInRequired("staff") from None
+    member = await uow.staff.get(staff_id) if staff_id else None
     if member is None:
         raise NotFoundException
     return member
@@ -54,18 +55,14 @@ async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMem
 async def provide_staff(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
 ) -> StaffMember:
-    """The signed-in staff member; the same idle limit as for holders ends the session."""
-    raw = request.session.get(_SIGNED_IN)
-    now = utcnow().timestamp()
-    idle = uow.policy.session_idle_minutes * 60
-    if raw and now - float(request.session.get("seen_at", 0)) > idle:
-        request.clear_session()
-        raw = None
-    member = await uow.staff.get(UUID(raw)) if raw else None
+    """The signed-in staff member; the holders' idle and absolute limits end the session."""
+    try:
+        staff_id = sessions.signed_in(request, _SIGNED_IN, uow.policy, utcnow())
+    except SessionExpired:
+        raise StaffSignInRequired("staff") from None
+    member = await uow.staff.get(staff_id) if staff_id else None
     if member is None:
         raise StaffSignInRequired("staff")
-    if now - float(request.session.get("seen_at", 0)) > SEEN_AT_GRANULARITY_SECONDS:
-        request.session["seen_at"] = now
     return member
 
 
@@ -75,7 +72,7 @@ def _json_error() -> Response[dict[str, str]]:
 
 class StaffAuthController(Controller):
     path = "/staff"
-    dependencies = {"rp": Provide(provide_rp)}
+    dependencies = {"rp": Provide(provide_rp), "limits": Provide(provide_limits)}
 
     @get("/login")
     async def login_form(self, request: Request[Any, Any, Any]) -> Response[str]:
@@ -83,7 +80,10 @@ class StaffAuthController(Controller):
 
     @post("/login")
     async def login(
-        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -93,21 +93,24 @@ class StaffAuthController(Controller):
             errors.add("staff_number", _("Enter your staff number"))
         if not password:
             errors.add("password", _("Enter your password"))
-        if not errors:
-            try:
-                if len(password) > PASSWORD_MAX:
-                    raise staff_service.StaffSignInFailed
-                member = await staff_service.check_password(uow, number, password)
-            except staff_service.StaffSignInFailed:
-                errors.add("staff_number", _("The staff number or password is not right"))
-            else:
-                rotate_session(request)
-                request.clear_session()
-                request.set_session({_PENDING: str(member.id)})
-                has_key = await staff_service.has_passkey(uow, member)
-                return see_other("/staff/passkey" if has_key else "/staff/passkey/new")
-        context = {"errors": errors, "values": {"staff_number": number}}
-        return page(request, "pages/staff/login.html", context, status=422)
+        context: dict[str, Any] = {"errors": errors, "values": {"staff_number": number}}
+        if errors:
+            return page(request, "pages/staff/login.html", context, status=422)
+        try:
+            if len(password) > PASSWORD_MAX:
+                raise staff_service.StaffSignInFailed
+            member = await staff_service.check_password(
+                uow, limits, number, password, ip=client_ip(request), now=utcnow()
+            )
+        except staff_service.StaffSignInFailed:
+            errors.add("staff_number", _("The staff number or password is not right"))
+            return page(request, "pages/staff/login.html", context, status=422)
+        except TooManyAttempts as wait:
+            context["locked_until"] = format_moment(wait.until)
+            return page(request, "pages/staff/login.html", context, status=429)
+        sessions.start(request, **{_PENDING: str(member.id)})
+        has_key = await staff_service.has_passkey(uow, member)
+        return see_other("/staff/passkey" if has_key else "/staff/passkey/new")
 
     @get("/passkey")
     async def passkey_page(
@@ -132,7 +135,7 @@ class StaffAuthController(Controller):
     ) -> Response[bytes]:
         member = await _pending(request, uow)
         options, challenge = await staff_service.authentication_options(uow, rp, member)
-        request.session[_CHALLENGE] = base64.b64encode(challenge).decode()
+        sessions.keep_challenge(request, _CHALLENGE, challenge)
         return Response(options.encode(), media_type="application/json")
 
     @post("/passkey", status_code=200)
@@ -144,8 +147,8 @@ class StaffAuthController(Controller):
         data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
-        challenge = request.session.pop(_CHALLENGE, None)
-        if not challenge:
+        challenge = sessions.take_challenge(request, _CHALLENGE)
+        if challenge is None:
             return _json_error()
         try:
             await staff_service.authenticate(
@@ -153,7 +156,7 @@ class StaffAuthController(Controller):
                 rp,
                 member,
                 credential_json=data.credential,
-                challenge=base64.b64decode(challenge),
+                challenge=challenge,
                 now=utcnow(),
             )
         except PasskeyRejected:
@@ -166,10 +169,18 @@ class StaffAuthController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         rp: NamedDependency[RelyingParty],
-    ) -> Response[bytes]:
+        limits: NamedDependency[Limits],
+    ) -> Response[Any]:
+        """The page sends the enrolment code with this request, so a wrong one is refused
+        before the browser makes a passkey; it is spent when the passkey is stored."""
         member = await _pending(request, uow)
+        code = (await _json_object(request)).get("enrolment_code")
+        if isinstance(code, str) and (
+            refused := await _accept_code(request, uow, limits, member, code.strip())
+        ):
+            return refused
         options, challenge = await staff_service.registration_options(uow, rp, member)
-        request.session[_CHALLENGE] = base64.b64encode(challenge).decode()
+        sessions.keep_challenge(request, _CHALLENGE, challenge)
         return Response(options.encode(), media_type="application/json")
 
     @post("/passkey/new", status_code=200)
@@ -181,20 +192,28 @@ class StaffAuthController(Controller):
         data: JSONBody[PasskeyBody],
     ) -> Response[dict[str, str]]:
         member = await _pending(request, uow)
-        challenge = request.session.pop(_CHALLENGE, None)
-        if not challenge or await staff_service.has_passkey(uow, member):
+        challenge = sessions.take_challenge(request, _CHALLENGE)
+        if challenge is None or await staff_service.has_passkey(uow, member):
             return _json_error()  # a second passkey only after signing in with the first
+        code_id = request.session.get(_ENROLMENT)
+        if not code_id:
+            message = _("Enter the enrolment code you were given first.")
+            return Response({"error": message}, status_code=400)
         try:
-            await staff_service.register(
+            await staff_service.enrol_first_passkey(
                 uow,
                 rp,
                 member,
+                UUID(code_id),
                 credential_json=data.credential,
-                challenge=base64.b64decode(challenge),
+                challenge=challenge,
                 now=utcnow(),
             )
         except PasskeyRejected:
             return _json_error()
+        except staff_service.EnrolmentRefused:
+            request.session.pop(_ENROLMENT, None)
+            return Response({"error": _refused_code_message()}, status_code=400)
         return _signed_in(request, member)
 
     @post("/logout")
@@ -203,10 +222,50 @@ class StaffAuthController(Controller):
         return see_other("/staff/login")
 
 
+def _refused_code_message() -> str:
+    return _(
+        "This enrolment code is not right, or it has been used or is over 24 hours old. Ask for a new one"
+    )
+
+
+async def _json_object(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    body = await request.body()
+    try:
+        data = msgspec.json.decode(body) if body else {}
+    except msgspec.DecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+async def _accept_code(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    limits: Limits,
+    member: StaffMember,
+    code: str,
+) -> Response[dict[str, str]] | None:
+    """Check the enrolment code (counted like a sign-in attempt) and keep its id in the session
+    until the passkey is stored; the refusal to answer, if any."""
+    request.session.pop(_ENROLMENT, None)
+    if not code:
+        return Response({"error": _("Enter the enrolment code you were given")}, status_code=400)
+    try:
+        code_id = await staff_service.check_enrolment_code(
+            uow, limits, member, code[:40], ip=client_ip(request), now=utcnow()
+        )
+    except staff_service.EnrolmentRefused:
+        return Response({"error": _refused_code_message()}, status_code=400)
+    except TooManyAttempts as wait:
+        message = _(
+            "For your security, sign-in is paused. You can try again after {time} (China Standard Time)."
+        ).format(time=format_moment(wait.until))
+        return Response({"error": message}, status_code=429)
+    request.session[_ENROLMENT] = str(code_id)
+    return None
+
+
 def _signed_in(request: Request[Any, Any, Any], member: StaffMember) -> Response[dict[str, str]]:
-    rotate_session(request)
-    request.clear_session()
-    request.set_session({_SIGNED_IN: str(member.id), "seen_at": utcnow().timestamp()})
+    sessions.start(request, **{_SIGNED_IN: str(member.id)})
     return Response({"redirect": "/staff/queue"})
 
 

@@ -12,10 +12,9 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.adapters.throttle_store import ThrottleStore
 from app.db.models import FaceCheck
 from app.domain.handoff import display_code, mask_name, normalise_code
-from app.routes.deps import provide_store, provide_throttles
+from app.routes.deps import provide_limits, provide_store
 from app.routes.face_check import OwnSelfieForm, start_face_check
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
@@ -23,9 +22,10 @@ from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
 from app.routes.messages import invalid_code_message, photo_problem_message
 from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
-from app.services import certification, throttling
+from app.services import certification
 from app.services import face as face_service
 from app.services.context import UnitOfWork
+from app.services.limits import HANDOFF_CODE, Counted, Limits, TooManyAttempts
 
 
 def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) -> Response[str]:
@@ -36,37 +36,25 @@ def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) 
     )
 
 
-def _throttle_key(request: Request[Any, Any, Any]) -> str:
-    return f"handoff:ip:{client_ip(request)}"
-
-
-async def _too_many(
-    request: Request[Any, Any, Any], throttles: ThrottleStore, uow: UnitOfWork
-) -> Response[str] | None:
-    """Codes cannot be guessed: after repeated wrong codes from one address, waits grow."""
-    until = await throttling.wait_for(throttles, _throttle_key(request), uow.policy, utcnow())
-    if until is None:
-        return None
-    errors = FormErrors()
-    errors.add(
-        "code",
-        _("Too many wrong codes. You can try again after {time} (China Standard Time).").format(
-            time=format_moment(until)
-        ),
-    )
-    return page(request, "pages/verify/enter_code.html", {"errors": errors}, status=429)
-
-
-async def _wrong_code(
-    request: Request[Any, Any, Any], throttles: ThrottleStore, values: dict[str, str]
-) -> Response[str]:
-    await throttling.record_failure(throttles, _throttle_key(request), utcnow())
-    return _invalid_code_page(request, values)
+async def _count_code(request: Request[Any, Any, Any], limits: Limits) -> Counted | Response[str]:
+    """Codes cannot be guessed: every code tried from an address is counted before it is
+    checked (a right one gives its count back), and after repeated wrong ones, waits grow."""
+    try:
+        return await limits.count(utcnow(), (HANDOFF_CODE, client_ip(request)))
+    except TooManyAttempts as wait:
+        errors = FormErrors()
+        errors.add(
+            "code",
+            _("Too many wrong codes. You can try again after {time} (China Standard Time).").format(
+                time=format_moment(wait.until)
+            ),
+        )
+        return page(request, "pages/verify/enter_code.html", {"errors": errors}, status=429)
 
 
 class VerifyController(Controller):
     path = "/verify"
-    dependencies = {"store": Provide(provide_store), "throttles": Provide(provide_throttles)}
+    dependencies = {"store": Provide(provide_store), "limits": Provide(provide_limits)}
 
     @get("/")
     async def enter_code(self, request: Request[Any, Any, Any]) -> Response[str]:
@@ -74,17 +62,15 @@ class VerifyController(Controller):
 
     @post("/")
     async def submit_code(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        throttles: NamedDependency[ThrottleStore],
+        self, request: Request[Any, Any, Any], limits: NamedDependency[Limits]
     ) -> Response[Any]:
-        if held := await _too_many(request, throttles, uow):
-            return held
         values = await read_form(request)
         code = normalise_code(values.get("code", ""))
-        if code is None:
-            return await _wrong_code(request, throttles, {"code": values.get("code", "")[:20]})
+        if code is None:  # a wrong code too, counted as one
+            counted = await _count_code(request, limits)
+            if isinstance(counted, Response):
+                return counted
+            return _invalid_code_page(request, {"code": values.get("code", "")[:20]})
         return see_other(f"/verify/{code}")
 
     @get("/{code:str}")
@@ -92,12 +78,13 @@ class VerifyController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        throttles: NamedDependency[ThrottleStore],
+        limits: NamedDependency[Limits],
         code: FromPath[str],
     ) -> Response[str]:
-        if held := await _too_many(request, throttles, uow):
-            return held
-        return await _capture_page(request, uow, throttles, code, FormErrors())
+        counted = await _count_code(request, limits)
+        if isinstance(counted, Response):
+            return counted
+        return await _capture_page(request, uow, counted, code, FormErrors())
 
     @post("/{code:str}", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def submit_selfie(
@@ -105,14 +92,15 @@ class VerifyController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
-        throttles: NamedDependency[ThrottleStore],
+        limits: NamedDependency[Limits],
         code: FromPath[str],
     ) -> Response[Any]:
-        if held := await _too_many(request, throttles, uow):
-            return held
+        counted = await _count_code(request, limits)
+        if isinstance(counted, Response):
+            return counted
         clean = normalise_code(code)
         if clean is None:
-            return await _wrong_code(request, throttles, {"code": code[:20]})
+            return _invalid_code_page(request, {"code": code[:20]})
         errors = FormErrors()
         try:
             started = await start_face_check(
@@ -124,7 +112,7 @@ class VerifyController(Controller):
                 uow.policy,
             )
         except face_service.HandoffInvalid:
-            return await _wrong_code(request, throttles, {"code": code[:20]})
+            return _invalid_code_page(request, {"code": code[:20]})
         except face_service.FaceWait as wait:
             errors.add(
                 "selfie",
@@ -136,9 +124,10 @@ class VerifyController(Controller):
             errors.add("selfie", _in_person_message())
         else:
             if not isinstance(started, FormErrors):
+                await counted.succeeded()
                 return see_other(f"/verify/status/{started.id}")
             errors = started
-        return await _capture_page(request, uow, throttles, clean, errors, status=422)
+        return await _capture_page(request, uow, counted, clean, errors, status=422)
 
     @get("/status/{check_id:uuid}")
     async def status(
@@ -184,19 +173,21 @@ async def _certification_outcome(uow: UnitOfWork, check: FaceCheck) -> dict[str,
 async def _capture_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    throttles: ThrottleStore,
+    counted: Counted,
     code: str,
     errors: FormErrors,
     *,
     status: int = 200,
 ) -> Response[str]:
+    """The selfie page, once the code proves valid (its count is then given back)."""
     clean = normalise_code(code)
     try:
         if clean is None:
             raise face_service.HandoffInvalid
         handoff, binding = await face_service.open_handoff(uow, clean, utcnow())
     except face_service.HandoffInvalid:
-        return await _wrong_code(request, throttles, {"code": code[:20]})  # keep what they typed
+        return _invalid_code_page(request, {"code": code[:20]})  # keep what they typed
+    await counted.succeeded()
     context = {
         "code": clean,
         "shown_code": display_code(clean),

@@ -1,6 +1,6 @@
 """Clearing out what has expired, so nothing waits for a user's next visit to be deleted:
 unfinished wizards (and their uploads), pending bindings nobody completed, selfies past their
-retention, spent QR credentials past their validity."""
+retention, spent QR credentials past their validity, limit counters past their memory."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.db.limit_counters import DatabaseCounters
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.services.affinity import discard_draft, discard_references
 from app.services.context import UnitOfWork
@@ -26,6 +27,7 @@ class Tidied:
     bindings: int
     selfies: int
     credentials: int
+    counters: int = 0
 
 
 async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
@@ -51,9 +53,10 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
             detail="no face recognition",
         )
     credentials = await uow.spent_credentials.purge(now)
+    counters = await DatabaseCounters(uow.db).forget_expired(now)  # none when Redis counts
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
-    return Tidied(len(drafts), expired, selfies, credentials)
+    return Tidied(len(drafts), expired, selfies, credentials, counters)
 
 
 async def keep_tidy(
@@ -66,7 +69,7 @@ async def keep_tidy(
         uow = new_uow()
         try:
             done = await tidy(uow, store, utcnow())
-            if any((done.drafts, done.bindings, done.selfies, done.credentials)):
+            if any((done.drafts, done.bindings, done.selfies, done.credentials, done.counters)):
                 log.info("tidied: %s", done)
         except Exception:
             log.exception("tidying failed; retrying at the next interval")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.adapters.hashing import hash_secret, verify_secret
 from app.db.models import HolderAccount
 from app.domain.pin import PinLockState, check_pin_policy
 from app.services.context import UnitOfWork
+from app.services.limits import TooManyAttempts, count_pin_attempt
 
 
 class PinLocked(Exception):
@@ -30,11 +31,6 @@ def _lock_state(account: HolderAccount) -> PinLockState:
     return PinLockState(failures=account.pin_failures, locked_until=account.pin_locked_until)
 
 
-def _store_lock_state(account: HolderAccount, state: PinLockState) -> None:
-    account.pin_failures = state.failures
-    account.pin_locked_until = state.locked_until
-
-
 def pin_locked_until(account: HolderAccount, now: datetime) -> datetime | None:
     state = _lock_state(account)
     return state.locked_until if state.is_locked(now) else None
@@ -53,27 +49,26 @@ async def set_first_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: 
 async def verify_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: datetime) -> None:
     """The step-up check used before binding, unbinding and paying.
 
-    Raises PinLocked while locked, or WrongPin with the tries left; the failure is committed
-    at once so that a later rollback cannot undo the count.
+    The attempt is counted (and committed) before the PIN is checked, by one conditional
+    update that refuses while PIN use is locked, so PINs sent at once cannot outrun the lock.
+    Raises PinLocked while locked, or WrongPin with the tries left.
     """
     policy = uow.policy
-    state = _lock_state(account)
-    if state.is_locked(now):
-        raise PinLocked(state.locked_until or now)
+    try:
+        await count_pin_attempt(uow, account, now)
+    except TooManyAttempts as locked:
+        raise PinLocked(locked.until) from None
     if verify_secret(account.pin_hash, pin):
-        _store_lock_state(account, state.after_success())
+        await uow.accounts.clear_pin_failures(account)
         await uow.commit()
         return
-    state = state.after_failure(
-        now, max_failures=policy.pin_max_failures, lock_for=timedelta(hours=policy.pin_lock_hours)
-    )
-    _store_lock_state(account, state)
     uow.audit.record("pin.failed", at=now, actor=account.person_id)
-    await uow.commit()
-    if state.locked_until is not None:
+    state = _lock_state(account)
+    if state.locked_until is not None:  # this attempt was the last allowed: the lock stands
         uow.audit.record("pin.locked", at=now, actor=account.person_id)
         await uow.commit()
         raise PinLocked(state.locked_until)
+    await uow.commit()
     raise WrongPin(state.remaining(policy.pin_max_failures))
 
 

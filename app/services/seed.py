@@ -24,7 +24,8 @@ from app.services.demo_histories import (
 from app.services.staff import add_staff
 
 DEMO_HOUSEHOLD = "demo-wang-zhang"
-# Staff of a Beijing service centre: staff number, name, password (a passkey is added at first sign-in)
+# Staff of a Beijing service centre: staff number, name, password (the first passkey is added
+# at first sign-in, with a one-time code from `python -m app.cli staff-enrolment-code`)
 DEMO_STAFF = ("BJ0001", "刘晓", "staff-demo-2025")
 
 

@@ -1,61 +1,54 @@
-"""Password sign-in with per-account and per-IP backoff, and no user enumeration."""
+"""Holders' password sign-in: limited per account and per IP, with no user enumeration."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from app.adapters.hashing import verify_secret
-from app.adapters.throttle_store import ThrottleStore
 from app.db.models import HolderAccount
 from app.domain.identity import IdNumber
+from app.services import auth_core
 from app.services.context import UnitOfWork
-from app.services.throttling import blocked_until
+from app.services.limits import PASSWORD_CHECK, SIGN_IN_ACCOUNT, SIGN_IN_IP, Limits
 
 
 class InvalidCredentials(Exception):
     """One message for every wrong combination, so the form reveals no account."""
 
 
-class TooManyAttempts(Exception):
-    def __init__(self, until: datetime) -> None:
-        super().__init__(until.isoformat())
-        self.until = until
-
-
-def _throttle_keys(uow: UnitOfWork, number: IdNumber, ip: str) -> tuple[str, str]:
-    return f"signin:acct:{uow.cipher.lookup_hash(number.value)}", f"signin:ip:{ip}"
-
-
 async def sign_in_with_password(
     uow: UnitOfWork,
-    throttles: ThrottleStore,
+    limits: Limits,
     *,
     number: IdNumber,
     password: str,
     ip: str,
     now: datetime,
 ) -> HolderAccount:
-    keys = _throttle_keys(uow, number, ip)
-    current = [await throttles.get(key) for key in keys]
-    waits = [until for t in current if (until := blocked_until(t, uow.policy, now))]
-    if waits:
-        raise TooManyAttempts(max(waits))
-
+    """Raises InvalidCredentials, or limits.TooManyAttempts before any check."""
     person = await uow.people.by_id_number(number)
     account = await uow.accounts.for_person(person.id) if person else None
-    if not verify_secret(account.password_hash if account else None, password) or not account:
-        for key, throttle in zip(keys, current, strict=True):
-            await throttles.put(key, throttle.after_failure(now))
+    # The account's key is the ID number's lookup hash: typed, known or not, never stored plain.
+    counted_as = [(SIGN_IN_ACCOUNT, uow.cipher.lookup_hash(number.value)), (SIGN_IN_IP, ip)]
+    stored = account.password_hash if account else None
+    if not await auth_core.check_password(limits, counted_as, stored, password, now) or (
+        account is None
+    ):
         uow.audit.record("signin.failed", at=now, actor=person.id if person else None)
         await uow.commit()
         raise InvalidCredentials
-    for key in keys:
-        await throttles.clear(key)
     uow.audit.record("signin.password", at=now, actor=account.person_id)
     await uow.commit()
     return account
 
 
-async def confirm_password(uow: UnitOfWork, account: HolderAccount, password: str) -> bool:
-    """Re-check the signed-in holder's password before a sensitive change."""
-    return verify_secret(account.password_hash, password)
+async def confirm_password(
+    uow: UnitOfWork, limits: Limits, account: HolderAccount, password: str, now: datetime
+) -> bool:
+    """Re-check the signed-in holder's password before a sensitive change (limited per
+    account: a stolen session must not become a way to guess the password)."""
+    counted_as = [(PASSWORD_CHECK, str(account.id))]
+    if await auth_core.check_password(limits, counted_as, account.password_hash, password, now):
+        return True
+    uow.audit.record("password_check.failed", at=now, actor=account.person_id)
+    await uow.commit()
+    return False

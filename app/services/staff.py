@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-)
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from app.adapters.document_store import DocumentStore
-from app.adapters.hashing import hash_secret, verify_secret
-from app.db.models import AffinityBinding, StaffMember, StaffPasskey
+from app.adapters.hashing import hash_secret
+from app.db.models import AffinityBinding, StaffEnrolmentCode, StaffMember, StaffPasskey
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
+from app.domain.staff_enrolment import new_code, normalise_code
+from app.services import auth_core
 from app.services.affinity import discard_references
+from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
 from app.services.context import UnitOfWork
-from app.services.passkeys import (
-    PasskeyRejected,
-    RelyingParty,
-    credential_id_of,
-    parse_credential,
-    verify_assertion,
-    verify_new_credential,
-)
+from app.services.limits import SIGN_IN_IP, STAFF_SIGN_IN, Limits
 
 REASON_MAX = 200
 
@@ -43,9 +28,33 @@ class NotInQueue(Exception):
     pass
 
 
-async def check_password(uow: UnitOfWork, number: str, password: str) -> StaffMember:
+class UnknownStaff(Exception):
+    pass
+
+
+class AlreadyEnrolled(Exception):
+    """The enrolment code is for the first passkey only."""
+
+
+class EnrolmentRefused(Exception):
+    """A wrong, used or expired enrolment code: one answer for all."""
+
+
+async def check_password(
+    uow: UnitOfWork, limits: Limits, number: str, password: str, *, ip: str, now: datetime
+) -> StaffMember:
+    """The first step of a staff sign-in, limited like a holder's (per staff number, and per
+    IP with holders); every failure is audited. Raises StaffSignInFailed or TooManyAttempts."""
     member = await uow.staff.by_number(number)
-    if not verify_secret(member.password_hash if member else None, password) or member is None:
+    counted_as = [(STAFF_SIGN_IN, number), (SIGN_IN_IP, ip)]
+    stored = member.password_hash if member else None
+    if not await auth_core.check_password(limits, counted_as, stored, password, now) or (
+        member is None
+    ):
+        uow.audit.record(
+            "staff.signin_failed", at=now, actor=None, staff=member.id if member else None
+        )
+        await uow.commit()
         raise StaffSignInFailed
     return member
 
@@ -58,31 +67,74 @@ async def registration_options(
     uow: UnitOfWork, rp: RelyingParty, member: StaffMember
 ) -> tuple[str, bytes]:
     existing = await uow.staff.passkeys(member.id)
-    options = generate_registration_options(
-        rp_id=rp.rp_id,
-        rp_name=rp.rp_name,
-        user_id=member.webauthn_user_id,
-        user_name=member.staff_number,
-        user_display_name=member.name,
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.PREFERRED,
-            user_verification=UserVerificationRequirement.REQUIRED,
-        ),
-        exclude_credentials=[PublicKeyCredentialDescriptor(id=p.credential_id) for p in existing],
+    user = PasskeyUser(member.webauthn_user_id, member.staff_number, member.name)
+    return auth_core.registration_options(
+        rp, user, [p.credential_id for p in existing], discoverable=False
     )
-    return options_to_json(options), options.challenge
 
 
-async def register(
+async def issue_enrolment_code(uow: UnitOfWork, number: str, now: datetime) -> str:
+    """The operator's command: a new one-time code (returned once, stored hashed) for the staff
+    member's first passkey. Raises UnknownStaff or AlreadyEnrolled."""
+    member = await uow.staff.by_number(number)
+    if member is None:
+        raise UnknownStaff
+    if await has_passkey(uow, member):
+        raise AlreadyEnrolled
+    code = new_code()
+    hours = uow.policy.staff_enrolment_code_hours
+    await uow.staff.replace_enrolment_code(
+        StaffEnrolmentCode(
+            staff_id=member.id,
+            code_hash=uow.cipher.token_hash(code),
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    uow.audit.record("staff.enrolment_code_issued", at=now, actor=None, staff=member.id)
+    await uow.commit()
+    return code
+
+
+async def check_enrolment_code(
+    uow: UnitOfWork, limits: Limits, member: StaffMember, code: str, *, ip: str, now: datetime
+) -> UUID:
+    """The code the staff member typed, counted like a sign-in attempt before it is checked.
+    Returns the code's id, kept in the session until the passkey is stored (the code is spent
+    then). Raises EnrolmentRefused (audited) or TooManyAttempts."""
+    counted = await limits.count(now, (STAFF_SIGN_IN, member.staff_number), (SIGN_IN_IP, ip))
+    clean = normalise_code(code)
+    found = await uow.staff.enrolment_code(uow.cipher.token_hash(clean)) if clean else None
+    if (
+        found is None
+        or found.staff_id != member.id
+        or found.used_at is not None
+        or found.expires_at <= now
+    ):
+        uow.audit.record("staff.enrolment_failed", at=now, actor=None, staff=member.id)
+        await uow.commit()
+        raise EnrolmentRefused
+    await counted.succeeded()
+    return found.id
+
+
+async def enrol_first_passkey(
     uow: UnitOfWork,
     rp: RelyingParty,
     member: StaffMember,
+    code_id: UUID,
     *,
     credential_json: str,
     challenge: bytes,
     now: datetime,
 ) -> None:
-    verified = verify_new_credential(rp, parse_credential(credential_json), challenge)
+    """Store the staff member's first passkey, spending the enrolment code in the same
+    transaction: of requests sent at once with one code, only one stores a passkey.
+    Raises PasskeyRejected (the code is then left unspent) or EnrolmentRefused."""
+    data = auth_core.parse_credential(credential_json)
+    verified = auth_core.verify_new_credential(rp, data, challenge)
+    if not await uow.staff.spend_enrolment_code(code_id, member.id, now):
+        await uow.db.rollback()
+        raise EnrolmentRefused
     await uow.staff.add_passkey(
         StaffPasskey(
             staff_id=member.id,
@@ -98,15 +150,8 @@ async def register(
 async def authentication_options(
     uow: UnitOfWork, rp: RelyingParty, member: StaffMember
 ) -> tuple[str, bytes]:
-    options = generate_authentication_options(
-        rp_id=rp.rp_id,
-        allow_credentials=[
-            PublicKeyCredentialDescriptor(id=p.credential_id)
-            for p in await uow.staff.passkeys(member.id)
-        ],
-        user_verification=UserVerificationRequirement.REQUIRED,
-    )
-    return options_to_json(options), options.challenge
+    passkeys = await uow.staff.passkeys(member.id)
+    return auth_core.authentication_options(rp, [p.credential_id for p in passkeys])
 
 
 async def authenticate(
@@ -118,11 +163,11 @@ async def authenticate(
     challenge: bytes,
     now: datetime,
 ) -> None:
-    data = parse_credential(credential_json)
-    stored = await uow.staff.passkey(credential_id_of(data))
+    data = auth_core.parse_credential(credential_json)
+    stored = await uow.staff.passkey(auth_core.credential_id_of(data))
     if stored is None or stored.staff_id != member.id:
         raise PasskeyRejected("not this staff member's passkey")
-    stored.sign_count = verify_assertion(
+    stored.sign_count = auth_core.verify_assertion(
         rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
     )
     uow.audit.record("staff.signin", at=now, actor=None, staff=member.id)

@@ -57,8 +57,16 @@
     box.textContent = (err && err.message) || box.getAttribute("data-default") || "Error";
     box.hidden = false;
   }
+  // The inputs inside the block (a staff member's enrolment code) go with the options request.
+  function inputsOf(container) {
+    var values = {};
+    container.querySelectorAll("input[name]").forEach(function (input) { values[input.name] = input.value; });
+    return values;
+  }
   function run(container, optionsUrl, finishUrl, ceremony) {
-    post(optionsUrl).then(function (options) {
+    var box = container.querySelector("[data-passkey-error]");
+    if (box) box.hidden = true;
+    post(optionsUrl, inputsOf(container)).then(function (options) {
       return ceremony(options);
     }).then(function (cred) {
       return post(finishUrl, { credential: JSON.stringify(credentialToJSON(cred)) });

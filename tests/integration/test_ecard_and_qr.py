@@ -77,7 +77,8 @@ async def _staff_signed_in(client: Client, app: Litestar, seeded: UnitOfWork) ->
     staff = await seeded.staff.by_number("BJ0001")
     assert staff
     session_id = secrets.token_hex(16)
-    data = {"staff_id": str(staff.id), "seen_at": utcnow().timestamp()}
+    now = utcnow().timestamp()
+    data = {"staff_id": str(staff.id), "auth_at": now, "seen_at": now}
     await app.stores.get("sessions").set(session_id, encode_json(data), expires_in=3600)
     client.cookies.set("session", session_id)
     return staff.id

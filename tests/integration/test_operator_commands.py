@@ -1,0 +1,70 @@
+"""The operator commands that touch sign-in: a staff member's enrolment code, and seeding
+(which must never run in production)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db.models import StaffEnrolmentCode
+from app.domain.staff_enrolment import normalise_code
+from app.services.context import UnitOfWork
+from tests.conftest import SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _cli(settings: Settings, *args: str, **env: str) -> tuple[int, str, str]:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "STATE_DIR": settings.state_dir,
+        "UPLOAD_DIR": settings.upload_dir,
+        "SECRET_KEY": SECRET,
+        "ARGON2_PROFILE": "cheapest",
+        **env,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app.cli",
+        *args,
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_the_enrolment_code_is_printed_once_and_kept_only_hashed(
+    seeded: UnitOfWork, settings: Settings
+) -> None:
+    status, out, _ = await _cli(settings, "staff-enrolment-code", "BJ0001")
+    assert status == 0
+    code = normalise_code(out.splitlines()[0])
+    assert code is not None
+    stored = list(await seeded.db.scalars(select(StaffEnrolmentCode.code_hash)))
+    assert stored == [seeded.cipher.token_hash(code)]
+
+    status, _, err = await _cli(settings, "staff-enrolment-code", "NOBODY")
+    assert status == 1 and "no staff member NOBODY" in err
+
+
+async def test_seed_refuses_to_run_in_production(settings: Settings, tmp_path: Path) -> None:
+    database = tmp_path / "production.db"
+    status, _, err = await _cli(
+        settings,
+        "seed",
+        PORTAL_ENV="production",
+        ARGON2_PROFILE="rfc9106-low-memory",
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+    )
+    assert status == 1 and "refused" in err
+    assert not database.exists()
