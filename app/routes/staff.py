@@ -14,13 +14,14 @@ from litestar.params import FromPath, JSONBody
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.db.models import StaffMember
+from app.domain.policy import Policy
 from app.routes import sessions
 from app.routes.deps import provide_limits, provide_rp, provide_store
 from app.routes.forms import PASSWORD_MAX, read_form
-from app.routes.i18n import _, format_moment
+from app.routes.i18n import _, format_moment, ngettext
 from app.routes.labels import relationship_label, state_label
 from app.routes.sessions import SessionExpired, SignInRequired
-from app.routes.web import FormErrors, client_ip, page, see_other
+from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
 from app.services import staff as staff_service
 from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
@@ -213,7 +214,7 @@ class StaffAuthController(Controller):
             return _json_error()
         except staff_service.EnrolmentRefused:
             request.session.pop(_ENROLMENT, None)
-            return Response({"error": _refused_code_message()}, status_code=400)
+            return Response({"error": _refused_code_message(policy_of(request))}, status_code=400)
         return _signed_in(request, member)
 
     @post("/logout")
@@ -222,10 +223,13 @@ class StaffAuthController(Controller):
         return see_other("/staff/login")
 
 
-def _refused_code_message() -> str:
-    return _(
-        "This enrolment code is not right, or it has been used or is over 24 hours old. Ask for a new one"
-    )
+def _refused_code_message(policy: Policy) -> str:
+    hours = policy.staff_enrolment_code_hours
+    return ngettext(
+        "This enrolment code is not right, or it has been used or is over {hours} hour old. Ask for a new one",
+        "This enrolment code is not right, or it has been used or is over {hours} hours old. Ask for a new one",
+        hours,
+    ).format(hours=hours)
 
 
 async def _json_object(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -254,7 +258,7 @@ async def _accept_code(
             uow, limits, member, code[:40], ip=client_ip(request), now=utcnow()
         )
     except staff_service.EnrolmentRefused:
-        return Response({"error": _refused_code_message()}, status_code=400)
+        return Response({"error": _refused_code_message(policy_of(request))}, status_code=400)
     except TooManyAttempts as wait:
         message = _(
             "For your security, sign-in is paused. You can try again after {time} (China Standard Time)."
