@@ -9,9 +9,9 @@ from uuid import UUID
 from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AffinityBinding, ECard, HolderAccount, Person
+from app.db.models import AffinityBinding, ECard, HolderAccount, Person, StaffMember
 from app.domain.affinity import BindingState
-from app.domain.views import BindingView, CardView, Holder, PersonView
+from app.domain.views import BindingView, CardView, Holder, PersonView, StaffView
 
 _PERSON = (
     Person.id,
@@ -125,3 +125,14 @@ class Views:
     async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
         query = _active_of(holder_person_id).order_by(AffinityBinding.submitted_at.desc())
         return [(_binding(row), _person(row)) for row in await self.session.execute(query)]
+
+    async def staff(self, staff_id: UUID) -> StaffView | None:
+        query = select(
+            StaffMember.id, StaffMember.staff_number, StaffMember.name, StaffMember.region_prefix
+        ).where(StaffMember.id == staff_id)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else StaffView(*row)
+
+
+def staff_view(member: StaffMember) -> StaffView:
+    return StaffView(member.id, member.staff_number, member.name, member.region_prefix)

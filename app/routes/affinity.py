@@ -39,6 +39,7 @@ from app.routes.step_up import requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
+from app.services import people
 from app.services.context import UnitOfWork
 
 NAME_MAX = 50
@@ -75,12 +76,12 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
     ) -> Response[str]:
-        bindings = await uow.bindings.of_holder(account.person_id)
+        bindings = await service.bindings_of(uow, account)
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
             "draft": draft,
-            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "masked": lambda person: people.masked(uow, person),
             "next_action": _next_action,
             "notice": _list_notice(request),
             **LABELS,
@@ -95,15 +96,15 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
-        bindings = await uow.bindings.of_holder(account.person_id)
+        bindings = await service.bindings_of(uow, account)
         pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "choices": await service.household_choices(uow, account),
             "pending": pending,
             "draft": draft,
-            "masked": lambda person: uow.people.id_number_of(person).masked,
-            "age": lambda person: uow.people.id_number_of(person).age_on(date.today()),
+            "masked": lambda person: people.masked(uow, person),
+            "age": lambda person: people.age(uow, person, date.today()),
             **LABELS,
         }
         return page(request, "pages/affinity/open.html", context)
@@ -150,9 +151,9 @@ class AffinityController(Controller):
         try:
             started = await start_face_check(
                 request,
+                uow,
                 HelperSelfieForm,
                 lambda selfie: face_service.start_check(uow, store, binding, selfie, utcnow()),
-                uow.policy,
             )
         except face_service.FaceWait:
             pass  # the member page shows the wait
@@ -180,7 +181,7 @@ class AffinityController(Controller):
         check_id: FromPath[UUID],
     ) -> Response[str]:
         # The check first: the binding read after it is at least as new (they change together).
-        check = await uow.face_checks.get(check_id)
+        check = await face_service.check_view(uow, check_id)
         binding = await _owned(uow, account, binding_id)
         if check is None or check.binding_id != binding.id or check.purpose != "binding":
             raise NotFoundException
@@ -328,7 +329,7 @@ async def _member_page(
     context = {
         "binding": binding,
         "errors": errors,
-        "masked_id": uow.people.id_number_of(binding.member).masked,
+        "masked_id": people.masked(uow, binding.member),
         "next_action": _next_action(binding),
         "live": binding.state in LIVE_STATES,
         "submitted": format_moment(binding.submitted_at),

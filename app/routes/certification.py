@@ -83,9 +83,9 @@ class CertificationController(Controller):
         try:
             started = await start_face_check(
                 request,
+                uow,
                 HelperSelfieForm,
                 lambda selfie: service.start(uow, store, subject, selfie, utcnow()),
-                uow.policy,
             )
         except service.NotCertifiable:
             return see_other(base)

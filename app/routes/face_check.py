@@ -6,7 +6,7 @@ template macro (partials/face_check.html)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 import msgspec
@@ -14,13 +14,12 @@ from litestar import Request
 
 from app.adapters.images import ImageRejected
 from app.adapters.job_queue import JobQueue
-from app.db.models import FaceCheck
-from app.domain.policy import Policy
 from app.routes import formspec as fs
 from app.routes.flow import MAX_UPLOAD_FIELD, read_values
 from app.routes.formspec import N_, parse_form
 from app.routes.messages import image_message
 from app.routes.web import FormErrors
+from app.services.context import UnitOfWork
 
 
 class HelperSelfieForm(msgspec.Struct):
@@ -49,21 +48,31 @@ class OwnSelfieForm(msgspec.Struct):
 
 
 SelfieForm = HelperSelfieForm | OwnSelfieForm
-Start = Callable[[bytes], Awaitable[FaceCheck]]
 
 
-async def schedule_check(request: Request[Any, Any, Any], check_id: UUID) -> None:
-    """Hand the check to the face-matching queue (durable: see app/adapters/job_queue.py)."""
+class Started(Protocol):
+    """A check the use case has recorded: its status page is found by its id."""
+
+    @property
+    def id(self) -> UUID: ...
+
+
+Start = Callable[[bytes], Awaitable[Started]]
+
+
+def schedule_check(request: Request[Any, Any, Any], uow: UnitOfWork, check_id: UUID) -> None:
+    """Hand the check to the face-matching queue (durable: see app/adapters/job_queue.py) once
+    the request's work is committed: the job reads the check from the database."""
     jobs: JobQueue = request.app.state.jobs
-    await jobs.enqueue(check_id)
+    uow.after_commit(lambda: jobs.enqueue(check_id))
 
 
 async def start_face_check(
     request: Request[Any, Any, Any],
+    uow: UnitOfWork,
     form: type[HelperSelfieForm] | type[OwnSelfieForm],
     start: Start,
-    policy: Policy,
-) -> FaceCheck | FormErrors:
+) -> Started | FormErrors:
     """Read consent and selfie, start the check (`start` stores the selfie and records it) and
     queue it; or the form's errors. The use case's own refusals (a wait, in person only, a
     spent code) propagate to the caller, which knows what to say."""
@@ -74,7 +83,7 @@ async def start_face_check(
         check = await start(parsed.form.selfie)
     except ImageRejected as rejected:
         errors = FormErrors()
-        errors.add("selfie", image_message("selfie", rejected, policy))
+        errors.add("selfie", image_message("selfie", rejected, uow.policy))
         return errors
-    await schedule_check(request, check.id)
+    schedule_check(request, uow, check.id)
     return check
