@@ -18,14 +18,18 @@ from app.domain.affinity import (
     LIVE_STATES,
     BindingState,
 )
-from app.domain.handoff import display_code
 from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.deps import (
     provide_account,
     provide_store,
 )
-from app.routes.face_check import HelperSelfieForm, start_face_check
+from app.routes.face_check import (
+    HelperSelfieForm,
+    handoff_shown,
+    keep_handoff,
+    start_face_check,
+)
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
@@ -34,7 +38,6 @@ from app.routes.messages import (
     photo_problem_message,
     pin_lock_moment,
 )
-from app.routes.qr import qr_svg
 from app.routes.step_up import requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
@@ -45,7 +48,6 @@ from app.services.context import UnitOfWork
 NAME_MAX = 50
 UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
-_HANDOFF_KEY = "handoff_shown"
 
 
 def _next_action(binding: AffinityBinding) -> str:
@@ -213,7 +215,7 @@ class AffinityController(Controller):
             code = await face_service.create_handoff(uow, binding, utcnow())
         except face_service.NotAwaitingFace:
             return see_other(f"/affinity/{binding_id}")
-        request.session[_HANDOFF_KEY] = {"binding": str(binding.id), "code": code}
+        keep_handoff(request, f"/affinity/{binding_id}", code)
         return see_other(f"/affinity/{binding_id}/handoff")
 
     @get("/{binding_id:uuid}/handoff")
@@ -225,21 +227,10 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
-        shown = request.session.get(_HANDOFF_KEY) or {}
-        if shown.get("binding") != str(binding.id):
+        shown = handoff_shown(request, f"/affinity/{binding_id}", binding.member.name)
+        if shown is None:
             return see_other(f"/affinity/{binding_id}")
-        code = str(shown["code"])
-        origin = request.app.state.settings.webauthn_origin.rstrip("/")
-        link = f"{origin}/verify/{code}"
-        context = {
-            "binding": binding,
-            "code": display_code(code),
-            "link": link,
-            "qr": qr_svg(
-                link, _("QR code of the link for {name}").format(name=binding.member.name)
-            ),
-            **LABELS,
-        }
+        context = {"binding": binding, **shown, **LABELS}
         return page(request, "pages/affinity/handoff.html", context)
 
     @post("/{binding_id:uuid}/cancel")

@@ -14,10 +14,13 @@ from litestar import Request
 
 from app.adapters.images import ImageRejected
 from app.adapters.job_queue import JobQueue
+from app.domain.handoff import display_code
 from app.routes import formspec as fs
 from app.routes.flow import MAX_UPLOAD_FIELD, read_values
 from app.routes.formspec import N_, parse_form
+from app.routes.i18n import _
 from app.routes.messages import image_message
+from app.routes.qr import qr_svg
 from app.routes.web import FormErrors
 from app.services.context import UnitOfWork
 
@@ -87,3 +90,26 @@ async def start_face_check(
         return errors
     schedule_check(request, uow, check.id)
     return check
+
+
+# ---- "Send a link": a hand-off code for the member's own phone ------------------------------
+
+_HANDOFF = "handoff_shown"
+
+
+def keep_handoff(request: Request[Any, Any, Any], owner: str, code: str) -> None:
+    """A new code, kept in the session only to be shown on the next page (POST, then GET);
+    `owner` is the page it was made for (a binding's or a certification's)."""
+    request.session[_HANDOFF] = {"for": owner, "code": code}
+
+
+def handoff_shown(request: Request[Any, Any, Any], owner: str, name: str) -> dict[str, Any] | None:
+    """The code made for `owner`, its link and the link's QR code; None when there is none."""
+    shown = request.session.get(_HANDOFF) or {}
+    if shown.get("for") != owner:
+        return None
+    code = str(shown["code"])
+    origin = request.app.state.settings.webauthn_origin.rstrip("/")
+    link = f"{origin}/verify/{code}"
+    label = _("QR code of the link for {name}").format(name=name)
+    return {"code": display_code(code), "link": link, "qr": qr_svg(link, label)}
