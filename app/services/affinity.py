@@ -31,6 +31,7 @@ from app.domain.affinity import (
 )
 from app.domain.identity import IdNumber
 from app.services.context import UnitOfWork
+from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
 
 class NameMismatch(Exception):
@@ -162,6 +163,39 @@ async def _registry_match(uow: UnitOfWork, number: IdNumber, name: str) -> Perso
     return person
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A look-up of a name and ID number the holder typed, counted against its limits."""
+
+    limits: Limits
+    ip: str
+
+
+async def _look_up(
+    uow: UnitOfWork,
+    account: HolderAccount,
+    number: IdNumber,
+    name: str,
+    lookup: Lookup | None,
+    now: datetime,
+) -> Person:
+    """The registry person, counted first when the holder typed the pair (raises
+    TooManyAttempts before any look-up); a miss is audited, without what was typed."""
+    if lookup is None:  # chosen from the household: nothing typed, nothing to guess
+        return await _registry_match(uow, number, name)
+    counted = await lookup.limits.count(
+        now, (REGISTRY_LOOKUP_HOLDER, str(account.id)), (REGISTRY_LOOKUP_IP, lookup.ip)
+    )
+    try:
+        member = await _registry_match(uow, number, name)
+    except NameMismatch:
+        uow.audit.record("affinity.lookup_missed", at=now, actor=account.person_id)
+        await uow.commit()
+        raise
+    await counted.succeeded()
+    return member
+
+
 async def submit_details(
     uow: UnitOfWork,
     account: HolderAccount,
@@ -172,10 +206,11 @@ async def submit_details(
     number: IdNumber,
     relationship: Relationship,
     now: datetime,
+    lookup: Lookup | None = None,
 ) -> None:
-    """Raises NameMismatch or BindingRefused. A changed ID number or relationship clears
-    the documents, which were checked against the old answers."""
-    member = await _registry_match(uow, number, name)
+    """Raises NameMismatch, BindingRefused or TooManyAttempts. A changed ID number or
+    relationship clears the documents, which were checked against the old answers."""
+    member = await _look_up(uow, account, number, name, lookup, now)
     await _check_rules(uow, account, member, relationship)
     old_number = member_number(uow, draft)
     old_relationship = Relationship(draft.relation) if draft.relation else None
