@@ -407,6 +407,21 @@ class Handoffs:
         await self.session.flush()
         return code
 
+    async def spend(self, code_id: UUID, now: datetime) -> bool:
+        """Mark the code used, if nobody has and it has not expired: a conditional update
+        checked by its row count, so of requests sent at once only one can spend it."""
+        result = await self.session.execute(
+            update(HandoffCode)
+            .where(
+                HandoffCode.id == code_id,
+                HandoffCode.used_at.is_(None),
+                HandoffCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
 
 class Staff:
     def __init__(self, session: AsyncSession) -> None:
