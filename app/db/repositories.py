@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import and_, case, delete, func, literal, null, or_, select, update
@@ -33,6 +34,8 @@ from app.db.models import (
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
 from app.domain.identity import IdNumber
+
+DraftDocument = Literal["proof_file", "face_photo_file"]
 
 
 class People:
@@ -278,6 +281,24 @@ class Drafts:
     async def remove(self, draft: AffinityDraft) -> None:
         await self.session.delete(draft)
         await self.session.flush()
+
+    async def swap_document(
+        self, draft: AffinityDraft, field: DraftDocument, old: str | None, new: str
+    ) -> bool:
+        """Point the draft's `field` at the file `new` if it still points at `old`: of two
+        requests replacing the same document at once only one wins, and the loser knows its
+        file is nobody's (a conditional update checked by its row count)."""
+        column = getattr(AffinityDraft, field)
+        result = await self.session.execute(
+            update(AffinityDraft)
+            .where(AffinityDraft.id == draft.id, column.is_(None) if old is None else column == old)
+            .values({field: new})
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(result, "rowcount", 0) or 0) != 1:
+            return False
+        set_committed_value(draft, field, new)
+        return True
 
 
 class Bindings:

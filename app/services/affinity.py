@@ -11,6 +11,7 @@ import anyio
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
+from app.db.repositories import DraftDocument
 from app.domain.affinity import (
     INITIAL_STATE,
     LIVE_STATES,
@@ -264,18 +265,30 @@ async def attach_documents(
     before. What did upload is kept even if the other file is refused; returns the refusals."""
     refused: dict[str, ImageRejected] = {}
     for field, data in uploads.items():
-        current = draft.proof_file if field == "proof" else draft.face_photo_file
         try:
-            name = await replace_document(uow, store, current, data)
+            name = await _store_image(uow, store, data)
         except ImageRejected as rejected:
             refused[field] = rejected
             continue
-        if field == "proof":
-            draft.proof_file = name
-        else:
-            draft.face_photo_file = name
-    await uow.commit()
+        await _swap_document(
+            uow, store, draft, "proof_file" if field == "proof" else "face_photo_file", name
+        )
     return refused
+
+
+async def _swap_document(
+    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, field: DraftDocument, name: str
+) -> None:
+    """Make the stored file `name` the draft's document, and delete the file it replaces
+    once that is committed. If another request replaced it meanwhile, its file stands and
+    this one is deleted: either way no file is left that no draft points at."""
+    current: str | None = getattr(draft, field)
+    if await uow.drafts.swap_document(draft, field, current, name):
+        await uow.commit()
+        await store.delete(current)
+        return
+    await store.delete(name)
+    await uow.db.refresh(draft)  # the winner's file
 
 
 async def finish_documents(

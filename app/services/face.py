@@ -124,7 +124,6 @@ async def start_check(
     await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
     if handoff is not None and not await uow.handoffs.spend(handoff.id, now):
-        await uow.db.rollback()
         await store.delete(selfie_file)
         raise HandoffInvalid
     check = await uow.face_checks.add(

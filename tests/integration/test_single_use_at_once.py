@@ -1,6 +1,7 @@
 """Single use is single use: a hand-off code and a QR credential, each presented by twenty
 requests at once, are spent by exactly one (a conditional update, or a unique insert, checked
-in the database), on SQLite and PostgreSQL."""
+in the database), and twenty replacements of one document leave one file; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ from sqlalchemy import func, select
 
 from app.adapters.clock import utcnow
 from app.config import Settings
-from app.db.models import AuditEvent, FaceCheck, HandoffCode, SpentCredential
-from app.db.repositories import Handoffs, SpentCredentials
+from app.db.models import AffinityDraft, AuditEvent, FaceCheck, HandoffCode, SpentCredential
+from app.db.repositories import Drafts, Handoffs, SpentCredentials
 from app.domain import credential
 from app.domain.identity import parse_id_number
 from app.main import create_app
 from tests.at_once import NewClient, Overlap, clients
-from tests.integration.test_affinity_wizard import MOTHER, face
+from tests.integration.test_affinity_wizard import MOTHER, _details, _through_notice, face
 from tests.integration.test_face_recognition import _bind, _handoff_code
 
 HOLDER = "110105198503140224"
@@ -129,3 +130,33 @@ async def test_a_qr_credential_is_accepted_once_by_twenty_counters_at_once(
     assert await _count(seeded, SpentCredential) == 1
     accepted = await seeded.db.scalars(select(AuditEvent).where(AuditEvent.action == "qr.accepted"))
     assert len(list(accepted)) == 1
+
+
+async def test_twenty_replacements_of_a_document_at_once_leave_no_orphan_file(
+    at_once_on_the_database: NewClient,
+    seeded: Any,
+    settings: Settings,
+    overlap: Overlap,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = at_once_on_the_database()
+    await _through_notice(client)  # type: ignore[arg-type]
+    await _details(client, *MOTHER, "parent")  # type: ignore[arg-type]
+    token = await _token(client, "/account")
+    photos = [face(name) for name in ("obama.jpg", "obama2.jpg", "biden.jpg", "obama3.jpg")]
+
+    async def upload(n: int) -> int:
+        answer = await client.post(
+            "/affinity/add/documents",
+            data={"_csrf_token": token},
+            files={"proof": ("proof.jpg", photos[n % len(photos)], "image/jpeg")},
+        )
+        return answer.status_code
+
+    overlap.wrap(monkeypatch, Drafts, "swap_document")
+    answers = await asyncio.gather(*(upload(n) for n in range(20)))
+    assert overlap.most > 1, "the requests did not overlap"
+    assert set(answers) == {303}
+    await seeded.commit()
+    kept = await seeded.db.scalar(select(AffinityDraft.proof_file))
+    assert [p.name for p in Path(settings.upload_dir).iterdir()] == [kept]
