@@ -34,6 +34,7 @@ from app.db.models import (
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
 from app.domain.identity import IdNumber
+from app.domain.origin import NOWHERE, Origin
 
 DraftDocument = Literal["proof_file", "face_photo_file"]
 
@@ -202,8 +203,9 @@ class Cards:
 
 
 class Audit:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, origin: Origin = NOWHERE) -> None:
         self.session = session
+        self.origin = origin
 
     def record(
         self,
@@ -223,6 +225,8 @@ class Audit:
                 actor_person_id=actor,
                 subject_person_id=subject if subject is not None else actor,
                 detail=detail,
+                source_address=self.origin.address,
+                user_agent=self.origin.user_agent,
             )
         )
 

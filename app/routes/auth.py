@@ -28,8 +28,6 @@ from app.services.context import UnitOfWork
 from app.services.limits import Limits, TooManyAttempts
 from app.services.signin import InvalidCredentials, sign_in_with_password
 
-_CHALLENGE_KEY = "passkey_signin_challenge"
-
 
 class PasskeyAssertion(msgspec.Struct):
     credential: str
@@ -97,10 +95,10 @@ class AuthController(Controller):
 
     @post("/login/passkey/options", status_code=200)
     async def passkey_options(
-        self, request: Request[Any, Any, Any], rp: NamedDependency[RelyingParty]
+        self, uow: NamedDependency[UnitOfWork], rp: NamedDependency[RelyingParty]
     ) -> Response[bytes]:
-        options_json, challenge = passkey_service.authentication_options(rp)
-        sessions.keep_challenge(request, _CHALLENGE_KEY, challenge)
+        """No session for this: anyone may ask, so the challenge carries its own proof."""
+        options_json = passkey_service.signin_options(rp, uow.cipher.credential_mac, utcnow())
         return Response(options_json.encode(), media_type="application/json")
 
     @post("/login/passkey", status_code=200)
@@ -111,18 +109,9 @@ class AuthController(Controller):
         rp: NamedDependency[RelyingParty],
         data: JSONBody[PasskeyAssertion],
     ) -> Response[dict[str, str]]:
-        challenge = sessions.take_challenge(request, _CHALLENGE_KEY)
-        if challenge is None:
-            return Response(
-                {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
-            )
         try:
             account = await passkey_service.authenticate(
-                uow,
-                rp,
-                credential_json=data.credential,
-                challenge=challenge,
-                now=utcnow(),
+                uow, rp, credential_json=data.credential, now=utcnow()
             )
         except PasskeyRejected:
             return Response(

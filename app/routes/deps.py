@@ -17,8 +17,10 @@ from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.db.models import HolderAccount
 from app.db.pii import PiiCipher
+from app.domain.origin import Origin
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
+from app.routes.web import client_ip
 from app.services import maintenance
 from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
@@ -36,9 +38,12 @@ def settings_of(state: State) -> Settings:
     return settings
 
 
-async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
+async def provide_uow(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+) -> UnitOfWork:
     cipher: PiiCipher = state.cipher
-    return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy)
+    origin = Origin.of(client_ip(request), request.headers.get("user-agent", ""))
+    return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy, origin=origin)
 
 
 async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:

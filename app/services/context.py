@@ -1,4 +1,5 @@
-"""What every use case needs: the DB session, the PII cipher and the policy."""
+"""What every use case needs: the DB session, the PII cipher, the policy, and where the
+request came from (for the audit trail)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.db.repositories import (
     Staff,
     Transfers,
 )
+from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
 
 
@@ -30,6 +32,7 @@ class UnitOfWork:
     db: AsyncSession
     cipher: PiiCipher
     policy: Policy
+    origin: Origin = NOWHERE  # the request's, for the audit trail
 
     @property
     def people(self) -> People:
@@ -49,7 +52,7 @@ class UnitOfWork:
 
     @property
     def audit(self) -> Audit:
-        return Audit(self.db)
+        return Audit(self.db, self.origin)
 
     @property
     def drafts(self) -> Drafts:
