@@ -40,6 +40,7 @@ from app.db import sqlite
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
+from app.routes.account_security import PasswordController, SessionsController
 from app.routes.affinity import AffinityController
 from app.routes.affinity_wizard import AffinityWizardController
 from app.routes.auth import AuthController
@@ -253,6 +254,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FamilyController,
             *subject_routers(SUBJECT_PAGES),
             AccountController,
+            PasswordController,
+            SessionsController,
             PinSetupController,
             healthz,
             accessibility,

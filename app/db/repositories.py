@@ -26,6 +26,7 @@ from app.db.models import (
     InsuranceTransfer,
     PasskeyCredential,
     Person,
+    SignedInSession,
     SpentCredential,
     StaffEnrolmentCode,
     StaffMember,
@@ -94,6 +95,26 @@ class Accounts:
 
     async def get(self, account_id: UUID) -> HolderAccount | None:
         return await self.session.get(HolderAccount, account_id)
+
+    async def signed_in(self, account_id: UUID, session_id: UUID) -> HolderAccount | None:
+        """The account, if its session `session_id` has not been ended (one query)."""
+        return await self.session.scalar(
+            select(HolderAccount)
+            .join(SignedInSession, SignedInSession.account_id == HolderAccount.id)
+            .where(
+                HolderAccount.id == account_id,
+                SignedInSession.id == session_id,
+                SignedInSession.ended_at.is_(None),
+            )
+        )
+
+    async def set_password(self, account_id: UUID, password_hash: str) -> None:
+        await self.session.execute(
+            update(HolderAccount)
+            .where(HolderAccount.id == account_id)
+            .values(password_hash=password_hash)
+            .execution_options(synchronize_session=False)
+        )
 
     async def for_person(self, person_id: UUID) -> HolderAccount | None:
         return await self.session.scalar(
@@ -260,6 +281,68 @@ class Audit:
             select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
         )
         return list(rows)
+
+
+class SignedInSessions:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: SignedInSession) -> SignedInSession:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def live(
+        self, account_id: UUID, *, started_after: datetime, seen_after: datetime
+    ) -> list[SignedInSession]:
+        """The account's sessions not ended and within their absolute and idle limits, the
+        most recently seen first."""
+        rows = await self.session.scalars(
+            select(SignedInSession)
+            .where(
+                SignedInSession.account_id == account_id,
+                SignedInSession.ended_at.is_(None),
+                SignedInSession.started_at > started_after,
+                SignedInSession.seen_at > seen_after,
+            )
+            .order_by(SignedInSession.seen_at.desc())
+        )
+        return list(rows)
+
+    async def end(
+        self, account_id: UUID, now: datetime, *, only: UUID | None = None, keep: UUID | None = None
+    ) -> int:
+        """End the account's session `only`, or all but `keep`: a conditional update, so a
+        session is ended once (the row count says how many this call ended)."""
+        conditions = [SignedInSession.account_id == account_id, SignedInSession.ended_at.is_(None)]
+        if only is not None:
+            conditions.append(SignedInSession.id == only)
+        if keep is not None:
+            conditions.append(SignedInSession.id != keep)
+        result = await self.session.execute(
+            update(SignedInSession)
+            .where(*conditions)
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def seen(self, session_id: UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(SignedInSession)
+            .where(SignedInSession.id == session_id)
+            .values(seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def purge(self, before: datetime) -> int:
+        """Forget sessions that ended, or began, before `before`."""
+        result = await self.session.execute(
+            delete(SignedInSession).where(
+                or_(SignedInSession.ended_at < before, SignedInSession.started_at < before)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Drafts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -14,14 +15,17 @@ from app.adapters.clock import utcnow
 from app.db.models import HolderAccount
 from app.routes import sessions
 from app.routes.deps import (
+    ACCOUNT,
     provide_account_without_pin,
     provide_limits,
     provide_rp,
+    signed_in_session,
     start_session,
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
+from app.services import account_security
 from app.services import passkeys as passkey_service
 from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
@@ -90,7 +94,7 @@ class AuthController(Controller):
         except TooManyAttempts as wait:
             context["locked_until"] = format_moment(wait.until)
             return page(request, "pages/auth/login.html", context, status=429)
-        start_session(request, account, by_password=True)
+        await start_session(request, uow, account, by_password=True)
         return see_other(safe_next(values.get("next")))
 
     @post("/login/passkey/options", status_code=200)
@@ -117,7 +121,7 @@ class AuthController(Controller):
             return Response(
                 {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
             )
-        start_session(request, account, by_password=False)
+        await start_session(request, uow, account, by_password=False)
         return Response({"redirect": "/"})
 
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
@@ -130,6 +134,11 @@ class AuthController(Controller):
         return see_other(safe_next(values.get("next")))
 
     @post("/logout")
-    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Redirect:
+        sid, account_id = signed_in_session(request), request.session.get(ACCOUNT)
+        if sid is not None and account_id:
+            await account_security.signed_out(uow, UUID(str(account_id)), sid, utcnow())
         request.clear_session()
         return see_other("/login?signed_out=1")

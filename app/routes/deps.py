@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
@@ -21,12 +22,13 @@ from app.domain.origin import Origin
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
 from app.routes.web import client_ip
-from app.services import maintenance
+from app.services import account_security, maintenance
 from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Counters, Limits, limits_for
 
 ACCOUNT = "account_id"  # the session key of a signed-in holder
+SIGNED_IN = "sid"  # and of their sign-in's row (account_security), which ending it ends
 
 
 class PinSetupRequired(Exception):
@@ -58,27 +60,46 @@ async def provide_rp(state: State) -> RelyingParty:
     )
 
 
-def start_session(
-    request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool
+async def start_session(
+    request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount, *, by_password: bool
 ) -> None:
-    now = utcnow().timestamp()
-    sessions.start(request, **{ACCOUNT: str(account.id), "password_at": now if by_password else 0})
+    now = utcnow()
+    sid = await account_security.begin(uow, account.id, now)
+    sessions.start(
+        request,
+        **{
+            ACCOUNT: str(account.id),
+            SIGNED_IN: str(sid),
+            "password_at": now.timestamp() if by_password else 0,
+        },
+    )
+
+
+def signed_in_session(request: Request[Any, Any, Any]) -> UUID | None:
+    """The id of this session's sign-in row, if signed in."""
+    raw = request.session.get(SIGNED_IN)
+    return UUID(str(raw)) if raw else None
 
 
 async def load_account(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
 ) -> HolderAccount:
     """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
+    now = utcnow()
+    seen_before = request.session.get(sessions.SEEN)
     try:
-        account_id = sessions.signed_in(request, ACCOUNT, uow.policy, utcnow())
+        account_id = sessions.signed_in(request, ACCOUNT, uow.policy, now)
     except SessionExpired:
         raise SignInRequired("expired") from None
-    if account_id is None:
+    sid = signed_in_session(request)
+    if account_id is None or sid is None:
         raise SignInRequired
-    account = await uow.accounts.get(account_id)
+    account = await uow.accounts.signed_in(account_id, sid)  # None once the session is ended
     if account is None:
         request.clear_session()
         raise SignInRequired
+    if request.session.get(sessions.SEEN) != seen_before:  # as often as the session notes it
+        await account_security.seen(uow, sid, now)
     return account
 
 

@@ -19,6 +19,7 @@ from app.db.repositories import (
     Handoffs,
     Passkeys,
     People,
+    SignedInSessions,
     SpentCredentials,
     Staff,
     Transfers,
@@ -37,6 +38,10 @@ class UnitOfWork:
     @property
     def people(self) -> People:
         return People(self.db, self.cipher)
+
+    @property
+    def signed_in_sessions(self) -> SignedInSessions:
+        return SignedInSessions(self.db)
 
     @property
     def accounts(self) -> Accounts:
