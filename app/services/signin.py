@@ -45,8 +45,13 @@ async def confirm_password(
     uow: UnitOfWork, limits: Limits, account: HolderAccount, password: str, now: datetime
 ) -> bool:
     """Re-check the signed-in holder's password before a sensitive change (limited per
-    account: a stolen session must not become a way to guess the password)."""
-    counted_as = [(PASSWORD_CHECK, str(account.id))]
+    account: a stolen session must not become a way to guess the password). It also counts
+    against the account's sign-in limit, so guesses here and at /login share one budget."""
+    number = uow.people.id_number_of(account.person)
+    counted_as = [
+        (SIGN_IN_ACCOUNT, uow.cipher.lookup_hash(number.value)),
+        (PASSWORD_CHECK, str(account.id)),
+    ]
     if await auth_core.check_password(limits, counted_as, account.password_hash, password, now):
         return True
     uow.audit.record("password_check.failed", at=now, actor=account.person_id)

@@ -198,3 +198,16 @@ async def test_twenty_wrong_current_passwords_at_once_are_limited_and_audited(
     assert len(await audited(seeded, "password_check.failed")) == 10
     assert await change(PASSWORD) == 429  # the right one waits too
     assert verify_secret(await _password_hash(seeded), PASSWORD)
+
+
+async def test_wrong_passwords_at_sign_in_and_here_share_one_budget(
+    at_once_on_the_database: NewClient, seeded: Any
+) -> None:
+    holder, stranger = at_once_on_the_database(), at_once_on_the_database()
+    await sign_in(holder)  # type: ignore[arg-type]
+    token = await csrf_token(stranger)  # type: ignore[arg-type]
+    for n in range(seeded.policy.signin_free_failures):
+        form = {"_csrf_token": token, "id_number": HOLDER, "password": f"guess-{n}"}
+        assert (await stranger.post("/login", data=form)).status_code == 422
+    answer = await _change(holder, PASSWORD, NEW)
+    assert answer.status_code == 429 and "Too many wrong passwords" in answer.text
