@@ -9,7 +9,13 @@ from uuid import UUID
 from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AffinityBinding, ECard, HolderAccount, Person, StaffMember
+from app.db.models import (
+    AffinityBinding,
+    ECard,
+    HolderAccount,
+    Person,
+    StaffMember,
+)
 from app.domain.affinity import BindingState
 from app.domain.views import BindingView, CardView, Holder, PersonView, StaffView
 
@@ -90,7 +96,8 @@ class Views:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def holder(self, account_id: UUID) -> Holder | None:
+    async def holder(self, account_id: UUID, session_id: UUID | None = None) -> Holder | None:
+        """The account's holder; with `session_id`, only while that sign-in is not ended."""
         query = _with_person(
             HolderAccount.id.label("account_id"),
             HolderAccount.pin_hash.is_not(None).label("has_pin"),

@@ -74,6 +74,9 @@ class AccountController(Controller):
             "added": _("Passkey added. You can now sign in with it."),
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
+            "password_changed": _(
+                "Your password has been changed. You have been signed out everywhere else."
+            ),
             "revoked": _("Done. That card holder can no longer act for you."),
         }
         notice = next(

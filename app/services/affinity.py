@@ -11,6 +11,7 @@ import anyio
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
+from app.db.repositories import DraftDocument
 from app.domain.affinity import (
     INITIAL_STATE,
     LIVE_STATES,
@@ -32,6 +33,7 @@ from app.domain.affinity import (
 from app.domain.identity import IdNumber
 from app.domain.views import Holder, PersonView
 from app.services.context import UnitOfWork
+from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
 
 class NameMismatch(Exception):
@@ -158,6 +160,38 @@ async def _registry_match(uow: UnitOfWork, number: IdNumber, name: str) -> Perso
     return person
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A look-up of a name and ID number the holder typed, counted against its limits."""
+
+    limits: Limits
+    ip: str
+
+
+async def _look_up(
+    uow: UnitOfWork,
+    account: Holder,
+    number: IdNumber,
+    name: str,
+    lookup: Lookup | None,
+    now: datetime,
+) -> Person:
+    """The registry person, counted first when the holder typed the pair (raises
+    TooManyAttempts before any look-up); a miss is audited, without what was typed."""
+    if lookup is None:  # chosen from the household: nothing typed, nothing to guess
+        return await _registry_match(uow, number, name)
+    counted = await lookup.limits.count(
+        now, (REGISTRY_LOOKUP_HOLDER, str(account.account_id)), (REGISTRY_LOOKUP_IP, lookup.ip)
+    )
+    try:
+        member = await _registry_match(uow, number, name)
+    except NameMismatch:
+        uow.audit.record("affinity.lookup_missed", at=now, actor=account.person_id)
+        raise
+    await counted.succeeded()
+    return member
+
+
 async def submit_details(
     uow: UnitOfWork,
     account: Holder,
@@ -168,10 +202,11 @@ async def submit_details(
     number: IdNumber,
     relationship: Relationship,
     now: datetime,
+    lookup: Lookup | None = None,
 ) -> None:
-    """Raises NameMismatch or BindingRefused. A changed ID number or relationship clears
-    the documents, which were checked against the old answers."""
-    member = await _registry_match(uow, number, name)
+    """Raises NameMismatch, BindingRefused or TooManyAttempts. A changed ID number or
+    relationship clears the documents, which were checked against the old answers."""
+    member = await _look_up(uow, account, number, name, lookup, now)
     await _check_rules(uow, account, member, relationship)
     old_number = member_number(uow, draft)
     old_relationship = Relationship(draft.relation) if draft.relation else None
@@ -224,17 +259,29 @@ async def attach_documents(
     before. What did upload is kept even if the other file is refused; returns the refusals."""
     refused: dict[str, ImageRejected] = {}
     for field, data in uploads.items():
-        current = draft.proof_file if field == "proof" else draft.face_photo_file
         try:
-            name = await replace_document(uow, store, current, data)
+            name = await _store_image(uow, store, data)
         except ImageRejected as rejected:
             refused[field] = rejected
             continue
-        if field == "proof":
-            draft.proof_file = name
-        else:
-            draft.face_photo_file = name
+        await _swap_document(
+            uow, store, draft, "proof_file" if field == "proof" else "face_photo_file", name
+        )
     return refused
+
+
+async def _swap_document(
+    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, field: DraftDocument, name: str
+) -> None:
+    """Make the stored file `name` the draft's document, and delete the file it replaces
+    once that is committed. If another request replaced it meanwhile, its file stands and
+    this one is deleted: either way no file is left that no draft points at."""
+    current: str | None = getattr(draft, field)
+    if await uow.drafts.swap_document(draft, field, current, name):
+        uow.after_commit(lambda: store.delete(current))
+        return
+    await store.delete(name)
+    await uow.db.refresh(draft)  # the winner's file
 
 
 async def finish_documents(

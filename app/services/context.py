@@ -1,4 +1,5 @@
-"""What every use case needs: the DB session, the PII cipher and the policy.
+"""What every use case needs: the DB session, the PII cipher, the policy, and where the
+request came from (for the audit trail).
 
 A request has one unit of work, and it commits once, when the page has been made (see
 app/routes/deps.provide_uow); the services only add to it. Background tasks and operator
@@ -25,11 +26,13 @@ from app.db.repositories import (
     Handoffs,
     Passkeys,
     People,
+    SignedInSessions,
     SpentCredentials,
     Staff,
     Transfers,
 )
 from app.db.views import Views
+from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
 
 
@@ -38,6 +41,7 @@ class UnitOfWork:
     db: AsyncSession
     cipher: PiiCipher
     policy: Policy
+    origin: Origin = NOWHERE  # the request's, for the audit trail
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -47,6 +51,10 @@ class UnitOfWork:
     @property
     def views(self) -> Views:
         return Views(self.db)
+
+    @property
+    def signed_in_sessions(self) -> SignedInSessions:
+        return SignedInSessions(self.db)
 
     @property
     def accounts(self) -> Accounts:
@@ -62,7 +70,7 @@ class UnitOfWork:
 
     @property
     def audit(self) -> Audit:
-        return Audit(self.db)
+        return Audit(self.db, self.origin)
 
     @property
     def drafts(self) -> Drafts:

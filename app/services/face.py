@@ -107,10 +107,12 @@ async def start_check(
     now: datetime,
     *,
     purpose: str = BINDING,
+    handoff: HandoffCode | None = None,
 ) -> FaceCheck:
     """Store the selfie (raises ImageRejected) and record a pending check; raises FaceWait
     while the binding must wait after repeated failures (both purposes share the counters),
-    CertifyInPerson once certification has failed too often."""
+    CertifyInPerson once certification has failed too often. A hand-off code is spent with
+    the check, or HandoffInvalid if another request spent it first."""
     if not expects(binding, purpose):
         raise NotAwaitingFace
     attempts = attempts_of(binding)
@@ -120,6 +122,9 @@ async def start_check(
         raise FaceWait(attempts.wait_until)
     await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
+    if handoff is not None and not await uow.handoffs.spend(handoff.id, now):
+        await store.delete(selfie_file)
+        raise HandoffInvalid
     check = await uow.face_checks.add(
         FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
     )
@@ -346,9 +351,9 @@ async def start_check_by_handoff(
 ) -> FaceCheck:
     """The member's own phone: the code is spent once a selfie is accepted for checking."""
     handoff, binding = await open_handoff(uow, code, now)
-    check = await start_check(uow, store, binding, selfie, now, purpose=handoff.purpose)
-    handoff.used_at = now
-    return check
+    return await start_check(
+        uow, store, binding, selfie, now, purpose=handoff.purpose, handoff=handoff
+    )
 
 
 def view_of(check: FaceCheck) -> FaceCheckView:
