@@ -14,6 +14,7 @@ from app.db.models import (
     ECard,
     HolderAccount,
     Person,
+    SignedInSession,
     StaffMember,
 )
 from app.domain.affinity import BindingState
@@ -105,6 +106,10 @@ class Views:
             of=HolderAccount,
             on=Person.id == HolderAccount.person_id,
         ).where(HolderAccount.id == account_id)
+        if session_id is not None:
+            query = query.join(
+                SignedInSession, SignedInSession.account_id == HolderAccount.id
+            ).where(SignedInSession.id == session_id, SignedInSession.ended_at.is_(None))
         row = (await self.session.execute(query)).one_or_none()
         if row is None:
             return None
