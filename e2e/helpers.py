@@ -297,7 +297,7 @@ WIZARD_STEPS: dict[str, tuple[str, int]] = {
     "pin": ("Enter your e-card PIN", 1),
     "notice": ("Add affinity account notice", 2),
     "details": ("The family member's details", 3),
-    "documents": ("Upload proof of identity", 4),
+    "documents": ("Upload documents", 4),
     "check": ("Check your answers", 5),
 }
 

@@ -471,11 +471,16 @@ class Staff:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
+    async def in_person_queue(
+        self, region_prefix: str, states: Iterable[str]
+    ) -> list[AffinityBinding]:
         rows = await self.session.scalars(
             select(AffinityBinding)
             .join(Person, Person.id == AffinityBinding.member_person_id)
-            .where(AffinityBinding.state == state, Person.region_code.startswith(region_prefix))
+            .where(
+                AffinityBinding.state.in_(list(states)),
+                Person.region_code.startswith(region_prefix),
+            )
             .order_by(AffinityBinding.submitted_at)
         )
         return list(rows.unique())

@@ -14,8 +14,9 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.domain.handoff import display_code
-from app.routes.deps import provide_store
+from app.routes.deps import provide_portraits, provide_store
 from app.routes.face_check import HelperSelfieForm, start_face_check
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.i18n import _, format_moment
@@ -36,7 +37,7 @@ def _moment(value: datetime | None) -> str | None:
     return format_moment(value) if value else None
 
 
-def _certification_page(
+async def _certification_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
     subject: Subject,
@@ -45,7 +46,11 @@ def _certification_page(
     status: int = 200,
 ) -> Response[str]:
     now = utcnow()
-    info = service.describe(uow, subject, now)
+    state = request.app.state
+    available = await service.reference_available(
+        uow, state.documents, state.portraits, subject, now
+    )
+    info = service.describe(uow, subject, now, has_reference=available)
     context = {
         "subject": subject,
         "info": info,
@@ -57,7 +62,7 @@ def _certification_page(
 
 class CertificationController(Controller):
     path = "/certification"
-    dependencies = {"store": Provide(provide_store)}
+    dependencies = {"store": Provide(provide_store), "portraits": Provide(provide_portraits)}
 
     @get("/")
     async def show(
@@ -67,7 +72,7 @@ class CertificationController(Controller):
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         await service.view(uow, subject, utcnow())
-        return _certification_page(request, uow, subject, FormErrors())
+        return await _certification_page(request, uow, subject, FormErrors())
 
     @post("/", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def certify(
@@ -75,6 +80,7 @@ class CertificationController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
+        portraits: NamedDependency[PortraitSource],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """On this phone: consent, then the selfie; matching runs in the background."""
@@ -84,19 +90,19 @@ class CertificationController(Controller):
             started = await start_face_check(
                 request,
                 HelperSelfieForm,
-                lambda selfie: service.start(uow, store, subject, selfie, utcnow()),
+                lambda selfie: service.start(uow, store, portraits, subject, selfie, utcnow()),
                 uow.policy,
             )
         except service.NotCertifiable:
             return see_other(base)
-        except (face_service.FaceWait, face_service.CertifyInPerson):
+        except (face_service.FaceWait, face_service.CertifyInPerson, face_service.NoReference):
             pass  # the page shows the wait or the way to certify in person
         else:
             if not isinstance(started, FormErrors):
                 return see_other(f"{base}/checks/{started.id}")
             errors = started
         await service.view(uow, subject, utcnow(), page="form")
-        return _certification_page(request, uow, subject, errors, status=422)
+        return await _certification_page(request, uow, subject, errors, status=422)
 
     @get("/checks/{check_id:uuid}")
     async def check_status(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.config import Settings
 from app.db.models import HolderAccount
 from app.db.pii import PiiCipher
@@ -108,6 +109,11 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
 async def provide_store(state: State) -> DocumentStore:
     store: DocumentStore = state.documents
     return store
+
+
+async def provide_portraits(state: State) -> PortraitSource:
+    portraits: PortraitSource = state.portraits
+    return portraits
 
 
 def start_maintenance(app: Litestar) -> None:

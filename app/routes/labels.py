@@ -21,13 +21,14 @@ def relationship_label(value: str) -> str:
 
 def state_label(value: str) -> str:
     labels = {
+        BindingState.DOCUMENTS_REVIEW.value: _("Documents under review"),
         BindingState.AWAITING_FACE.value: _("Awaiting face recognition"),
         BindingState.ACTIVE.value: _("Active"),
         BindingState.REVOKED.value: _("Revoked"),
         BindingState.EXPIRED.value: _("Expired"),
         BindingState.CANCELLED.value: _("Request cancelled"),
         BindingState.NEEDS_IN_PERSON.value: _("Needs an in-person check"),
-        BindingState.REJECTED.value: _("Refused after the in-person check"),
+        BindingState.REJECTED.value: _("Refused by the service centre"),
     }
     return labels.get(value, value)
 

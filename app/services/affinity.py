@@ -12,7 +12,6 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
 from app.domain.affinity import (
-    INITIAL_STATE,
     LIVE_STATES,
     NOTICE_VERSION,
     WIZARD,
@@ -26,6 +25,7 @@ from app.domain.affinity import (
     check_new_member,
     details_change_clears_documents,
     ending_event,
+    initial_state,
     names_match,
     needs_face_photo,
 )
@@ -284,9 +284,11 @@ async def submit_binding(
     checked_digest: str,
     now: datetime,
 ) -> AffinityBinding:
-    """Create the binding, awaiting the member's face recognition. The declaration covers
-    exactly the answers the holder checked (their digest); the rules are checked again,
-    since another holder may have bound the member after the details step."""
+    """Create the binding: awaiting the member's face recognition when the registry links
+    holder and member in one household, else awaiting staff review of the relationship
+    document (domain.affinity.initial_state). The declaration covers exactly the answers the
+    holder checked (their digest); the rules are checked again, since another holder may have
+    bound the member after the details step."""
     number = member_number(uow, draft)
     digest = draft_digest(uow, draft)
     if not (number and digest and draft.name and draft.relation and draft.proof_file):
@@ -300,13 +302,14 @@ async def submit_binding(
     member = await _registry_match(uow, number, draft.name)
     relationship = Relationship(draft.relation)
     await _check_rules(uow, account, member, relationship)
+    state = initial_state(relationship, same_household=same_household(account.person, member))
     notice_version = draft.notice_version or NOTICE_VERSION
     binding = await uow.bindings.add(
         AffinityBinding(
             holder_person_id=account.person_id,
             member_person_id=member.id,
             relation=relationship.value,
-            state=INITIAL_STATE.value,
+            state=state.value,
             notice_version=notice_version,
             notice_accepted_at=draft.notice_accepted_at,
             declaration_digest=digest,
@@ -316,9 +319,16 @@ async def submit_binding(
         )
     )
     await uow.drafts.remove(draft)  # its files now belong to the binding
-    uow.audit.record("affinity.submitted", at=now, actor=account.person_id, subject=member.id)
+    uow.audit.record(
+        "affinity.submitted", at=now, actor=account.person_id, subject=member.id, detail=state
+    )
     await uow.commit()
     return binding
+
+
+def same_household(holder: Person, member: Person) -> bool:
+    """The registry's household link: the only evidence of a relationship no staff check."""
+    return holder.household_code is not None and holder.household_code == member.household_code
 
 
 # ---- way in B: choose a family member from the household ------------------------------

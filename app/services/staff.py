@@ -174,8 +174,50 @@ async def authenticate(
     await uow.commit()
 
 
+# What staff decide on, by the binding's state: the approving and the rejecting event.
+_DECISIONS = {
+    BindingState.NEEDS_IN_PERSON: (BindingEvent.STAFF_APPROVED, BindingEvent.STAFF_REJECTED),
+    BindingState.DOCUMENTS_REVIEW: (
+        BindingEvent.DOCUMENTS_APPROVED,
+        BindingEvent.DOCUMENTS_REJECTED,
+    ),
+}
+_AUDIT = {
+    BindingState.NEEDS_IN_PERSON: ("staff.approved", "staff.rejected"),
+    BindingState.DOCUMENTS_REVIEW: ("staff.documents_approved", "staff.documents_rejected"),
+}
+
+
 async def queue(uow: UnitOfWork, member: StaffMember) -> list[AffinityBinding]:
-    return await uow.staff.in_person_queue(member.region_prefix, BindingState.NEEDS_IN_PERSON.value)
+    """Bindings of members in the staff member's region waiting for an in-person check or for
+    the review of their relationship document, oldest first."""
+    states = [state.value for state in _DECISIONS]
+    return await uow.staff.in_person_queue(member.region_prefix, states)
+
+
+async def queued_binding(
+    uow: UnitOfWork, member: StaffMember, binding_id: UUID
+) -> AffinityBinding | None:
+    return next((b for b in await queue(uow, member) if b.id == binding_id), None)
+
+
+async def document(
+    uow: UnitOfWork, store: DocumentStore, member: StaffMember, binding_id: UUID, now: datetime
+) -> bytes | None:
+    """The relationship document of a binding in this staff member's queue (audited: it is
+    personal data); None for anything else."""
+    binding = await queued_binding(uow, member, binding_id)
+    if binding is None:
+        return None
+    uow.audit.record(
+        "staff.document_viewed",
+        at=now,
+        actor=None,
+        subject=binding.member_person_id,
+        staff=member.id,
+    )
+    await uow.commit()
+    return await store.read(binding.proof_file)
 
 
 async def decide(
@@ -188,23 +230,23 @@ async def decide(
     reason: str,
     now: datetime,
 ) -> None:
-    """Approve (the binding opens) or reject it, after checking the member in person."""
-    if binding.state != BindingState.NEEDS_IN_PERSON.value or binding not in await queue(
-        uow, member
-    ):
+    """After checking the member in person: approve (the binding opens) or reject it. After
+    reviewing the relationship document: approve (face recognition may follow) or reject it."""
+    if binding not in await queue(uow, member):
         raise NotInQueue
-    event = BindingEvent.STAFF_APPROVED if approve else BindingEvent.STAFF_REJECTED
+    state = BindingState(binding.state)
+    event = _DECISIONS[state][0 if approve else 1]
     try:
-        await uow.bindings.apply(binding, event, now)
+        to = await uow.bindings.apply(binding, event, now)
     except IllegalTransition:
         raise NotInQueue from None  # another decision (or the holder) got there first
-    if approve:
+    if to is BindingState.ACTIVE:
         binding.activated_at = now
-    else:
+    elif to is BindingState.REJECTED:
         binding.ended_at = now
         await discard_references(store, binding)
     uow.audit.record(
-        "staff.approved" if approve else "staff.rejected",
+        _AUDIT[state][0 if approve else 1],
         at=now,
         actor=None,
         subject=binding.member_person_id,
