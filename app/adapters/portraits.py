@@ -9,12 +9,13 @@ person, named by the person's id, in a folder under the state directory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 import anyio
 
 
+@runtime_checkable  # routes receive it as a dependency, which Litestar checks by isinstance
 class PortraitSource(Protocol):
     async def portrait(self, person_id: UUID) -> bytes | None:
         """The person's registry portrait, or None when the registry holds none."""

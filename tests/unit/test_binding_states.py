@@ -82,7 +82,7 @@ def test_every_state_is_reachable_from_the_initial_ones() -> None:
 
 
 def test_a_binding_starts_under_review_or_awaiting_the_face() -> None:
-    assert INITIAL_STATES == {S.DOCUMENTS_REVIEW, S.AWAITING_FACE}
+    assert {S.DOCUMENTS_REVIEW, S.AWAITING_FACE} == INITIAL_STATES
 
 
 def test_face_recognition_does_not_count_before_the_review() -> None:
