@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import anyio
+
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
@@ -165,7 +167,7 @@ async def seed_portraits(uow: UnitOfWork, portraits: FilePortraits) -> None:
     for demo in DEMO_PEOPLE:
         person = await uow.people.by_id_number(parse_id_number(demo.id_number))
         if demo.portrait and person and await portraits.portrait(person.id) is None:
-            image = (DEMO_FACES / demo.portrait).read_bytes()
+            image = await anyio.Path(DEMO_FACES / demo.portrait).read_bytes()
             await set_portrait(uow, portraits, person.id, image)
 
 
