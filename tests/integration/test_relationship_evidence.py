@@ -162,6 +162,14 @@ async def test_other_waits_for_review_and_approval_lets_the_face_count(
         seeded, DocumentStore(migrated.upload_dir), staff, binding.id, utcnow()
     )
     assert document == (await DocumentStore(migrated.upload_dir).read(binding.proof_file))
+    # Staff of another region neither see it queued nor can read the document.
+    await staff_service.add_staff(
+        seeded, number="GZ0001", name="广州", region_prefix="44", password="x" * 12
+    )
+    guangzhou = await seeded.staff.by_number("GZ0001")
+    assert guangzhou and await staff_service.queue(seeded, guangzhou) == []
+    store = DocumentStore(migrated.upload_dir)
+    assert await staff_service.document(seeded, store, guangzhou, binding.id, utcnow()) is None
     await _decide(seeded, migrated, binding, approve=True, reason="household register page")
     assert binding.state == "awaiting_face"
     assert await _staff_actions(seeded) == [
