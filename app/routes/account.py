@@ -75,6 +75,9 @@ class AccountController(Controller):
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
             "revoked": _("Done. That card holder can no longer act for you."),
+            "reported": _(
+                "Done. That card holder can no longer act for you, and the service centre has been told."
+            ),
         }
         notice = next(
             (text for key, text in notices.items() if request.query_params.get(key)), None
@@ -207,6 +210,21 @@ class AccountController(Controller):
             raise NotFoundException
         await affinity_service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/account?revoked=1#bound-by")
+
+    @post("/bound-by/{binding_id:uuid}/not-me")
+    async def not_me(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[HolderAccount],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """ "This was not me": one step revokes the binding and reports it to staff."""
+        binding = await uow.bindings.get(binding_id)
+        if binding is None or binding.member_person_id != account.person_id:
+            raise NotFoundException
+        await affinity_service.report_not_me(uow, store, binding, by=account.person, now=utcnow())
+        return see_other("/account?reported=1#bound-by")
 
     @get("/pin")
     async def pin_form(

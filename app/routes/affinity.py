@@ -90,6 +90,8 @@ class AffinityController(Controller):
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
+            "co_holders": await service.co_holders(uow, account),
+            "format_moment": format_moment,
             "draft": draft,
             "masked": lambda person: uow.people.id_number_of(person).masked,
             "next_action": _next_action,

@@ -288,6 +288,7 @@ class StaffQueueController(Controller):
         context = {
             "staff": staff,
             "bindings": await staff_service.queue(uow, staff),
+            "reports": await staff_service.reports(uow, staff),
             "masked": lambda person: uow.people.id_number_of(person).masked,
             "format_moment": format_moment,
             "relationship_label": relationship_label,

@@ -425,3 +425,44 @@ async def end_binding(
 async def bound_by_others(uow: UnitOfWork, account: HolderAccount) -> list[AffinityBinding]:
     """Live bindings in which this account's person is the member."""
     return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
+
+
+NOT_ME = "affinity.reported_not_me"  # the audit action staff see as a report
+
+
+async def report_not_me(
+    uow: UnitOfWork, store: DocumentStore, binding: AffinityBinding, *, by: Person, now: datetime
+) -> bool:
+    """The member says they never agreed: the binding is revoked at once, and the report is
+    recorded for the staff of the member's region (audited, with the holder as its subject).
+    False if it had already ended."""
+    if not await end_binding(uow, store, binding, by=by, now=now):
+        return False
+    uow.audit.record(NOT_ME, at=now, actor=by.id, subject=binding.holder_person_id)
+    await uow.commit()
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CoHolder:
+    """Another holder who can also act for one of this holder's members."""
+
+    member_name: str
+    holder_name: str
+    since: datetime
+
+
+async def co_holders(uow: UnitOfWork, account: HolderAccount) -> list[CoHolder]:
+    """Who else is bound to the members this holder acts for: nobody is bound behind the
+    back of the family."""
+    pairs = await uow.bindings.active_with_other_holders(
+        account.person_id, BindingState.ACTIVE.value
+    )
+    return [
+        CoHolder(
+            member_name=theirs.member.name,
+            holder_name=theirs.holder.name,
+            since=theirs.activated_at or theirs.submitted_at,
+        )
+        for _mine, theirs in pairs
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from app.db.models import AffinityBinding, StaffEnrolmentCode, StaffMember, Staf
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.domain.staff_enrolment import new_code, normalise_code
 from app.services import auth_core
-from app.services.affinity import discard_references
+from app.services.affinity import NOT_ME, discard_references
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import SIGN_IN_IP, STAFF_SIGN_IN, Limits
@@ -193,6 +194,20 @@ async def queue(uow: UnitOfWork, member: StaffMember) -> list[AffinityBinding]:
     the review of their relationship document, oldest first."""
     states = [state.value for state in _DECISIONS]
     return await uow.staff.in_person_queue(member.region_prefix, states)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A member of the region said "This was not me" and revoked a binding."""
+
+    member_name: str
+    holder_name: str
+    at: datetime
+
+
+async def reports(uow: UnitOfWork, member: StaffMember) -> list[Report]:
+    rows = await uow.audit.reports_in_region(NOT_ME, member.region_prefix)
+    return [Report(member_name=a, holder_name=s, at=event.at) for event, a, s in rows]
 
 
 async def queued_binding(
