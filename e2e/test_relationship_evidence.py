@@ -176,3 +176,29 @@ def test_an_other_relation_waits_for_staff_review_and_staff_approve_it(
     expect(holder_page.locator("main .tag")).to_have_text(AWAITING_FACE)
     result = _face_result(holder_page, relative, member_path, "obama2.jpg")
     assert _matched(relative.name) in result
+
+
+def test_the_member_ends_a_binding_from_her_account(
+    page: Page, js: bool, live_server: LiveServer, no_demo_mother_binding: None
+) -> None:
+    out = live_server.run_cli(
+        "open-binding", DEMO_ID, DEMO_MOTHER.id_number, "parent", str(PROOF_PHOTO)
+    )
+    binding_id = out.strip().splitlines()[-1]
+    sign_in(page, DEMO_MOTHER.id_number, "mother-demo-2025")
+    expect(page).to_have_url(path_is("/"))
+    visit_check(page)
+    page.goto("/account")
+    visit_check(page)
+    section = page.locator("main section#bound-by, main section[aria-labelledby=bound-by]")
+    expect(section).to_contain_text(f"{DEMO_NAME} can act for you through affinity services")
+    button = section.get_by_role("button", name=f"This was not me: {DEMO_NAME}", exact=True)
+    expect(button).to_be_visible()
+    button.click()
+    page.wait_for_url(re.compile(r"/account\?reported=1"))
+    visit_check(page)
+    expect(page.locator("main .notice[role=status]").first).to_contain_text(
+        "Done. That card holder can no longer act for you, and the service centre has been told."
+    )
+    expect(page.locator(f"form[action='/account/bound-by/{binding_id}/not-me']")).to_have_count(0)
+    expect(section).to_contain_text("Nobody has affinity services for you.")
