@@ -192,7 +192,7 @@ def test_the_member_ends_a_binding_from_her_account(
     visit_check(page)
     section = page.locator("main section#bound-by, main section[aria-labelledby=bound-by]")
     expect(section).to_contain_text(f"{DEMO_NAME} can act for you through affinity services")
-    button = section.get_by_role("button", name=f"This was not me: {DEMO_NAME}", exact=True)
+    button = section.get_by_role("button", name=f"This was not me {DEMO_NAME}", exact=True)
     expect(button).to_be_visible()
     button.click()
     page.wait_for_url(re.compile(r"/account\?reported=1"))
