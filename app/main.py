@@ -34,6 +34,7 @@ from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
+from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
 from app.config import ROOT, Settings, get_settings
 from app.db import sqlite
@@ -232,12 +233,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "cipher": PiiCipher(settings.secret_key),
             "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
+            "portraits": FilePortraits(settings.portrait_dir),
         }
     )
     state.jobs = face_jobs(
         settings,
         background_uow_factory(state),
         state.documents,
+        state.portraits,
         matcher,
         run_here=settings.jobs_in_process or not settings.redis_url,
     )

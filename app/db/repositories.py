@@ -277,6 +277,22 @@ class Audit:
         )
         return [(event, name, staff) for event, name, staff in rows]
 
+    async def reports_in_region(
+        self, action: str, region_prefix: str, limit: int = 50
+    ) -> list[tuple[AuditEvent, str, str]]:
+        """Events of this action whose actor lives in the region, newest first, with the
+        actor's and the subject's names (for staff: what members reported)."""
+        actor, subject = aliased(Person), aliased(Person)
+        rows = await self.session.execute(
+            select(AuditEvent, actor.name, subject.name)
+            .join(actor, actor.id == AuditEvent.actor_person_id)
+            .join(subject, subject.id == AuditEvent.subject_person_id)
+            .where(AuditEvent.action == action, actor.region_code.startswith(region_prefix))
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+        return [(event, a, s) for event, a, s in rows]
+
     async def for_actor(self, actor: UUID) -> list[AuditEvent]:
         rows = await self.session.scalars(
             select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
@@ -419,6 +435,25 @@ class Bindings:
             )
         )
         return list(rows.unique())
+
+    async def active_with_other_holders(
+        self, holder_person_id: UUID, active: str
+    ) -> list[tuple[AffinityBinding, AffinityBinding]]:
+        """(mine, theirs): each active binding of this holder, with each other holder's active
+        binding to the same member."""
+        theirs = aliased(AffinityBinding)
+        rows = await self.session.execute(
+            select(AffinityBinding, theirs)
+            .join(theirs, theirs.member_person_id == AffinityBinding.member_person_id)
+            .where(
+                AffinityBinding.holder_person_id == holder_person_id,
+                AffinityBinding.state == active,
+                theirs.state == active,
+                theirs.holder_person_id != holder_person_id,
+            )
+            .order_by(theirs.activated_at.desc())
+        )
+        return [(mine, other) for mine, other in rows.unique()]
 
     async def live_holder_count(self, member_person_id: UUID, live_states: Iterable[str]) -> int:
         count = await self.session.scalar(
@@ -595,11 +630,16 @@ class Staff:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
+    async def in_person_queue(
+        self, region_prefix: str, states: Iterable[str]
+    ) -> list[AffinityBinding]:
         rows = await self.session.scalars(
             select(AffinityBinding)
             .join(Person, Person.id == AffinityBinding.member_person_id)
-            .where(AffinityBinding.state == state, Person.region_code.startswith(region_prefix))
+            .where(
+                AffinityBinding.state.in_(list(states)),
+                Person.region_code.startswith(region_prefix),
+            )
             .order_by(AffinityBinding.submitted_at)
         )
         return list(rows.unique())

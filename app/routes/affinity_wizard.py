@@ -173,7 +173,7 @@ async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) ->
     except service.DraftIncomplete as missing:
         field = str(missing)
         message = (
-            _("Choose a photo of the proof of identity")
+            _("Choose a photo of the document that shows how you are related")
             if field == "proof"
             else _("Choose a frontal face photo of the family member")
         )

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.config import Settings
 from app.domain.origin import Origin
 from app.domain.views import Holder
@@ -141,6 +142,11 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
 async def provide_store(state: State) -> DocumentStore:
     store: DocumentStore = state.documents
     return store
+
+
+async def provide_portraits(state: State) -> PortraitSource:
+    portraits: PortraitSource = state.portraits
+    return portraits
 
 
 def start_maintenance(app: Litestar) -> None:

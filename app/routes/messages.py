@@ -80,7 +80,7 @@ def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
 
 
 def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
-    what = {"proof": _("The proof of identity"), "selfie": _("The photo")}.get(
+    what = {"proof": _("The relationship document"), "selfie": _("The photo")}.get(
         field, _("The face photo")
     )
     messages: dict[ImageReason, str] = {
@@ -131,3 +131,10 @@ def photo_problem_message(reason: str) -> str:
         "blurred": _("The photo is blurred. Hold the phone still"),
     }
     return messages.get(reason, messages["no_face"])
+
+
+def no_reference_message() -> str:
+    """No registry portrait (or, under 16, no face photo): only the in-person route is left."""
+    return _(
+        "There is no photo in the registry to compare with, so face recognition cannot be done online. Go to a social insurance service centre with your ID card, where staff check you in person"
+    )

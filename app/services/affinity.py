@@ -13,7 +13,6 @@ from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
 from app.db.repositories import DraftDocument
 from app.domain.affinity import (
-    INITIAL_STATE,
     LIVE_STATES,
     NOTICE_VERSION,
     WIZARD,
@@ -27,6 +26,7 @@ from app.domain.affinity import (
     check_new_member,
     details_change_clears_documents,
     ending_event,
+    initial_state,
     names_match,
     needs_face_photo,
 )
@@ -324,9 +324,11 @@ async def submit_binding(
     checked_digest: str,
     now: datetime,
 ) -> AffinityBinding:
-    """Create the binding, awaiting the member's face recognition. The declaration covers
-    exactly the answers the holder checked (their digest); the rules are checked again,
-    since another holder may have bound the member after the details step."""
+    """Create the binding: awaiting the member's face recognition when the registry links
+    holder and member in one household, else awaiting staff review of the relationship
+    document (domain.affinity.initial_state). The declaration covers exactly the answers the
+    holder checked (their digest); the rules are checked again, since another holder may have
+    bound the member after the details step."""
     number = member_number(uow, draft)
     digest = draft_digest(uow, draft)
     if not (number and digest and draft.name and draft.relation and draft.proof_file):
@@ -340,13 +342,14 @@ async def submit_binding(
     member = await _registry_match(uow, number, draft.name)
     relationship = Relationship(draft.relation)
     await _check_rules(uow, account, member, relationship)
+    state = initial_state(relationship, same_household=same_household(account.person, member))
     notice_version = draft.notice_version or NOTICE_VERSION
     binding = await uow.bindings.add(
         AffinityBinding(
             holder_person_id=account.person_id,
             member_person_id=member.id,
             relation=relationship.value,
-            state=INITIAL_STATE.value,
+            state=state.value,
             notice_version=notice_version,
             notice_accepted_at=draft.notice_accepted_at,
             declaration_digest=digest,
@@ -356,8 +359,15 @@ async def submit_binding(
         )
     )
     await uow.drafts.remove(draft)  # its files now belong to the binding
-    uow.audit.record("affinity.submitted", at=now, actor=account.person_id, subject=member.id)
+    uow.audit.record(
+        "affinity.submitted", at=now, actor=account.person_id, subject=member.id, detail=state
+    )
     return binding
+
+
+def same_household(holder: Person | PersonView, member: Person) -> bool:
+    """The registry's household link: the only evidence of a relationship no staff check."""
+    return holder.household_code is not None and holder.household_code == member.household_code
 
 
 # ---- way in B: choose a family member from the household ------------------------------
@@ -453,6 +463,54 @@ async def end_binding(
 async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[AffinityBinding]:
     """Live bindings in which this account's person is the member."""
     return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
+
+
+NOT_ME = "affinity.reported_not_me"  # the audit action staff see as a report
+
+
+async def report_not_me(
+    uow: UnitOfWork, store: DocumentStore, member: Holder, binding_id: UUID, now: datetime
+) -> bool:
+    """The member says they never agreed: the binding is revoked at once, and the report is
+    recorded for the staff of the member's region (audited, with the holder as its subject).
+    False if it is not theirs, or had already ended."""
+    binding = await uow.bindings.get(binding_id)
+    if binding is None or binding.member_person_id != member.person_id:
+        return False
+    if not await end_binding(uow, store, binding, by=member.person, now=now):
+        return False
+    uow.audit.record(NOT_ME, at=now, actor=member.person_id, subject=binding.holder_person_id)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CoHolder:
+    """Another holder who can also act for one of this holder's members."""
+
+    member_name: str
+    holder_name: str
+    since: datetime
+
+
+async def co_holders(uow: UnitOfWork, account: Holder) -> list[CoHolder]:
+    """Who else is bound to the members this holder acts for: nobody is bound behind the
+    back of the family."""
+    pairs = await uow.bindings.active_with_other_holders(
+        account.person_id, BindingState.ACTIVE.value
+    )
+    return [
+        CoHolder(
+            member_name=theirs.member.name,
+            holder_name=theirs.holder.name,
+            since=theirs.activated_at or theirs.submitted_at,
+        )
+        for _mine, theirs in pairs
+    ]
+
+
+def member_under_age(uow: UnitOfWork, binding: AffinityBinding, today: date) -> bool:
+    """Whether the member is young enough that the holder's face photo is their reference."""
+    return needs_face_photo(uow.people.id_number_of(binding.member), today, uow.policy)
 
 
 async def revoke_as_member(

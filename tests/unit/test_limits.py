@@ -94,7 +94,7 @@ def store_kind(
         url = postgres.recreate(postgres.name("limits"))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}"
-    templates.copy_into(kind, "migrated", url)
+    templates.copy_into(kind, "migrated", url, tmp_path)
     return kind, url
 
 
