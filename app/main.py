@@ -75,6 +75,7 @@ from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
+from app.services.my_bindings import NotYours
 
 # Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
 UNSESSIONED = ["^/static/", "^/healthz$"]
@@ -193,6 +194,11 @@ def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return page(request, "pages/error.html", context, status=exc.status_code)
 
 
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Another holder's binding, or none: a 404, never a 403 that confirms the id exists."""
+    return _error_page(request, NotFoundException())
+
+
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything unexpected: logged with its traceback and request id, then the error page."""
     log_server_error(request, exc)
@@ -291,6 +297,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PinSetupRequired: _pin_setup_redirect,
             StepUpRequired: _step_up_redirect,
             NotFoundException: _error_page,
+            NotYours: _not_found,
             HTTPException: _error_page,
             RecursionError: _too_deep,
             Exception: _server_error,

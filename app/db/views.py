@@ -18,7 +18,15 @@ from app.db.models import (
     StaffMember,
 )
 from app.domain.affinity import BindingState
-from app.domain.views import BindingView, CardView, Holder, PersonView, StaffView
+from app.domain.face import Attempts
+from app.domain.views import (
+    BindingDetail,
+    BindingView,
+    CardView,
+    Holder,
+    PersonView,
+    StaffView,
+)
 
 _PERSON = (
     Person.id,
@@ -148,3 +156,41 @@ class Views:
 
 def staff_view(member: StaffMember) -> StaffView:
     return StaffView(member.id, member.staff_number, member.name, member.region_prefix)
+
+
+def person_view(person: Person) -> PersonView:
+    """A person row already loaded (with its card), as a read model."""
+    card = person.card
+    return PersonView(
+        id=person.id,
+        name=person.name,
+        id_number_cipher=person.id_number_cipher,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        region_code=person.region_code,
+        household_code=person.household_code,
+        is_pensioner=person.is_pensioner,
+        retired_on=person.retired_on,
+        pension_monthly=person.pension_monthly,
+        last_certified_on=person.last_certified_on,
+        card=None
+        if card is None
+        else CardView(card_number=card.card_number, status=card.status, issued_on=card.issued_on),
+    )
+
+
+def binding_detail(binding: AffinityBinding) -> BindingDetail:
+    """A binding row already loaded (with its member), as a read model."""
+    return BindingDetail(
+        id=binding.id,
+        state=binding.state,
+        relation=binding.relation,
+        member=person_view(binding.member),
+        submitted_at=binding.submitted_at,
+        activated_at=binding.activated_at,
+        attempts=Attempts(
+            total=binding.face_failures_total,
+            recent=binding.face_failures_recent,
+            wait_until=binding.face_wait_until,
+        ),
+    )

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from app.domain.face import Attempts
+
 
 @dataclass(frozen=True, slots=True)
 class CardView:
@@ -82,3 +84,16 @@ class StaffView:
     staff_number: str
     name: str
     region_prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class BindingDetail:
+    """One of the holder's affinity services, in any state, as their own pages show it."""
+
+    id: UUID
+    state: str
+    relation: str
+    member: PersonView
+    submitted_at: datetime
+    activated_at: datetime | None
+    attempts: Attempts  # failed face matches and any wait they imposed

@@ -14,13 +14,11 @@ from litestar.params import FromPath
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.portraits import PortraitSource
-from app.db.models import AffinityBinding
 from app.domain.affinity import (
     LIVE_STATES,
-    PENDING_STATES,
     BindingState,
 )
-from app.domain.views import Holder
+from app.domain.views import BindingDetail, Holder
 from app.routes import step_up
 from app.routes.deps import (
     provide_account,
@@ -45,6 +43,7 @@ from app.routes.step_up import requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
+from app.services import my_bindings as mine
 from app.services import people
 from app.services.context import UnitOfWork
 
@@ -53,7 +52,7 @@ UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 
 
-def _next_action(binding: AffinityBinding) -> str:
+def _next_action(binding: BindingDetail) -> str:
     if binding.state == BindingState.DOCUMENTS_REVIEW.value:
         return _(
             "Staff of a social insurance service centre check the document that shows how you are related to {name}. Face recognition comes after that"
@@ -89,7 +88,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
     ) -> Response[str]:
-        bindings = await service.bindings_of(uow, account)
+        bindings = await mine.all_of(uow, account)
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
@@ -111,7 +110,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
-        bindings = await service.bindings_of(uow, account)
+        bindings = await mine.all_of(uow, account)
         pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
         draft = await service.open_draft(uow, account, utcnow())
         context = {
@@ -148,8 +147,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[str]:
-        binding = await _owned(uow, account, binding_id)
-        return await _member_page(request, uow, binding, FormErrors())
+        return await _member_page(request, uow, account, binding_id, FormErrors())
 
     @post("/{binding_id:uuid}/face", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def face_start(
@@ -162,15 +160,15 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
-        binding = await _owned(uow, account, binding_id)
+        await mine.one(uow, account, binding_id)  # 404 before reading the upload
         errors = FormErrors()
         try:
             started = await start_face_check(
                 request,
                 uow,
                 HelperSelfieForm,
-                lambda selfie: face_service.start_check(
-                    uow, store, portraits, binding, selfie, utcnow()
+                lambda selfie: mine.start_face(
+                    uow, store, portraits, account, binding_id, selfie, utcnow()
                 ),
             )
         except (face_service.FaceWait, face_service.NoReference):
@@ -181,7 +179,7 @@ class AffinityController(Controller):
             if not isinstance(started, FormErrors):
                 return see_other(f"/affinity/{binding_id}/face/{started.id}")
             errors = started
-        return await _member_page(request, uow, binding, errors, status=422)
+        return await _member_page(request, uow, account, binding_id, errors, status=422)
 
     @get("/{binding_id:uuid}/face")
     async def face_form(self, binding_id: FromPath[UUID]) -> Response[Any]:
@@ -200,10 +198,10 @@ class AffinityController(Controller):
     ) -> Response[str]:
         # The check first: the binding read after it is at least as new (they change together).
         check = await face_service.check_view(uow, check_id)
-        binding = await _owned(uow, account, binding_id)
+        binding = await mine.one(uow, account, binding_id)
         if check is None or check.binding_id != binding.id or check.purpose != "binding":
             raise NotFoundException
-        attempts = face_service.attempts_of(binding)
+        attempts = binding.attempts
         policy = uow.policy
         context = {
             "binding": binding,
@@ -226,9 +224,8 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
-        binding = await _owned(uow, account, binding_id)
         try:
-            code = await face_service.create_handoff(uow, binding, utcnow())
+            code = await mine.handoff(uow, account, binding_id, utcnow())
         except face_service.NotAwaitingFace:
             return see_other(f"/affinity/{binding_id}")
         keep_handoff(request, f"/affinity/{binding_id}", code)
@@ -242,7 +239,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
+        binding = await mine.one(uow, account, binding_id)
         shown = handoff_shown(request, f"/affinity/{binding_id}", binding.member.name)
         if shown is None:
             return see_other(f"/affinity/{binding_id}")
@@ -257,8 +254,7 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """No face reference to match against: staff check the member in person instead."""
-        binding = await _owned(uow, account, binding_id)
-        await face_service.choose_in_person(uow, binding, utcnow())
+        await mine.choose_in_person(uow, account, binding_id, utcnow())
         return see_other(f"/affinity/{binding_id}")
 
     @post("/{binding_id:uuid}/cancel")
@@ -269,9 +265,7 @@ class AffinityController(Controller):
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
-        if BindingState(binding.state) in PENDING_STATES:
-            await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
+        await mine.cancel(uow, store, account, binding_id, utcnow())
         return see_other("/affinity?cancelled=1")
 
     @get("/{binding_id:uuid}/unbind")
@@ -282,7 +276,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
+        binding = await mine.one(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
             return see_other(f"/affinity/{binding_id}")
         return _unbind_pin_page(request, account, binding, FormErrors())
@@ -295,7 +289,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
+        binding = await mine.one(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
             return see_other(f"/affinity/{binding_id}")
         pin_page = UNBIND_PIN_PAGE.format(binding_id=binding_id)
@@ -313,7 +307,7 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
+        binding = await mine.one(uow, account, binding_id)
         if binding.state not in LIVE_STATES:
             return see_other(f"/affinity/{binding_id}")
         context = {"binding": binding, **LABELS}
@@ -328,33 +322,30 @@ class AffinityController(Controller):
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        binding = await _owned(uow, account, binding_id)
         step_up.spend(request, UNBIND, UNBIND_PIN_PAGE.format(binding_id=binding_id))
-        await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
+        await mine.unbind(uow, store, account, binding_id, utcnow())
         return see_other("/affinity?unbound=1")
 
 
 async def _member_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    binding: AffinityBinding,
+    account: Holder,
+    binding_id: UUID,
     errors: FormErrors,
     *,
     status: int = 200,
 ) -> Response[str]:
-    attempts = face_service.attempts_of(binding)
     now = utcnow()
     state = request.app.state
-    awaiting = binding.state == BindingState.AWAITING_FACE.value
+    shown = await mine.member_page(uow, state.documents, state.portraits, account, binding_id, now)
+    binding, attempts = shown.binding, shown.binding.attempts
     context = {
-        "no_reference": awaiting
-        and not await face_service.has_reference(
-            uow, state.documents, state.portraits, binding, now
-        ),
-        "under_age": service.member_under_age(uow, binding, now.date()),
+        "no_reference": shown.no_reference,
+        "under_age": shown.under_age,
         "binding": binding,
         "errors": errors,
-        "masked_id": people.masked(uow, binding.member),
+        "masked_id": shown.masked_id,
         "next_action": _next_action(binding),
         "live": binding.state in LIVE_STATES,
         "submitted": format_moment(binding.submitted_at),
@@ -374,17 +365,10 @@ def _list_notice(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-async def _owned(uow: UnitOfWork, account: Holder, binding_id: UUID) -> AffinityBinding:
-    binding = await service.holder_binding(uow, account, binding_id)
-    if binding is None:
-        raise NotFoundException  # never 403: do not confirm that the id exists
-    return binding
-
-
 def _unbind_pin_page(
     request: Request[Any, Any, Any],
     account: Holder,
-    binding: AffinityBinding,
+    binding: BindingDetail,
     errors: FormErrors,
     *,
     status: int = 200,

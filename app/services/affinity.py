@@ -530,8 +530,3 @@ async def done_for(
 ) -> list[tuple[AuditEvent, str | None, str | None]]:
     """What others (holders or staff) did for this holder, newest first, with their names."""
     return await uow.audit.done_for(holder.person_id)
-
-
-async def bindings_of(uow: UnitOfWork, holder: Holder) -> list[AffinityBinding]:
-    """The holder's bindings, newest first, whatever their state."""
-    return await uow.bindings.of_holder(holder.person_id)

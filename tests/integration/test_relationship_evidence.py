@@ -19,7 +19,7 @@ from app.domain.identity import parse_id_number
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly
-from tests.conftest import sign_in
+from tests.conftest import committed, sign_in
 from tests.integration.test_affinity_wizard import (
     EN,
     MOTHER,
@@ -214,7 +214,7 @@ async def test_staff_see_the_document_over_http_and_others_do_not(
     mine = await client.get(f"/staff/bindings/{binding_id}/document", follow_redirects=False)
     assert mine.headers["location"] == "/staff/login"
     client.cookies.clear()
-    code = await staff_service.issue_enrolment_code(seeded, "BJ0001", utcnow())
+    code = await committed(seeded, staff_service.issue_enrolment_code(seeded, "BJ0001", utcnow()))
     await enrol(client, SoftwareAuthenticator(), code)
     queue = await client.get("/staff/queue", headers=EN)
     assert "Documents under review" in queue.text and binding_id in queue.text
@@ -241,6 +241,7 @@ async def test_no_portrait_means_the_in_person_route(
         number=parse_id_number(aunt[1]),
         household_of=parse_id_number(HOLDER[0]),
     )
+    await seeded.commit()  # as the command's unit of work would
     member_url = await _bind(client, HOLDER, aunt, "parent", proof=face("biden.jpg"))
     page = await client.get(member_url, headers=EN)
     assert "The registry holds no photo of 王秀兰" in page.text
