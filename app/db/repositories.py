@@ -366,6 +366,9 @@ class Drafts:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get(self, draft_id: UUID) -> AffinityDraft | None:
+        return await self.session.get(AffinityDraft, draft_id)
+
     async def for_account(self, account_id: UUID) -> AffinityDraft | None:
         return await self.session.scalar(
             select(AffinityDraft).where(AffinityDraft.holder_account_id == account_id)

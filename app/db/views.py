@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import (
     AffinityBinding,
+    AffinityDraft,
     ECard,
     HolderAccount,
     Person,
@@ -23,6 +24,7 @@ from app.domain.views import (
     BindingDetail,
     BindingView,
     CardView,
+    DraftView,
     Holder,
     PersonView,
     StaffView,
@@ -193,4 +195,21 @@ def binding_detail(binding: AffinityBinding) -> BindingDetail:
             recent=binding.face_failures_recent,
             wait_until=binding.face_wait_until,
         ),
+    )
+
+
+def draft_view(draft: AffinityDraft) -> DraftView:
+    return DraftView(
+        id=draft.id,
+        expires_at=draft.expires_at,
+        notice_version=draft.notice_version,
+        notice_accepted_at=draft.notice_accepted_at,
+        prefilled=draft.prefilled,
+        name=draft.name,
+        id_number_cipher=draft.id_number_cipher,
+        relation=draft.relation,
+        details_done=draft.details_done,
+        proof_file=draft.proof_file,
+        face_photo_file=draft.face_photo_file,
+        documents_done=draft.documents_done,
     )

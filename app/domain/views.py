@@ -97,3 +97,21 @@ class BindingDetail:
     submitted_at: datetime
     activated_at: datetime | None
     attempts: Attempts  # failed face matches and any wait they imposed
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    """The add-member wizard's answers so far (the member's ID number stays encrypted)."""
+
+    id: UUID
+    expires_at: datetime
+    notice_version: str | None
+    notice_accepted_at: datetime | None
+    prefilled: bool  # chosen from the household list: name and number are not asked again
+    name: str | None
+    id_number_cipher: bytes | None
+    relation: str | None
+    details_done: bool
+    proof_file: str | None
+    face_photo_file: str | None
+    documents_done: bool

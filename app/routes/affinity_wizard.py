@@ -14,9 +14,9 @@ from litestar.di import Provide
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.db.models import AffinityDraft
 from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
 from app.domain.identity import parse_id_number
+from app.domain.views import DraftView
 from app.routes import formspec as fs
 from app.routes.deps import provide_account
 from app.routes.flow import (
@@ -75,18 +75,18 @@ def _store(call: StepCall[Any]) -> DocumentStore:
     return store
 
 
-async def _load(call: StepCall[None]) -> AffinityDraft:
+async def _load(call: StepCall[None]) -> DraftView:
     return await service.current_draft(call.uow, call.account, _store(call), utcnow())
 
 
-def _done(call: StepCall[AffinityDraft]) -> frozenset[str]:
+def _done(call: StepCall[DraftView]) -> frozenset[str]:
     """The PIN step counts as done only while this session's step-up for this draft is fresh
     (minutes, not the draft's 24 hours: a new draft asks again); the other steps are the draft's."""
     done = service.progress_of(call.draft).done
     return done | {Step.PIN.value} if is_fresh(call.request, ACTION, str(call.draft.id)) else done
 
 
-def _common(call: StepCall[AffinityDraft]) -> dict[str, Any]:
+def _common(call: StepCall[DraftView]) -> dict[str, Any]:
     number = service.member_number(call.uow, call.draft)
     today = date.today()
     return {
@@ -102,7 +102,7 @@ def _common(call: StepCall[AffinityDraft]) -> dict[str, Any]:
 # ---- what saving each step does --------------------------------------------------------
 
 
-async def _save_pin(call: StepCall[AffinityDraft], form: PinForm) -> str | None:
+async def _save_pin(call: StepCall[DraftView], form: PinForm) -> str | None:
     draft_id = str(call.draft.id)
     checked = await check_pin(call.request, call.uow, call.account, form.pin, ACTION, draft_id)
     if not checked.passed:
@@ -111,12 +111,12 @@ async def _save_pin(call: StepCall[AffinityDraft], form: PinForm) -> str | None:
     return None
 
 
-async def _save_notice(call: StepCall[AffinityDraft], form: NoticeForm) -> str | None:
+async def _save_notice(call: StepCall[DraftView], form: NoticeForm) -> str | None:
     await service.accept_notice(call.uow, call.account, call.draft, utcnow())
     return None
 
 
-async def _save_details(call: StepCall[AffinityDraft], form: Any) -> str | None:
+async def _save_details(call: StepCall[DraftView], form: Any) -> str | None:
     draft, uow = call.draft, call.uow
     lookup = None
     if isinstance(form, DetailsForm):
@@ -157,7 +157,7 @@ async def _save_details(call: StepCall[AffinityDraft], form: Any) -> str | None:
     return None
 
 
-async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) -> str | None:
+async def _save_documents(call: StepCall[DraftView], form: DocumentsForm) -> str | None:
     draft, uow = call.draft, call.uow
     errors = FormErrors()
     needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
@@ -181,7 +181,7 @@ async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) ->
     return None
 
 
-async def _save_check(call: StepCall[AffinityDraft], form: CheckForm) -> str | None:
+async def _save_check(call: StepCall[DraftView], form: CheckForm) -> str | None:
     uow = call.uow
     try:
         binding = await service.submit_binding(
@@ -198,12 +198,12 @@ async def _save_check(call: StepCall[AffinityDraft], form: CheckForm) -> str | N
     return f"/affinity/{binding.id}"
 
 
-def _details_form(call: StepCall[AffinityDraft]) -> type[msgspec.Struct]:
+def _details_form(call: StepCall[DraftView]) -> type[msgspec.Struct]:
     draft = call.draft
     return RelationshipForm if draft.prefilled and draft.name else DetailsForm
 
 
-WIZARD_FLOW: Flow[AffinityDraft] = Flow(
+WIZARD_FLOW: Flow[DraftView] = Flow(
     graph=WIZARD,
     base="/affinity/add",
     steps=(

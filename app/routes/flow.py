@@ -183,7 +183,9 @@ class _Served(Generic[DraftT]):
         try:
             target = await step.save(call, form)
         except (StepError, StepErrors) as error:
-            return self.render(call, name, error.errors, shown, status=error.status)
+            # A refused save may still have changed the draft (one of two photos kept, say).
+            fresh = await self.call(call.request, call.uow, call.account)
+            return self.render(fresh, name, error.errors, shown, status=error.status)
         following = self.flow.graph.next(name)
         return see_other(target or (self.flow.step_url(following.name) if following else "/"))
 

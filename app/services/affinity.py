@@ -12,6 +12,7 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
 from app.db.repositories import DraftDocument
+from app.db.views import draft_view
 from app.domain.affinity import (
     LIVE_STATES,
     NOTICE_VERSION,
@@ -31,7 +32,7 @@ from app.domain.affinity import (
     needs_face_photo,
 )
 from app.domain.identity import IdNumber
-from app.domain.views import Holder, PersonView
+from app.domain.views import DraftView, Holder, PersonView
 from app.services.context import UnitOfWork
 from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
@@ -54,7 +55,7 @@ class Upload:
 # ---- the draft -------------------------------------------------------------------------
 
 
-def progress_of(draft: AffinityDraft) -> DraftProgress:
+def progress_of(draft: AffinityDraft | DraftView) -> DraftProgress:
     return DraftProgress(
         notice_accepted=draft.notice_accepted_at is not None,
         details_done=draft.details_done,
@@ -62,13 +63,13 @@ def progress_of(draft: AffinityDraft) -> DraftProgress:
     )
 
 
-def member_number(uow: UnitOfWork, draft: AffinityDraft) -> IdNumber | None:
+def member_number(uow: UnitOfWork, draft: AffinityDraft | DraftView) -> IdNumber | None:
     if draft.id_number_cipher is None:
         return None
     return IdNumber(uow.cipher.decrypt(draft.id_number_cipher))
 
 
-def draft_needs_face_photo(uow: UnitOfWork, draft: AffinityDraft, today: date) -> bool:
+def draft_needs_face_photo(uow: UnitOfWork, draft: AffinityDraft | DraftView, today: date) -> bool:
     number = member_number(uow, draft)
     return number is not None and needs_face_photo(number, today, uow.policy)
 
@@ -83,13 +84,32 @@ async def discard_draft(uow: UnitOfWork, draft: AffinityDraft, store: DocumentSt
     await uow.drafts.remove(draft)
 
 
-async def open_draft(uow: UnitOfWork, account: Holder, now: datetime) -> AffinityDraft | None:
+async def open_draft(uow: UnitOfWork, account: Holder, now: datetime) -> DraftView | None:
     """The holder's unfinished, unexpired draft, if any (for the lists; creates nothing)."""
     draft = await uow.drafts.for_account(account.account_id)
-    return draft if draft is not None and draft.expires_at > now else None
+    return draft_view(draft) if draft is not None and draft.expires_at > now else None
+
+
+class DraftGone(LookupError):
+    """Submitted or discarded by another request of the same holder meanwhile."""
+
+
+async def _row(uow: UnitOfWork, draft: DraftView) -> AffinityDraft:
+    """The draft's row, for the use cases that change it (the page holds a read model)."""
+    row = await uow.drafts.get(draft.id)
+    if row is None:
+        raise DraftGone(str(draft.id))
+    return row
 
 
 async def current_draft(
+    uow: UnitOfWork, account: Holder, store: DocumentStore, now: datetime
+) -> DraftView:
+    """The holder's draft; a new one when there is none or it has expired."""
+    return draft_view(await _current_row(uow, account, store, now))
+
+
+async def _current_row(
     uow: UnitOfWork, account: Holder, store: DocumentStore, now: datetime
 ) -> AffinityDraft:
     """The holder's draft; a new one when there is none or it has expired."""
@@ -110,16 +130,15 @@ async def current_draft(
 
 
 async def mark_pin_verified(
-    uow: UnitOfWork, account: Holder, draft: AffinityDraft, now: datetime
+    uow: UnitOfWork, account: Holder, draft: DraftView, now: datetime
 ) -> None:
     """The holder has just passed the PIN step-up for adding a member (the session keeps it)."""
-    _touch(uow, draft, now)
+    _touch(uow, await _row(uow, draft), now)
     uow.audit.record("affinity.pin_verified", at=now, actor=account.person_id)
 
 
-async def accept_notice(
-    uow: UnitOfWork, account: Holder, draft: AffinityDraft, now: datetime
-) -> None:
+async def accept_notice(uow: UnitOfWork, account: Holder, view: DraftView, now: datetime) -> None:
+    draft = await _row(uow, view)
     draft.notice_version = NOTICE_VERSION
     draft.notice_accepted_at = now
     _touch(uow, draft, now)
@@ -195,7 +214,7 @@ async def _look_up(
 async def submit_details(
     uow: UnitOfWork,
     account: Holder,
-    draft: AffinityDraft,
+    view: DraftView,
     store: DocumentStore,
     *,
     name: str,
@@ -206,6 +225,7 @@ async def submit_details(
 ) -> None:
     """Raises NameMismatch, BindingRefused or TooManyAttempts. A changed ID number or
     relationship clears the documents, which were checked against the old answers."""
+    draft = await _row(uow, view)
     member = await _look_up(uow, account, number, name, lookup, now)
     await _check_rules(uow, account, member, relationship)
     old_number = member_number(uow, draft)
@@ -253,10 +273,11 @@ async def replace_document(
 
 
 async def attach_documents(
-    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, uploads: dict[str, bytes]
+    uow: UnitOfWork, store: DocumentStore, view: DraftView, uploads: dict[str, bytes]
 ) -> dict[str, ImageRejected]:
     """Store the proof and the face photo ("proof", "face_photo"), each replacing the one
     before. What did upload is kept even if the other file is refused; returns the refusals."""
+    draft = await _row(uow, view)
     refused: dict[str, ImageRejected] = {}
     for field, data in uploads.items():
         try:
@@ -285,9 +306,10 @@ async def _swap_document(
 
 
 async def finish_documents(
-    uow: UnitOfWork, account: Holder, draft: AffinityDraft, *, today: date, now: datetime
+    uow: UnitOfWork, account: Holder, view: DraftView, *, today: date, now: datetime
 ) -> None:
     """Raises DraftIncomplete when a required document is missing."""
+    draft = await _row(uow, view)
     if draft.proof_file is None:
         raise DraftIncomplete("proof")
     if draft_needs_face_photo(uow, draft, today) and draft.face_photo_file is None:
@@ -301,7 +323,7 @@ class AnswersChanged(Exception):
     """The answers changed (in another tab, say) after the holder checked them."""
 
 
-def draft_digest(uow: UnitOfWork, draft: AffinityDraft) -> str | None:
+def draft_digest(uow: UnitOfWork, draft: AffinityDraft | DraftView) -> str | None:
     """The digest of the answers as the check page shows them; None while incomplete."""
     number = member_number(uow, draft)
     if not (number and draft.name and draft.relation and draft.proof_file):
@@ -319,7 +341,7 @@ def draft_digest(uow: UnitOfWork, draft: AffinityDraft) -> str | None:
 async def submit_binding(
     uow: UnitOfWork,
     account: Holder,
-    draft: AffinityDraft,
+    view: DraftView,
     *,
     checked_digest: str,
     now: datetime,
@@ -329,6 +351,7 @@ async def submit_binding(
     document (domain.affinity.initial_state). The declaration covers exactly the answers the
     holder checked (their digest); the rules are checked again, since another holder may have
     bound the member after the details step."""
+    draft = await _row(uow, view)
     number = member_number(uow, draft)
     digest = draft_digest(uow, draft)
     if not (number and digest and draft.name and draft.relation and draft.proof_file):
@@ -391,7 +414,7 @@ async def start_for_household_member(
     member = choices.get(person_id)
     if member is None:
         return False
-    draft = await current_draft(uow, account, store, now)
+    draft = await _current_row(uow, account, store, now)
     number = uow.people.id_number_of(member)
     if member_number(uow, draft) != number:
         await store.delete(draft.proof_file)
