@@ -29,12 +29,21 @@ class Overlap:
         self.inside = 0
         self.most = 0
 
-    def wrap(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
+    def wrap(
+        self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, *, meet: float = 0.0
+    ) -> None:
+        """Count the calls inside `owner.name`. With `meet` (seconds), a call alone inside
+        waits that long for another to arrive, so requests slowed down before they get there
+        (decoding a photo on a busy machine) still reach the contested statement together."""
         original = getattr(owner, name)
 
         async def counted(*args: Any, **kwargs: Any) -> Any:
             self.inside += 1
             self.most = max(self.most, self.inside)
+            waited = 0.0
+            while self.inside < 2 and waited < meet:
+                await asyncio.sleep(0.01)
+                waited += 0.01
             try:
                 return await original(*args, **kwargs)
             finally:

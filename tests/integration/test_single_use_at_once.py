@@ -153,7 +153,7 @@ async def test_twenty_replacements_of_a_document_at_once_leave_no_orphan_file(
         )
         return answer.status_code
 
-    overlap.wrap(monkeypatch, Drafts, "swap_document")
+    overlap.wrap(monkeypatch, Drafts, "swap_document", meet=1.0)
     answers = await asyncio.gather(*(upload(n) for n in range(20)))
     assert overlap.most > 1, "the requests did not overlap"
     assert set(answers) == {303}
