@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -279,6 +279,11 @@ class ContributionRecord(UUIDBase):
     status: Mapped[str] = mapped_column(String(12))  # paid, arrears, interrupted
     region_code: Mapped[str] = mapped_column(String(6))
     employer: Mapped[str] = mapped_column(String(100), default="")
+    # A month paid later in a lump sum (补缴): the day it was paid, and whether the documents
+    # of 人社厅发〔2019〕94号 are on file (a lump sum of 3 years or more without them does not
+    # move on a transfer, domain-rules §6).
+    back_paid_on: Mapped[date | None] = mapped_column(Date, default=None)
+    back_pay_documented: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SpentCredential(UUIDBase):
