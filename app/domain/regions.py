@@ -44,7 +44,7 @@ PROVINCES: tuple[Province, ...] = (
     Province("51", "四川省", "Sichuan"),
     Province("52", "贵州省", "Guizhou"),
     Province("53", "云南省", "Yunnan"),
-    Province("54", "西藏自治区", "Tibet"),
+    Province("54", "西藏自治区", "Xizang"),
     Province("61", "陕西省", "Shaanxi"),
     Province("62", "甘肃省", "Gansu"),
     Province("63", "青海省", "Qinghai"),
