@@ -265,3 +265,28 @@ async def test_a_lump_sum_of_three_years_without_documents_stays_behind(
     yearly = [(year, Decimal("4800.00")) for year in (2013, 2014, 2015)]
     expected = balance_steps(yearly, Decimal(0), rates)[-1].closing
     assert _amount(response.text, "account") == expected
+
+
+async def test_htmx_gets_the_page_as_a_fragment(client: Client, seeded: UnitOfWork) -> None:
+    """Inside the boosted <main> the form's GET comes back as the inside of <main> only."""
+    await seed_histories(seeded, utcnow().date())
+    await sign_in(client)
+    headers = {"HX-Request": "true", "HX-Target": "main", **EN}
+    response = await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=headers)
+    assert response.status_code == 200
+    assert "<html" not in response.text and "<title>" in response.text
+    assert _kind(response.text) == "temporary_account"
+    assert response.headers["hx-push-url"].startswith("/my/transfers?to=44&starts=")
+
+
+async def test_in_chinese(client: Client, seeded: UnitOfWork) -> None:
+    await seed_histories(seeded, utcnow().date())
+    await sign_in(client)
+    zh = {"Accept-Language": "zh-CN"}
+    response = await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=zh)
+    text = _text(response.text)
+    assert "到外省工作，养老保险会怎样？" in text
+    assert "建立临时账户。" in text and "养老保险关系保留在北京" in text
+    bad = await client.get("/my/transfers?to=&starts=x", headers=zh)
+    assert bad.status_code == 422
+    assert "请选择新工作所在省份" in bad.text and "请按日期格式填写参保开始日期" in bad.text
