@@ -699,6 +699,21 @@ class Contributions:
         )
         return [(int(y), int(m), Decimal(base), str(region)) for y, m, base, region in rows]
 
+    async def month_regions(
+        self, person_id: UUID, line: str
+    ) -> list[tuple[int, int, str, str, str]]:
+        """(year, month, scheme, status, region code) of every record of a line."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.scheme,
+                ContributionRecord.status,
+                ContributionRecord.region_code,
+            ).where(ContributionRecord.person_id == person_id, ContributionRecord.line == line)
+        )
+        return [(int(y), int(m), str(sc), str(st), str(r)) for y, m, sc, st, r in rows]
+
     async def back_payments(
         self, person_id: UUID, line: str = "pension", scheme: str = "employee"
     ) -> list[tuple[date, bool, int, int, Decimal]]:
