@@ -3,6 +3,9 @@ gathered from the subject's records, the rule it breaks, or the transfer opened.
 
 One open transfer per person and line is held by a unique index on the open rows, so twenty
 applications at once open one transfer; the others are refused as OPEN_TRANSFER.
+
+A residents' yearly premium is recorded on its first month: for residents' medical, "recent"
+and "suspended" are read from that month, so they are coarse (a year at a time).
 """
 
 from __future__ import annotations
