@@ -73,6 +73,7 @@ from app.routes.staff import StaffAuthController, StaffQueueController, StaffSig
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
+from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
 from app.routes.web import is_htmx, page, see_other
 from app.services.my_bindings import NotYours
@@ -86,6 +87,7 @@ SUBJECT_PAGES = [
     BenefitsController,
     CertificationController,
     PensionController,
+    TransferController,
 ]
 
 

@@ -8,7 +8,17 @@ from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 
@@ -279,6 +289,11 @@ class ContributionRecord(UUIDBase):
     status: Mapped[str] = mapped_column(String(12))  # paid, arrears, interrupted
     region_code: Mapped[str] = mapped_column(String(6))
     employer: Mapped[str] = mapped_column(String(100), default="")
+    # A month paid later in a lump sum (补缴): the day it was paid, and whether the documents
+    # of 人社厅发〔2019〕94号 are on file (a lump sum of 3 years or more without them does not
+    # move on a transfer, domain-rules §6).
+    back_paid_on: Mapped[date | None] = mapped_column(Date, default=None)
+    back_pay_documented: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class SpentCredential(UUIDBase):
@@ -295,6 +310,18 @@ class InsuranceTransfer(UUIDAuditBase):
     """A transfer of the insurance relationship between regions (domain-rules §6)."""
 
     __tablename__ = "insurance_transfers"
+    # One open transfer per person and line, held by the database: applications sent at once
+    # cannot both pass the check (the losers' inserts fail).
+    __table_args__ = (
+        Index(
+            "ux_insurance_transfers_open",
+            "person_id",
+            "line",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     line: Mapped[str] = mapped_column(String(16))  # pension or medical

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID
@@ -741,6 +741,47 @@ class Contributions:
             .order_by(ContributionRecord.year, ContributionRecord.month)
         )
         return [(int(y), int(m), Decimal(base), str(region)) for y, m, base, region in rows]
+
+    async def month_regions(
+        self, person_id: UUID, line: str
+    ) -> list[tuple[int, int, str, str, str]]:
+        """(year, month, scheme, status, region code) of every record of a line."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.scheme,
+                ContributionRecord.status,
+                ContributionRecord.region_code,
+            ).where(ContributionRecord.person_id == person_id, ContributionRecord.line == line)
+        )
+        return [(int(y), int(m), str(sc), str(st), str(r)) for y, m, sc, st, r in rows]
+
+    async def back_payments(
+        self, person_id: UUID, line: str = "pension", scheme: str = "employee"
+    ) -> list[tuple[date, bool, int, int, Decimal]]:
+        """(paid on, documented, year, month, individual part) of every month paid later in
+        a lump sum."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.back_paid_on,
+                ContributionRecord.back_pay_documented,
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.individual_part,
+            ).where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == scheme,
+                ContributionRecord.status == "paid",
+                ContributionRecord.back_paid_on.is_not(None),
+            )
+        )
+        return [
+            (on, bool(documented), int(y), int(m), Decimal(part))
+            for on, documented, y, m, part in rows
+            if on is not None
+        ]
 
     async def paid_years(self, person_id: UUID, line: str, scheme: str) -> set[int]:
         rows = await self.session.scalars(

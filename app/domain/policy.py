@@ -63,6 +63,11 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     residents_medical_premium_2024: int = 400
     residents_medical_premium_2025: int = 400
     medical_collection_window: str = "09-01/12-31"  # of the previous year
+    # §6 relationship transfer: a temporary account from these ages (full years on the day
+    # insurance starts at the new place); the place of payment needs 10 years (120 months).
+    transfer_temporary_age_men: int = 50
+    transfer_temporary_age_women: int = 40
+    transfer_place_of_payment_months: int = 120
     fund_ledgers: tuple[str, ...] = (
         "pension",
         "medical_maternity",
