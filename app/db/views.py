@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import (
     AffinityBinding,
     AffinityDraft,
+    ContributionRecord,
     ECard,
     HolderAccount,
+    PasskeyCredential,
     Person,
     SignedInSession,
     StaffMember,
@@ -26,7 +28,9 @@ from app.domain.views import (
     CardView,
     DraftView,
     Holder,
+    PasskeyView,
     PersonView,
+    RecordView,
     StaffView,
 )
 
@@ -182,12 +186,13 @@ def person_view(person: Person) -> PersonView:
 
 
 def binding_detail(binding: AffinityBinding) -> BindingDetail:
-    """A binding row already loaded (with its member), as a read model."""
+    """A binding row already loaded (with its member and holder), as a read model."""
     return BindingDetail(
         id=binding.id,
         state=binding.state,
         relation=binding.relation,
         member=person_view(binding.member),
+        holder=person_view(binding.holder),
         submitted_at=binding.submitted_at,
         activated_at=binding.activated_at,
         attempts=Attempts(
@@ -212,4 +217,24 @@ def draft_view(draft: AffinityDraft) -> DraftView:
         proof_file=draft.proof_file,
         face_photo_file=draft.face_photo_file,
         documents_done=draft.documents_done,
+    )
+
+
+def passkey_view(passkey: PasskeyCredential) -> PasskeyView:
+    return PasskeyView(id=passkey.id, label=passkey.label, last_used_at=passkey.last_used_at)
+
+
+def record_view(row: ContributionRecord) -> RecordView:
+    return RecordView(
+        line=row.line,
+        scheme=row.scheme,
+        year=row.year,
+        month=row.month,
+        months_covered=row.months_covered,
+        base=row.base,
+        employer_part=row.employer_part,
+        individual_part=row.individual_part,
+        status=row.status,
+        region_code=row.region_code,
+        employer=row.employer,
     )

@@ -88,12 +88,14 @@ class StaffView:
 
 @dataclass(frozen=True, slots=True)
 class BindingDetail:
-    """One of the holder's affinity services, in any state, as their own pages show it."""
+    """An affinity service in any state, as the holder's, the member's or staff's pages
+    show it."""
 
     id: UUID
     state: str
     relation: str
     member: PersonView
+    holder: PersonView
     submitted_at: datetime
     activated_at: datetime | None
     attempts: Attempts  # failed face matches and any wait they imposed
@@ -115,3 +117,37 @@ class DraftView:
     proof_file: str | None
     face_photo_file: str | None
     documents_done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyView:
+    id: UUID
+    label: str
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DoneFor:
+    """Something another holder or staff did for a person (their account page lists it)."""
+
+    action: str
+    at: datetime
+    actor: str | None  # the holder's name, or None when staff did it
+    staff: str | None  # the staff member's name
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    """One month (or premium period) of one insurance line on the benefits list."""
+
+    line: str  # pension, medical, work_injury, unemployment
+    scheme: str  # employee or resident
+    year: int
+    month: int
+    months_covered: int
+    base: Decimal
+    employer_part: Decimal
+    individual_part: Decimal
+    status: str  # paid, arrears, interrupted
+    region_code: str
+    employer: str

@@ -114,7 +114,7 @@ class AffinityController(Controller):
         pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
         draft = await service.open_draft(uow, account, utcnow())
         context = {
-            "choices": await service.household_choices(uow, account),
+            "choices": await service.household_members(uow, account),
             "pending": pending,
             "draft": draft,
             "masked": lambda person: people.masked(uow, person),

@@ -288,7 +288,7 @@ class StaffQueueController(Controller):
     ) -> Response[str]:
         context = {
             "staff": staff,
-            "bindings": await staff_service.queue(uow, staff),
+            "bindings": await staff_service.queued(uow, staff),
             "reports": await staff_service.reports(uow, staff),
             "masked": lambda person: people.masked(uow, person),
             "format_moment": format_moment,
@@ -379,7 +379,7 @@ async def _binding_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    binding = await staff_service.queued_binding(uow, staff, binding_id)
+    binding = await staff_service.queued_detail(uow, staff, binding_id)
     if binding is None:
         raise NotFoundException
     review = binding.state == BindingState.DOCUMENTS_REVIEW.value

@@ -10,9 +10,9 @@ import anyio
 
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
-from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
+from app.db.models import AffinityBinding, AffinityDraft, Person
 from app.db.repositories import DraftDocument
-from app.db.views import draft_view
+from app.db.views import binding_detail, draft_view, person_view
 from app.domain.affinity import (
     LIVE_STATES,
     NOTICE_VERSION,
@@ -32,7 +32,7 @@ from app.domain.affinity import (
     needs_face_photo,
 )
 from app.domain.identity import IdNumber
-from app.domain.views import DraftView, Holder, PersonView
+from app.domain.views import BindingDetail, DoneFor, DraftView, Holder, PersonView
 from app.services.context import UnitOfWork
 from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
@@ -396,6 +396,11 @@ def same_household(holder: Person | PersonView, member: Person) -> bool:
 # ---- way in B: choose a family member from the household ------------------------------
 
 
+async def household_members(uow: UnitOfWork, account: Holder) -> list[PersonView]:
+    """The household list of way in B, as the page shows it."""
+    return [person_view(p) for p in await household_choices(uow, account)]
+
+
 async def household_choices(uow: UnitOfWork, account: Holder) -> list[Person]:
     """People the registry links to the holder's household, not yet bound by them."""
     live = {
@@ -483,9 +488,10 @@ async def end_binding(
     return True
 
 
-async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[AffinityBinding]:
+async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[BindingDetail]:
     """Live bindings in which this account's person is the member."""
-    return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
+    bindings = await uow.bindings.of_member(account.person_id)
+    return [binding_detail(b) for b in bindings if b.state in LIVE_STATES]
 
 
 NOT_ME = "affinity.reported_not_me"  # the audit action staff see as a report
@@ -548,8 +554,9 @@ async def revoke_as_member(
     return True
 
 
-async def done_for(
-    uow: UnitOfWork, holder: Holder
-) -> list[tuple[AuditEvent, str | None, str | None]]:
+async def done_for(uow: UnitOfWork, holder: Holder) -> list[DoneFor]:
     """What others (holders or staff) did for this holder, newest first, with their names."""
-    return await uow.audit.done_for(holder.person_id)
+    return [
+        DoneFor(action=event.action, at=event.at, actor=actor, staff=staff)
+        for event, actor, staff in await uow.audit.done_for(holder.person_id)
+    ]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from math import ceil
 
 from app.db.models import ContributionRecord
+from app.db.views import record_view
 from app.domain.contributions import (
     DEFAULT_RATES,
     BalanceStep,
@@ -25,6 +26,7 @@ from app.domain.contributions import (
     balance_steps,
     coverage,
 )
+from app.domain.views import RecordView
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
@@ -55,7 +57,7 @@ class Filters:
 @dataclass(frozen=True, slots=True)
 class YearRecords:
     year: int
-    records: list[ContributionRecord]
+    records: list[RecordView]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +128,9 @@ def _in_order(rows: list[ContributionRecord]) -> list[YearRecords]:
     """Grouped by year, newest first; within a year newest month first, ledgers in art. 64
     order."""
     rows = sorted(rows, key=lambda r: (-r.year, -r.month, _LINE_ORDER.get(r.line, 9)))
-    groups: dict[int, list[ContributionRecord]] = {}
+    groups: dict[int, list[RecordView]] = {}
     for row in rows:
-        groups.setdefault(row.year, []).append(row)
+        groups.setdefault(row.year, []).append(record_view(row))
     return [YearRecords(year, records) for year, records in groups.items()]
 
 

@@ -8,9 +8,10 @@ from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
 
-from app.db.models import ECard, Person
+from app.db.views import person_view
 from app.domain import credential
 from app.domain.credential import CredentialRefused
+from app.domain.views import CardView, PersonView
 from app.services.context import UnitOfWork
 from app.services.ecard import usable
 from app.services.subject import Subject, record
@@ -34,9 +35,9 @@ class ShownCode:
 class Presented:
     """What the counter sees for an accepted code."""
 
-    person: Person
+    person: PersonView
     masked_id: str
-    card: ECard | None
+    card: CardView | None
 
     @property
     def usable(self) -> bool:
@@ -75,4 +76,7 @@ async def accept(uow: UnitOfWork, staff_id: UUID, raw: str, now: datetime) -> Pr
     action = "qr.accepted" if usable(card) else "qr.card_not_usable"
     detail = "none" if card is None else card.status  # the card status the counter saw
     uow.audit.record(action, at=now, actor=None, subject=person.id, staff=staff_id, detail=detail)
-    return Presented(person=person, masked_id=uow.people.id_number_of(person).masked, card=card)
+    shown = person_view(person)
+    return Presented(
+        person=shown, masked_id=uow.people.id_number_of(person).masked, card=shown.card
+    )

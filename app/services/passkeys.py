@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from webauthn.helpers import base64url_to_bytes
 
 from app.db.models import PasskeyCredential
+from app.db.views import passkey_view
 from app.domain import signin_challenge
 from app.domain.credential import Mac
-from app.domain.views import Holder
+from app.domain.views import Holder, PasskeyView
 from app.services import auth_core
 from app.services.accounts import account_of
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
@@ -108,5 +109,5 @@ async def remove(uow: UnitOfWork, holder: Holder, passkey_id: UUID, now: datetim
     return removed
 
 
-async def of(uow: UnitOfWork, holder: Holder) -> list[PasskeyCredential]:
-    return await uow.passkeys.for_account(holder.account_id)
+async def of(uow: UnitOfWork, holder: Holder) -> list[PasskeyView]:
+    return [passkey_view(p) for p in await uow.passkeys.for_account(holder.account_id)]

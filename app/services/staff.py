@@ -10,10 +10,10 @@ from uuid import UUID
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
 from app.db.models import AffinityBinding, StaffEnrolmentCode, StaffMember, StaffPasskey
-from app.db.views import staff_view
+from app.db.views import binding_detail, staff_view
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.domain.staff_enrolment import new_code, normalise_code
-from app.domain.views import StaffView
+from app.domain.views import BindingDetail, StaffView
 from app.services import auth_core
 from app.services.affinity import NOT_ME, discard_references
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
@@ -218,6 +218,18 @@ async def queued_binding(
     uow: UnitOfWork, member: StaffView, binding_id: UUID
 ) -> AffinityBinding | None:
     return next((b for b in await queue(uow, member) if b.id == binding_id), None)
+
+
+async def queued(uow: UnitOfWork, member: StaffView) -> list[BindingDetail]:
+    """The queue, as the staff pages show it."""
+    return [binding_detail(b) for b in await queue(uow, member)]
+
+
+async def queued_detail(
+    uow: UnitOfWork, member: StaffView, binding_id: UUID
+) -> BindingDetail | None:
+    binding = await queued_binding(uow, member, binding_id)
+    return None if binding is None else binding_detail(binding)
 
 
 async def document(
