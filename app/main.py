@@ -22,7 +22,6 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
@@ -31,6 +30,7 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
 from app.adapters.redis_counters import RedisCounters
+from app.adapters.session_files import SessionFiles
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
@@ -78,7 +78,7 @@ SUBJECT_PAGES = [
 def _store(settings: Settings, redis: Redis | None, namespace: str) -> Store:
     if redis is not None:
         return RedisStore(redis, namespace=f"{settings.redis_namespace}:{namespace}")
-    return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
+    return SessionFiles(Path(settings.state_dir) / namespace)
 
 
 # Pages as the browser receives them: gzip (the budgets are gzipped sizes). Level 6 costs
