@@ -33,6 +33,7 @@ from app.db.models import (
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
 from app.domain.identity import IdNumber
+from app.domain.views import PersonView
 
 
 class People:
@@ -47,7 +48,7 @@ class People:
     async def get(self, person_id: UUID) -> Person | None:
         return await self.session.get(Person, person_id)
 
-    async def household_of(self, person: Person) -> list[Person]:
+    async def household_of(self, person: Person | PersonView) -> list[Person]:
         """Others whom the registry links to this person's household."""
         if not person.household_code:
             return []
@@ -58,7 +59,7 @@ class People:
         )
         return list(rows)
 
-    def id_number_of(self, person: Person) -> IdNumber:
+    def id_number_of(self, person: Person | PersonView) -> IdNumber:
         return IdNumber(self.cipher.decrypt(person.id_number_cipher))
 
     async def add(

@@ -58,9 +58,7 @@ class FlowGraph:
 
     def first_incomplete(self, done: Set[str]) -> StepInfo:
         """The first step not yet done; the final step when all others are."""
-        return next(
-            (s for s in self.steps if s.name not in done or s.final), self.steps[-1]
-        )
+        return next((s for s in self.steps if s.name not in done or s.final), self.steps[-1])
 
     def where_to(self, name: str, done: Set[str]) -> StepInfo:
         """The step to show for a request of `name`: itself if it may open, else the first

@@ -14,8 +14,8 @@ from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.db.models import HolderAccount
 from app.domain.pin import WeakPin
+from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.deps import (
     provide_account,
@@ -27,7 +27,7 @@ from app.routes.deps import (
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import action_label, relationship_label, state_label
-from app.routes.messages import pin_lock_moment, weak_pin_message, wrong_pin_message
+from app.routes.messages import note_pin_lock, pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as affinity_service
@@ -65,7 +65,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: UnitOfWork,
-        account: HolderAccount,
+        account: Holder,
         *,
         errors: FormErrors | None = None,
         status: int = 200,
@@ -80,7 +80,7 @@ class AccountController(Controller):
             (text for key, text in notices.items() if request.query_params.get(key)), None
         )
         context = {
-            "passkeys": await uow.passkeys.for_account(account.id),
+            "passkeys": await uow.passkeys.for_account(account.account_id),
             "bound_by": await affinity_service.bound_by_others(uow, account),
             "acted_for_me": await uow.audit.done_for(account.person_id),
             "action_label": action_label,
@@ -98,7 +98,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         return await self._render(request, uow, account)
 
@@ -107,7 +107,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         limits: NamedDependency[Limits],
     ) -> Response[Any]:
         values = await read_form(request)
@@ -141,7 +141,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         rp: NamedDependency[RelyingParty],
     ) -> Response[Any]:
         if not _password_recent(request):
@@ -155,7 +155,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         rp: NamedDependency[RelyingParty],
         data: JSONBody[PasskeyAttestation],
     ) -> Response[dict[str, str]]:
@@ -186,7 +186,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         passkey_id: FromPath[UUID],
     ) -> Response[Any]:
         # Posting twice finds nothing the second time and lands on the same page.
@@ -197,7 +197,7 @@ class AccountController(Controller):
     async def revoke_binding(
         self,
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -210,7 +210,7 @@ class AccountController(Controller):
 
     @get("/pin")
     async def pin_form(
-        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
+        self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
     ) -> Response[str]:
         return _pin_page(request, account, "pages/account/pin_change.html", FormErrors())
 
@@ -219,7 +219,7 @@ class AccountController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[Any]:
         values = await read_form(request)
         errors = FormErrors()
@@ -239,22 +239,22 @@ class AccountController(Controller):
             errors.add("new_pin", weak_pin_message(weak))
         except pin_service.WrongPin as wrong:
             errors.add("old_pin", wrong_pin_message(wrong.remaining, uow.policy))
-        except pin_service.PinLocked:
-            pass  # the page shows the lock
-        if errors or pin_service.pin_locked_until(account, utcnow()):
+        except pin_service.PinLocked as locked:
+            note_pin_lock(request, locked.until)
+        if errors or pin_lock_moment(request, account):
             return _pin_page(request, account, template, errors, status=422)
         return see_other("/account?pin_changed=1")
 
 
 def _pin_page(
     request: Request[Any, Any, Any],
-    account: HolderAccount,
+    account: Holder,
     template: str,
     errors: FormErrors,
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {"errors": errors, "locked_until": pin_lock_moment(account)}
+    context = {"errors": errors, "locked_until": pin_lock_moment(request, account)}
     return page(request, template, context, status=status)
 
 
@@ -266,9 +266,9 @@ class PinSetupController(Controller):
 
     @get("/")
     async def form(
-        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
+        self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
     ) -> Response[Any]:
-        if account.pin_hash is not None:
+        if account.has_pin:
             return see_other("/")
         return page(request, "pages/account/pin_set.html")
 
@@ -277,9 +277,9 @@ class PinSetupController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[Any]:
-        if account.pin_hash is not None:  # posted twice: the first one already set it
+        if account.has_pin:  # posted twice: the first one already set it
             return see_other("/")
         values = await read_form(request)
         errors = FormErrors()

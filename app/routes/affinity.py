@@ -13,12 +13,13 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.db.models import AffinityBinding, HolderAccount
+from app.db.models import AffinityBinding
 from app.domain.affinity import (
     LIVE_STATES,
     BindingState,
 )
 from app.domain.handoff import display_code
+from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.deps import (
     provide_account,
@@ -72,7 +73,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         bindings = await uow.bindings.of_holder(account.person_id)
         draft = await service.open_draft(uow, account, utcnow())
@@ -91,7 +92,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
         bindings = await uow.bindings.of_holder(account.person_id)
@@ -112,7 +113,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
     ) -> Response[Any]:
         values = await read_form(request)
@@ -128,7 +129,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
@@ -139,7 +140,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -173,7 +174,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
         check_id: FromPath[UUID],
@@ -202,7 +203,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Send a link": a new single-use code, kept in the session only to show it."""
@@ -219,7 +220,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -244,7 +245,7 @@ class AffinityController(Controller):
     async def cancel(
         self,
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -258,7 +259,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -271,7 +272,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -289,7 +290,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
@@ -303,7 +304,7 @@ class AffinityController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -316,7 +317,7 @@ class AffinityController(Controller):
 async def _member_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    account: HolderAccount,
+    account: Holder,
     binding: AffinityBinding,
     errors: FormErrors,
     *,
@@ -347,7 +348,7 @@ def _list_notice(request: Request[Any, Any, Any]) -> str | None:
     return None
 
 
-async def _owned(uow: UnitOfWork, account: HolderAccount, binding_id: UUID) -> AffinityBinding:
+async def _owned(uow: UnitOfWork, account: Holder, binding_id: UUID) -> AffinityBinding:
     binding = await service.holder_binding(uow, account, binding_id)
     if binding is None:
         raise NotFoundException  # never 403: do not confirm that the id exists
@@ -356,7 +357,7 @@ async def _owned(uow: UnitOfWork, account: HolderAccount, binding_id: UUID) -> A
 
 def _unbind_pin_page(
     request: Request[Any, Any, Any],
-    account: HolderAccount,
+    account: Holder,
     binding: AffinityBinding,
     errors: FormErrors,
     *,
@@ -365,7 +366,7 @@ def _unbind_pin_page(
     context = {
         "binding": binding,
         "errors": errors,
-        "locked_until": pin_lock_moment(account),
+        "locked_until": pin_lock_moment(request, account),
         **LABELS,
     }
     return page(request, "pages/affinity/unbind_pin.html", context, status=status)

@@ -202,7 +202,7 @@ WIZARD_FLOW: Flow[AffinityDraft] = Flow(
             "pages/affinity/step_pin.html",
             PinForm,
             _save_pin,
-            view=lambda call: {"locked_until": pin_lock_moment(call.account)},
+            view=lambda call: {"locked_until": pin_lock_moment(call.request, call.account)},
         ),
         FlowStep(Step.NOTICE.value, "pages/affinity/step_notice.html", NoticeForm, _save_notice),
         FlowStep(

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect
 
 from app.adapters.clock import utcnow
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.deps import (
     provide_account_without_pin,
@@ -133,7 +133,7 @@ class AuthController(Controller):
 
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
     async def extend_session(
-        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
+        self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
     ) -> Redirect:
         """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
         sessions.still_here(request)

@@ -7,13 +7,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.routes.web import page
 from app.services.context import UnitOfWork
 
 
-async def _card_context(uow: UnitOfWork, account: HolderAccount) -> dict[str, Any]:
+async def _card_context(uow: UnitOfWork, account: Holder) -> dict[str, Any]:
     person = account.person
     return {
         "person": person,
@@ -30,7 +30,7 @@ class CardController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         return page(request, "pages/card/home.html", await _card_context(uow, account))
 
@@ -39,12 +39,12 @@ class CardController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         return page(request, "pages/card/details.html", await _card_context(uow, account))
 
     @get("/card/services")
     async def services(
-        self, request: Request[Any, Any, Any], account: NamedDependency[HolderAccount]
+        self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
     ) -> Response[str]:
         return page(request, "pages/card/services.html")

@@ -36,7 +36,7 @@ def _moment(value: datetime | None) -> str | None:
     return format_moment(value) if value else None
 
 
-def _certification_page(
+async def _certification_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
     subject: Subject,
@@ -45,7 +45,7 @@ def _certification_page(
     status: int = 200,
 ) -> Response[str]:
     now = utcnow()
-    info = service.describe(uow, subject, now)
+    info = await service.describe(uow, subject, now)
     context = {
         "subject": subject,
         "info": info,
@@ -67,7 +67,7 @@ class CertificationController(Controller):
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         await service.view(uow, subject, utcnow())
-        return _certification_page(request, uow, subject, FormErrors())
+        return await _certification_page(request, uow, subject, FormErrors())
 
     @post("/", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def certify(
@@ -96,7 +96,7 @@ class CertificationController(Controller):
                 return see_other(f"{base}/checks/{started.id}")
             errors = started
         await service.view(uow, subject, utcnow(), page="form")
-        return _certification_page(request, uow, subject, errors, status=422)
+        return await _certification_page(request, uow, subject, errors, status=422)
 
     @get("/checks/{check_id:uuid}")
     async def check_status(
@@ -113,7 +113,7 @@ class CertificationController(Controller):
         now = utcnow()
         if _POLL not in request.query_params:
             await service.view(uow, subject, now, page="check")
-        info = service.describe(uow, subject, now)
+        info = await service.describe(uow, subject, now)
         context = {
             "subject": subject,
             "check": check,

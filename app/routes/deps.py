@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
@@ -15,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
-from app.db.models import HolderAccount
-from app.db.pii import PiiCipher
+from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
 from app.services import maintenance
@@ -37,8 +37,7 @@ def settings_of(state: State) -> Settings:
 
 
 async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
-    cipher: PiiCipher = state.cipher
-    return UnitOfWork(db=db_session, cipher=cipher, policy=settings_of(state).policy)
+    return UnitOfWork(db=db_session, cipher=state.cipher, policy=settings_of(state).policy)
 
 
 async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:
@@ -53,24 +52,21 @@ async def provide_rp(state: State) -> RelyingParty:
     )
 
 
-def start_session(
-    request: Request[Any, Any, Any], account: HolderAccount, *, by_password: bool
-) -> None:
+def start_session(request: Request[Any, Any, Any], account_id: UUID, *, by_password: bool) -> None:
     now = utcnow().timestamp()
-    sessions.start(request, **{ACCOUNT: str(account.id), "password_at": now if by_password else 0})
+    sessions.start(request, **{ACCOUNT: str(account_id), "password_at": now if by_password else 0})
 
 
-async def load_account(
-    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
-) -> HolderAccount:
-    """The signed-in holder, or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
+async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> Holder:
+    """The signed-in holder, with their person and card in one query, or SignInRequired
+    (idle 15 min, or 12 h since sign-in, ends it)."""
     try:
         account_id = sessions.signed_in(request, ACCOUNT, uow.policy, utcnow())
     except SessionExpired:
         raise SignInRequired("expired") from None
     if account_id is None:
         raise SignInRequired
-    account = await uow.accounts.get(account_id)
+    account = await uow.views.holder(account_id)
     if account is None:
         request.clear_session()
         raise SignInRequired
@@ -79,17 +75,17 @@ async def load_account(
 
 async def provide_account(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
-) -> HolderAccount:
+) -> Holder:
     """For every page of a signed-in holder: a holder without a PIN sets one first."""
     account = await load_account(request, uow)
-    if account.pin_hash is None:
+    if not account.has_pin:
         raise PinSetupRequired
     return account
 
 
 async def provide_account_without_pin(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
-) -> HolderAccount:
+) -> Holder:
     return await load_account(request, uow)
 
 
@@ -97,7 +93,7 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
     """Units of work for tasks that outlive the request (face matching)."""
     database: SQLAlchemyAsyncConfig = state.database
     make_session = database.create_session_maker()
-    cipher: PiiCipher = state.cipher
+    cipher = state.cipher
 
     def new_uow() -> UnitOfWork:  # the settings as they are when the task runs
         return UnitOfWork(db=make_session(), cipher=cipher, policy=settings_of(state).policy)

@@ -13,7 +13,7 @@ from litestar.enums import MediaType
 from markupsafe import Markup
 
 from app.adapters.clock import utcnow
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale
 from app.routes.messages import pin_lock_moment
@@ -132,7 +132,7 @@ class SubjectCardController(Controller):
         self,
         request: Request[Any, Any, Any],
         subject: NamedDependency[Subject],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[Any]:
         if subject.person.card is not None:
             return see_other(f"{subject.base}/card")
@@ -144,7 +144,7 @@ class SubjectCardController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         subject: NamedDependency[Subject],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[Any]:
         base = subject.base
         if subject.person.card is not None:
@@ -164,10 +164,14 @@ class SubjectCardController(Controller):
 def _pin_page(
     request: Request[Any, Any, Any],
     subject: Subject,
-    account: HolderAccount,
+    account: Holder,
     errors: FormErrors,
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {"subject": subject, "errors": errors, "locked_until": pin_lock_moment(account)}
+    context = {
+        "subject": subject,
+        "errors": errors,
+        "locked_until": pin_lock_moment(request, account),
+    }
     return page(request, "pages/subject/card_apply_pin.html", context, status=status)

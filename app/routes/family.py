@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 
 from app.adapters.clock import utcnow
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.routes.web import page
 from app.services import dashboard
@@ -26,7 +26,7 @@ class FamilyController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[HolderAccount],
+        account: NamedDependency[Holder],
     ) -> Response[str]:
         rows = await dashboard.family(uow, account, utcnow())
         return page(request, "pages/subject/family.html", {"rows": rows})

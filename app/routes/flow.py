@@ -29,8 +29,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from app.db.models import HolderAccount
 from app.domain.flow import FlowGraph, UnknownStep
+from app.domain.views import Holder
 from app.routes.formspec import parse_form
 from app.routes.web import FormErrors, page, see_other
 from app.services.context import UnitOfWork
@@ -60,7 +60,7 @@ class StepCall(Generic[DraftT]):
 
     request: Request[Any, Any, Any]
     uow: UnitOfWork
-    account: HolderAccount
+    account: Holder
     draft: DraftT
 
 
@@ -128,7 +128,7 @@ class _Served(Generic[DraftT]):
         self.flow = flow
 
     async def call(
-        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: HolderAccount
+        self, request: Request[Any, Any, Any], uow: UnitOfWork, account: Holder
     ) -> StepCall[DraftT]:
         draft = await self.flow.load(StepCall(request, uow, account, None))
         return StepCall(request, uow, account, draft)
@@ -199,7 +199,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             self,
             request: Request[Any, Any, Any],
             uow: NamedDependency[UnitOfWork],
-            account: NamedDependency[HolderAccount],
+            account: NamedDependency[Holder],
         ) -> Redirect:
             call = await served.call(request, uow, account)
             first = flow.graph.first_incomplete(flow.done(call))
@@ -210,7 +210,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             self,
             request: Request[Any, Any, Any],
             uow: NamedDependency[UnitOfWork],
-            account: NamedDependency[HolderAccount],
+            account: NamedDependency[Holder],
             step: FromPath[str],
         ) -> Response[Any]:
             call = await served.call(request, uow, account)
@@ -224,7 +224,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             self,
             request: Request[Any, Any, Any],
             uow: NamedDependency[UnitOfWork],
-            account: NamedDependency[HolderAccount],
+            account: NamedDependency[Holder],
             step: FromPath[str],
         ) -> Response[Any]:
             call = await served.call(request, uow, account)

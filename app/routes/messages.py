@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from litestar import Request
+
 from app.adapters.clock import utcnow
 from app.adapters.images import ImageRejected
 from app.adapters.images import Reason as ImageReason
-from app.db.models import HolderAccount
 from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
 from app.domain.identity import Reason as IdReason
 from app.domain.pin import Reason as PinReason
 from app.domain.pin import WeakPin
 from app.domain.policy import Policy
+from app.domain.views import Holder
 from app.routes.i18n import _, format_megabytes, format_moment, ngettext
 from app.services.pin import pin_locked_until
 
@@ -92,9 +97,14 @@ def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
     )
 
 
-def pin_lock_moment(account: HolderAccount) -> str | None:
+def note_pin_lock(request: Request[Any, Any, Any], until: datetime) -> None:
+    """A PIN checked in this request locked PIN use: the holder's view predates it."""
+    request.state.pin_locked_until = until
+
+
+def pin_lock_moment(request: Request[Any, Any, Any], account: Holder) -> str | None:
     """When PIN use unlocks, for the pages that ask for the PIN; None when it is not locked."""
-    until = pin_locked_until(account, utcnow())
+    until = getattr(request.state, "pin_locked_until", None) or pin_locked_until(account, utcnow())
     return format_moment(until) if until else None
 
 

@@ -18,10 +18,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from app.adapters.clock import utcnow
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes import formspec as fs
 from app.routes.formspec import N_, parse_form
-from app.routes.messages import pin_lock_moment, wrong_pin_message
+from app.routes.messages import note_pin_lock, pin_lock_moment, wrong_pin_message
 from app.routes.web import FormErrors
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
@@ -88,7 +88,7 @@ class PinCheck:
 async def check_pin(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    account: HolderAccount,
+    account: Holder,
     pin: str,
     action: str,
     scope: str = "",
@@ -99,24 +99,24 @@ async def check_pin(
         await pin_service.verify_pin(uow, account, pin, utcnow())
     except pin_service.WrongPin as wrong:
         errors.add("pin", wrong_pin_message(wrong.remaining, uow.policy))
-    except pin_service.PinLocked:
-        pass  # the page says until when
+    except pin_service.PinLocked as locked:
+        note_pin_lock(request, locked.until)  # the page says until when
     else:
         grant(request, action, scope)
-    return PinCheck(errors, pin_lock_moment(account))
+    return PinCheck(errors, pin_lock_moment(request, account))
 
 
 async def verify(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    account: HolderAccount,
+    account: Holder,
     action: str,
     scope: str = "",
 ) -> PinCheck:
     """Read the posted `pin` and check it (see check_pin)."""
     parsed = parse_form(PinForm, dict(await request.form()))
     if parsed.form is None:
-        return PinCheck(parsed.errors, pin_lock_moment(account))
+        return PinCheck(parsed.errors, pin_lock_moment(request, account))
     return await check_pin(request, uow, account, parsed.form.pin, action, scope)
 
 

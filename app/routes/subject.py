@@ -12,20 +12,20 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.types import ControllerRouterHandler
 
-from app.db.models import HolderAccount
+from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.services import subject as subjects
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
 
-async def provide_own_subject(account: NamedDependency[HolderAccount]) -> Subject:
+async def provide_own_subject(account: NamedDependency[Holder]) -> Subject:
     return subjects.own(account)
 
 
 async def provide_member_subject(
     binding_id: FromPath[UUID],
-    account: NamedDependency[HolderAccount],
+    account: NamedDependency[Holder],
     uow: NamedDependency[UnitOfWork],
 ) -> Subject:
     """404, never 403: the answer must not confirm that the binding exists."""

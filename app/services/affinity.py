@@ -10,7 +10,7 @@ import anyio
 
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
-from app.db.models import AffinityBinding, AffinityDraft, HolderAccount, Person
+from app.db.models import AffinityBinding, AffinityDraft, Person
 from app.domain.affinity import (
     INITIAL_STATE,
     LIVE_STATES,
@@ -30,6 +30,7 @@ from app.domain.affinity import (
     needs_face_photo,
 )
 from app.domain.identity import IdNumber
+from app.domain.views import Holder, PersonView
 from app.services.context import UnitOfWork
 
 
@@ -80,19 +81,17 @@ async def discard_draft(uow: UnitOfWork, draft: AffinityDraft, store: DocumentSt
     await uow.drafts.remove(draft)
 
 
-async def open_draft(
-    uow: UnitOfWork, account: HolderAccount, now: datetime
-) -> AffinityDraft | None:
+async def open_draft(uow: UnitOfWork, account: Holder, now: datetime) -> AffinityDraft | None:
     """The holder's unfinished, unexpired draft, if any (for the lists; creates nothing)."""
-    draft = await uow.drafts.for_account(account.id)
+    draft = await uow.drafts.for_account(account.account_id)
     return draft if draft is not None and draft.expires_at > now else None
 
 
 async def current_draft(
-    uow: UnitOfWork, account: HolderAccount, store: DocumentStore, now: datetime
+    uow: UnitOfWork, account: Holder, store: DocumentStore, now: datetime
 ) -> AffinityDraft:
     """The holder's draft; a new one when there is none or it has expired."""
-    draft = await uow.drafts.for_account(account.id)
+    draft = await uow.drafts.for_account(account.account_id)
     if draft is not None and draft.expires_at <= now:
         await discard_draft(uow, draft, store)
         uow.audit.record("affinity.draft_expired", at=now, actor=account.person_id)
@@ -100,7 +99,7 @@ async def current_draft(
     if draft is None:
         draft = await uow.drafts.add(
             AffinityDraft(
-                holder_account_id=account.id,
+                holder_account_id=account.account_id,
                 expires_at=now + timedelta(hours=uow.policy.draft_expiry_hours),
             )
         )
@@ -110,7 +109,7 @@ async def current_draft(
 
 
 async def mark_pin_verified(
-    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, now: datetime
+    uow: UnitOfWork, account: Holder, draft: AffinityDraft, now: datetime
 ) -> None:
     """The holder has just passed the PIN step-up for adding a member (the session keeps it)."""
     _touch(uow, draft, now)
@@ -119,7 +118,7 @@ async def mark_pin_verified(
 
 
 async def accept_notice(
-    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, now: datetime
+    uow: UnitOfWork, account: Holder, draft: AffinityDraft, now: datetime
 ) -> None:
     draft.notice_version = NOTICE_VERSION
     draft.notice_accepted_at = now
@@ -130,7 +129,7 @@ async def accept_notice(
     await uow.commit()
 
 
-async def _held_bindings(uow: UnitOfWork, holder: Person) -> list[HeldBinding]:
+async def _held_bindings(uow: UnitOfWork, holder: PersonView) -> list[HeldBinding]:
     return [
         HeldBinding(
             member_id_number=uow.people.id_number_of(binding.member).value,
@@ -142,7 +141,7 @@ async def _held_bindings(uow: UnitOfWork, holder: Person) -> list[HeldBinding]:
 
 
 async def _check_rules(
-    uow: UnitOfWork, account: HolderAccount, member: Person, relationship: Relationship
+    uow: UnitOfWork, account: Holder, member: Person, relationship: Relationship
 ) -> None:
     """Raises BindingRefused."""
     check_new_member(
@@ -164,7 +163,7 @@ async def _registry_match(uow: UnitOfWork, number: IdNumber, name: str) -> Perso
 
 async def submit_details(
     uow: UnitOfWork,
-    account: HolderAccount,
+    account: Holder,
     draft: AffinityDraft,
     store: DocumentStore,
     *,
@@ -244,7 +243,7 @@ async def attach_documents(
 
 
 async def finish_documents(
-    uow: UnitOfWork, account: HolderAccount, draft: AffinityDraft, *, today: date, now: datetime
+    uow: UnitOfWork, account: Holder, draft: AffinityDraft, *, today: date, now: datetime
 ) -> None:
     """Raises DraftIncomplete when a required document is missing."""
     if draft.proof_file is None:
@@ -278,7 +277,7 @@ def draft_digest(uow: UnitOfWork, draft: AffinityDraft) -> str | None:
 
 async def submit_binding(
     uow: UnitOfWork,
-    account: HolderAccount,
+    account: Holder,
     draft: AffinityDraft,
     *,
     checked_digest: str,
@@ -324,7 +323,7 @@ async def submit_binding(
 # ---- way in B: choose a family member from the household ------------------------------
 
 
-async def household_choices(uow: UnitOfWork, account: HolderAccount) -> list[Person]:
+async def household_choices(uow: UnitOfWork, account: Holder) -> list[Person]:
     """People the registry links to the holder's household, not yet bound by them."""
     live = {
         b.member_person_id
@@ -335,7 +334,7 @@ async def household_choices(uow: UnitOfWork, account: HolderAccount) -> list[Per
 
 
 async def start_for_household_member(
-    uow: UnitOfWork, account: HolderAccount, store: DocumentStore, person_id: UUID, now: datetime
+    uow: UnitOfWork, account: Holder, store: DocumentStore, person_id: UUID, now: datetime
 ) -> bool:
     """Fill the draft's name and ID number from the registry; False if not in the household."""
     choices = {p.id: p for p in await household_choices(uow, account)}
@@ -363,7 +362,7 @@ async def start_for_household_member(
 
 
 async def holder_binding(
-    uow: UnitOfWork, account: HolderAccount, binding_id: UUID
+    uow: UnitOfWork, account: Holder, binding_id: UUID
 ) -> AffinityBinding | None:
     """The binding if this holder owns it; None otherwise (the caller answers 404)."""
     binding = await uow.bindings.get(binding_id)
@@ -384,7 +383,7 @@ async def end_binding(
     store: DocumentStore,
     binding: AffinityBinding,
     *,
-    by: Person,
+    by: PersonView,
     now: datetime,
 ) -> bool:
     """Cancel a pending binding or revoke an active one, at once. False if already ended,
@@ -412,6 +411,6 @@ async def end_binding(
     return True
 
 
-async def bound_by_others(uow: UnitOfWork, account: HolderAccount) -> list[AffinityBinding]:
+async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[AffinityBinding]:
     """Live bindings in which this account's person is the member."""
     return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]

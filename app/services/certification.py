@@ -22,7 +22,7 @@ from app.domain.certification import (
 )
 from app.services import face
 from app.services.context import UnitOfWork
-from app.services.subject import Subject, record
+from app.services.subject import Subject, record, refreshed
 
 
 class NotCertifiable(Exception):
@@ -43,14 +43,21 @@ class CertificationView:
     tries_before_wait: int = 0
 
 
-def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> CertificationView:
+async def _binding_of(uow: UnitOfWork, subject: Subject) -> AffinityBinding | None:
+    """The binding row as it is now: a background check may have decided since the request
+    began."""
+    return await uow.bindings.get(subject.binding.id) if subject.binding else None
+
+
+async def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> CertificationView:
     """The state on `now`'s date (UTC, as the family dashboard counts it)."""
+    subject = await refreshed(uow, subject)
     person = subject.person
     today = now.date()
     if not person.is_pensioner:
         return CertificationView(subject=subject, pensioner=False)
     last = person.last_certified_on
-    binding = subject.binding
+    binding = await _binding_of(uow, subject)
     attempts = face.attempts_of(binding) if binding else None
     return CertificationView(
         subject=subject,
@@ -74,8 +81,8 @@ async def view(uow: UnitOfWork, subject: Subject, now: datetime, page: str = "")
     await uow.commit()
 
 
-def _certifiable(subject: Subject) -> AffinityBinding:
-    binding = subject.binding
+async def _certifiable(uow: UnitOfWork, subject: Subject) -> AffinityBinding:
+    binding = await _binding_of(uow, subject)
     if binding is None or not face.expects(binding, face.CERTIFICATION):
         raise NotCertifiable
     return binding
@@ -85,20 +92,21 @@ async def start(
     uow: UnitOfWork, store: DocumentStore, subject: Subject, selfie: bytes, now: datetime
 ) -> FaceCheck:
     """Raises NotCertifiable, ImageRejected, FaceWait or CertifyInPerson."""
-    binding = _certifiable(subject)
+    binding = await _certifiable(uow, subject)
     return await face.start_check(uow, store, binding, selfie, now, purpose=face.CERTIFICATION)
 
 
 async def handoff(uow: UnitOfWork, subject: Subject, now: datetime) -> str:
     """A code for the member's own phone. Raises NotCertifiable or CertifyInPerson."""
-    binding = _certifiable(subject)
+    binding = await _certifiable(uow, subject)
     if face.certification_in_person(binding, uow.policy):
         raise face.CertifyInPerson
     return await face.create_handoff(uow, binding, now, purpose=face.CERTIFICATION)
 
 
 async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceCheck | None:
-    """This member's certification check, with the binding and the person as fresh as it."""
+    """This member's certification check (describe() then reads the binding and person as
+    fresh as it)."""
     binding = subject.binding
     check = await uow.face_checks.get(check_id)
     if (
@@ -108,10 +116,6 @@ async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceChe
         or check.purpose != face.CERTIFICATION
     ):
         return None
-    if check.state != face.PENDING:
-        # Decided by the background task after this request loaded the subject.
-        await uow.db.refresh(binding)
-        await uow.db.refresh(subject.person)
     return check
 
 

@@ -22,6 +22,7 @@ from app.db.repositories import (
     Staff,
     Transfers,
 )
+from app.db.views import Views
 from app.domain.policy import Policy
 
 
@@ -34,6 +35,10 @@ class UnitOfWork:
     @property
     def people(self) -> People:
         return People(self.db, self.cipher)
+
+    @property
+    def views(self) -> Views:
+        return Views(self.db)
 
     @property
     def accounts(self) -> Accounts:

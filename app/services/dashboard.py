@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.db.models import HolderAccount
 from app.domain.certification import CertificationState, certification_state, due_date
 from app.domain.premiums import premium_amount, premium_year_open
+from app.domain.views import Holder
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, active_members, own, record
 
@@ -62,7 +62,7 @@ async def for_subject(
     return SubjectRow(subject=subject, todos=todos, certification=state, certification_due=due)
 
 
-async def family(uow: UnitOfWork, account: HolderAccount, now: datetime) -> list[SubjectRow]:
+async def family(uow: UnitOfWork, account: Holder, now: datetime) -> list[SubjectRow]:
     """The holder first, then each active member."""
     subjects = [own(account), *await active_members(uow, account)]
     return [await for_subject(uow, subject, now) for subject in subjects]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from app.db.models import ECard
+from app.domain.views import CardView
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
@@ -21,7 +22,7 @@ class CardExists(Exception):
     """The subject has a card already: nothing is issued twice."""
 
 
-def usable(card: ECard | None) -> bool:
+def usable(card: ECard | CardView | None) -> bool:
     """Only an active card can be used; a lost, locked or cancelled one cannot (§1 Card state)."""
     return card is not None and card.status == ACTIVE
 

@@ -8,16 +8,19 @@ from uuid import UUID
 
 from webauthn.helpers import base64url_to_bytes
 
-from app.db.models import HolderAccount, PasskeyCredential
+from app.db.models import PasskeyCredential
+from app.domain.views import Holder
 from app.services import auth_core
+from app.services.accounts import account_of
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
 from app.services.context import UnitOfWork
 
 
 async def registration_options(
-    uow: UnitOfWork, rp: RelyingParty, account: HolderAccount
+    uow: UnitOfWork, rp: RelyingParty, holder: Holder
 ) -> tuple[str, bytes]:
     """Options JSON for the browser, and the challenge to keep in the session."""
+    account = await account_of(uow, holder)
     existing = await uow.passkeys.for_account(account.id)
     user = PasskeyUser(account.webauthn_user_id, account.person.name, account.person.name)
     return auth_core.registration_options(
@@ -28,7 +31,7 @@ async def registration_options(
 async def register(
     uow: UnitOfWork,
     rp: RelyingParty,
-    account: HolderAccount,
+    holder: Holder,
     *,
     credential_json: str,
     challenge: bytes,
@@ -39,7 +42,7 @@ async def register(
     verified = auth_core.verify_new_credential(rp, data, challenge)
     transports = data.get("response", {}).get("transports") or []
     credential = PasskeyCredential(
-        account_id=account.id,
+        account_id=holder.account_id,
         credential_id=verified.credential_id,
         public_key=verified.credential_public_key,
         sign_count=verified.sign_count,
@@ -49,7 +52,7 @@ async def register(
     if await uow.passkeys.by_credential_id(verified.credential_id):
         raise PasskeyRejected("already registered")
     await uow.passkeys.add(credential)
-    uow.audit.record("passkey.added", at=now, actor=account.person_id)
+    uow.audit.record("passkey.added", at=now, actor=holder.person_id)
     await uow.commit()
     return credential
 
@@ -60,7 +63,8 @@ def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
 
 async def authenticate(
     uow: UnitOfWork, rp: RelyingParty, *, credential_json: str, challenge: bytes, now: datetime
-) -> HolderAccount:
+) -> UUID:
+    """The account id the passkey signs in to."""
     data = auth_core.parse_credential(credential_json)
     stored = await uow.passkeys.by_credential_id(auth_core.credential_id_of(data))
     if stored is None:
@@ -77,12 +81,12 @@ async def authenticate(
     stored.last_used_at = now
     uow.audit.record("signin.passkey", at=now, actor=account.person_id)
     await uow.commit()
-    return account
+    return account.id
 
 
-async def remove(uow: UnitOfWork, account: HolderAccount, passkey_id: UUID, now: datetime) -> bool:
-    removed = await uow.passkeys.remove(account.id, passkey_id)
+async def remove(uow: UnitOfWork, holder: Holder, passkey_id: UUID, now: datetime) -> bool:
+    removed = await uow.passkeys.remove(holder.account_id, passkey_id)
     if removed:
-        uow.audit.record("passkey.removed", at=now, actor=account.person_id)
+        uow.audit.record("passkey.removed", at=now, actor=holder.person_id)
         await uow.commit()
     return removed

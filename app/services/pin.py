@@ -7,6 +7,8 @@ from datetime import datetime
 from app.adapters.hashing import hash_secret, verify_secret
 from app.db.models import HolderAccount
 from app.domain.pin import PinLockState, check_pin_policy
+from app.domain.views import Holder
+from app.services.accounts import account_of
 from app.services.context import UnitOfWork
 from app.services.limits import TooManyAttempts, count_pin_attempt
 
@@ -31,13 +33,15 @@ def _lock_state(account: HolderAccount) -> PinLockState:
     return PinLockState(failures=account.pin_failures, locked_until=account.pin_locked_until)
 
 
-def pin_locked_until(account: HolderAccount, now: datetime) -> datetime | None:
-    state = _lock_state(account)
+def pin_locked_until(holder: Holder, now: datetime) -> datetime | None:
+    """As the request found it (a PIN checked in this request raises PinLocked instead)."""
+    state = PinLockState(locked_until=holder.pin_locked_until)
     return state.locked_until if state.is_locked(now) else None
 
 
-async def set_first_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: datetime) -> None:
+async def set_first_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime) -> None:
     """Raises WeakPin, or PinAlreadySet when the form is posted again."""
+    account = await account_of(uow, holder)
     if account.pin_hash is not None:
         raise PinAlreadySet
     check_pin_policy(pin, id_number=uow.people.id_number_of(account.person).value)
@@ -46,7 +50,7 @@ async def set_first_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: 
     await uow.commit()
 
 
-async def verify_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: datetime) -> None:
+async def verify_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime) -> None:
     """The step-up check used before binding, unbinding and paying.
 
     The attempt is counted (and committed) before the PIN is checked, by one conditional
@@ -54,6 +58,7 @@ async def verify_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: dat
     Raises PinLocked while locked, or WrongPin with the tries left.
     """
     policy = uow.policy
+    account = await account_of(uow, holder)
     try:
         await count_pin_attempt(uow, account, now)
     except TooManyAttempts as locked:
@@ -73,11 +78,12 @@ async def verify_pin(uow: UnitOfWork, account: HolderAccount, pin: str, now: dat
 
 
 async def change_pin(
-    uow: UnitOfWork, account: HolderAccount, *, old_pin: str, new_pin: str, now: datetime
+    uow: UnitOfWork, holder: Holder, *, old_pin: str, new_pin: str, now: datetime
 ) -> None:
     """Checks the new PIN's policy first (no attempt is spent on a form error), then the old PIN."""
-    check_pin_policy(new_pin, id_number=uow.people.id_number_of(account.person).value)
-    await verify_pin(uow, account, old_pin, now)
+    check_pin_policy(new_pin, id_number=uow.people.id_number_of(holder.person).value)
+    await verify_pin(uow, holder, old_pin, now)
+    account = await account_of(uow, holder)
     account.pin_hash = hash_secret(new_pin)
     uow.audit.record("pin.changed", at=now, actor=account.person_id)
     await uow.commit()

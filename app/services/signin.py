@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
-from app.db.models import HolderAccount
 from app.domain.identity import IdNumber
+from app.domain.views import Holder
 from app.services import auth_core
+from app.services.accounts import account_of
 from app.services.context import UnitOfWork
 from app.services.limits import PASSWORD_CHECK, SIGN_IN_ACCOUNT, SIGN_IN_IP, Limits
 
@@ -23,8 +25,8 @@ async def sign_in_with_password(
     password: str,
     ip: str,
     now: datetime,
-) -> HolderAccount:
-    """Raises InvalidCredentials, or limits.TooManyAttempts before any check."""
+) -> UUID:
+    """The account's id. Raises InvalidCredentials, or limits.TooManyAttempts before any check."""
     person = await uow.people.by_id_number(number)
     account = await uow.accounts.for_person(person.id) if person else None
     # The account's key is the ID number's lookup hash: typed, known or not, never stored plain.
@@ -38,14 +40,15 @@ async def sign_in_with_password(
         raise InvalidCredentials
     uow.audit.record("signin.password", at=now, actor=account.person_id)
     await uow.commit()
-    return account
+    return account.id
 
 
 async def confirm_password(
-    uow: UnitOfWork, limits: Limits, account: HolderAccount, password: str, now: datetime
+    uow: UnitOfWork, limits: Limits, holder: Holder, password: str, now: datetime
 ) -> bool:
     """Re-check the signed-in holder's password before a sensitive change (limited per
     account: a stolen session must not become a way to guess the password)."""
+    account = await account_of(uow, holder)
     counted_as = [(PASSWORD_CHECK, str(account.id))]
     if await auth_core.check_password(limits, counted_as, account.password_hash, password, now):
         return True

@@ -1,7 +1,7 @@
 """Whose services a page is for: the holder themself (/my) or an active member (/family/{id}).
 
-Resolved once per request; every use case below receives a Subject and records an audit
-event when the holder acts for someone else.
+Resolved once per request, as read models; every use case below receives a Subject and records
+an audit event when the holder acts for someone else.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from app.db.models import AffinityBinding, HolderAccount, Person
-from app.domain.affinity import BindingState
+from app.domain.views import BindingView, Holder, PersonView
 from app.services.context import UnitOfWork
 
 
@@ -21,9 +20,9 @@ class NoSuchSubject(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    person: Person
-    holder: Person
-    binding: AffinityBinding | None = None
+    person: PersonView
+    holder: PersonView
+    binding: BindingView | None = None
 
     @property
     def acting_for(self) -> bool:
@@ -35,19 +34,22 @@ class Subject:
         return f"/family/{self.binding.id}" if self.binding else "/my"
 
 
-def own(account: HolderAccount) -> Subject:
-    return Subject(person=account.person, holder=account.person)
+def own(holder: Holder) -> Subject:
+    return Subject(person=holder.person, holder=holder.person)
 
 
-async def member(uow: UnitOfWork, account: HolderAccount, binding_id: UUID) -> Subject:
-    binding = await uow.bindings.get(binding_id)
-    if (
-        binding is None
-        or binding.holder_person_id != account.person_id
-        or binding.state != BindingState.ACTIVE.value
-    ):
+async def member(uow: UnitOfWork, holder: Holder, binding_id: UUID) -> Subject:
+    found = await uow.views.active_member(binding_id, holder.person_id)
+    if found is None:
         raise NoSuchSubject
-    return Subject(person=binding.member, holder=account.person, binding=binding)
+    binding, person = found
+    return Subject(person=person, holder=holder.person, binding=binding)
+
+
+async def refreshed(uow: UnitOfWork, subject: Subject) -> Subject:
+    """The subject as the database has it now (after a background decision changed it)."""
+    person = await uow.views.person(subject.person.id)
+    return subject if person is None else Subject(person, subject.holder, subject.binding)
 
 
 def record(uow: UnitOfWork, subject: Subject, action: str, at: datetime, detail: str = "") -> None:
@@ -58,10 +60,8 @@ def record(uow: UnitOfWork, subject: Subject, action: str, at: datetime, detail:
         )
 
 
-async def active_members(uow: UnitOfWork, account: HolderAccount) -> list[Subject]:
-    bindings = await uow.bindings.of_holder(account.person_id)
+async def active_members(uow: UnitOfWork, holder: Holder) -> list[Subject]:
     return [
-        Subject(person=b.member, holder=account.person, binding=b)
-        for b in bindings
-        if b.state == BindingState.ACTIVE.value
+        Subject(person=person, holder=holder.person, binding=binding)
+        for binding, person in await uow.views.active_members(holder.person_id)
     ]

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
 from app.domain.identity import parse_id_number
+from app.domain.views import Holder
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 from app.services.seed import add_holder
@@ -20,12 +21,14 @@ EN = {"Accept-Language": "en"}
 NEW_HOLDER = "11010519491231002X"
 
 
-async def _holder_account(uow: UnitOfWork, id_number: str):  # type: ignore[no-untyped-def]
+async def _holder_account(uow: UnitOfWork, id_number: str) -> Holder:
     person = await uow.people.by_id_number(parse_id_number(id_number))
     assert person
     account = await uow.accounts.for_person(person.id)
     assert account
-    return account
+    holder = await uow.views.holder(account.id)
+    assert holder
+    return holder
 
 
 async def test_verify_pin_locks_after_six_wrong_and_says_until_when(seeded: UnitOfWork) -> None:

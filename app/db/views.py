@@ -1,0 +1,127 @@
+"""The read models of app/domain/views.py, each loaded with one Core select (no ORM identity
+map, no lazy loads): the signed-in holder and the subject of every page come from here."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import AffinityBinding, ECard, HolderAccount, Person
+from app.domain.affinity import BindingState
+from app.domain.views import BindingView, CardView, Holder, PersonView
+
+_PERSON = (
+    Person.id,
+    Person.name,
+    Person.id_number_cipher,
+    Person.birth_date,
+    Person.sex,
+    Person.region_code,
+    Person.household_code,
+    Person.is_pensioner,
+    Person.retired_on,
+    Person.pension_monthly,
+    Person.last_certified_on,
+    ECard.card_number,
+    ECard.status,
+    ECard.issued_on,
+)
+
+
+def _with_person(*columns: Any, of: Any = None, on: Any = None) -> Select[Any]:
+    """The columns, the person's and their card's, from `of` joined to the person `on`."""
+    query = select(*columns, *_PERSON)
+    query = query.select_from(of).join(Person, on) if of is not None else query.select_from(Person)
+    return query.outerjoin(ECard, ECard.person_id == Person.id)
+
+
+def _person(row: Row[Any]) -> PersonView:
+    card = (
+        CardView(card_number=row.card_number, status=row.status, issued_on=row.issued_on)
+        if row.card_number is not None
+        else None
+    )
+    return PersonView(
+        id=row.id,
+        name=row.name,
+        id_number_cipher=row.id_number_cipher,
+        birth_date=row.birth_date,
+        sex=row.sex,
+        region_code=row.region_code,
+        household_code=row.household_code,
+        is_pensioner=row.is_pensioner,
+        retired_on=row.retired_on,
+        pension_monthly=row.pension_monthly,
+        last_certified_on=row.last_certified_on,
+        card=card,
+    )
+
+
+_BINDING = (
+    AffinityBinding.id.label("binding_id"),
+    AffinityBinding.relation,
+    AffinityBinding.state.label("binding_state"),
+    AffinityBinding.activated_at,
+)
+
+
+def _binding(row: Row[Any]) -> BindingView:
+    return BindingView(
+        id=row.binding_id,
+        relation=row.relation,
+        state=row.binding_state,
+        activated_at=row.activated_at,
+    )
+
+
+def _active_of(holder_person_id: UUID) -> Select[Any]:
+    return _with_person(
+        *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
+    ).where(
+        AffinityBinding.holder_person_id == holder_person_id,
+        AffinityBinding.state == BindingState.ACTIVE.value,
+    )
+
+
+class Views:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def holder(self, account_id: UUID) -> Holder | None:
+        query = _with_person(
+            HolderAccount.id.label("account_id"),
+            HolderAccount.pin_hash.is_not(None).label("has_pin"),
+            HolderAccount.pin_locked_until,
+            of=HolderAccount,
+            on=Person.id == HolderAccount.person_id,
+        ).where(HolderAccount.id == account_id)
+        row = (await self.session.execute(query)).one_or_none()
+        if row is None:
+            return None
+        return Holder(
+            account_id=row.account_id,
+            person=_person(row),
+            has_pin=bool(row.has_pin),
+            pin_locked_until=row.pin_locked_until,
+        )
+
+    async def person(self, person_id: UUID) -> PersonView | None:
+        query = _with_person().where(Person.id == person_id)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else _person(row)
+
+    async def active_member(
+        self, binding_id: UUID, holder_person_id: UUID
+    ) -> tuple[BindingView, PersonView] | None:
+        """The holder's active binding and its member, or None (unknown, another holder's,
+        or not active all read the same)."""
+        query = _active_of(holder_person_id).where(AffinityBinding.id == binding_id)
+        row = (await self.session.execute(query)).one_or_none()
+        return None if row is None else (_binding(row), _person(row))
+
+    async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
+        query = _active_of(holder_person_id).order_by(AffinityBinding.submitted_at.desc())
+        return [(_binding(row), _person(row)) for row in await self.session.execute(query)]

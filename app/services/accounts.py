@@ -1,0 +1,19 @@
+"""The signed-in holder's own account row, for the few changes only the services make
+(PIN, passkeys, password): pages get the read-only Holder view instead."""
+
+from __future__ import annotations
+
+from app.db.models import HolderAccount
+from app.domain.views import Holder
+from app.services.context import UnitOfWork
+
+
+class AccountGone(LookupError):
+    """Deleted while signed in: the next page signs them out."""
+
+
+async def account_of(uow: UnitOfWork, holder: Holder) -> HolderAccount:
+    account = await uow.accounts.get(holder.account_id)
+    if account is None:
+        raise AccountGone(str(holder.account_id))
+    return account
