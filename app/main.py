@@ -33,6 +33,7 @@ from app.adapters.redis_counters import RedisCounters
 from app.adapters.session_files import SessionFiles
 from app.config import ROOT, Settings, get_settings
 from app.db.pii import PiiCipher
+from app.db.reads import reads_for
 from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
 from app.routes.affinity import AffinityController
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # One Redis client, when there is Redis, for the sessions and the limits' counters.
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
+    reads = reads_for(database.get_engine())
     state = State(
         {
             "database": database,
@@ -202,6 +204,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "cipher": PiiCipher(settings.secret_key),
             "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
+            "reads": reads,
         }
     )
     state.jobs = face_jobs(
@@ -239,6 +242,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             stop_maintenance,
             _stop_jobs,
             close_database,
+            reads.close,
             lambda: matcher.close(),
             *([redis.aclose] if redis is not None else []),
         ],

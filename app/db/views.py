@@ -1,15 +1,22 @@
 """The read models of app/domain/views.py, each loaded with one Core select (no ORM identity
-map, no lazy loads): the signed-in holder and the subject of every page come from here."""
+map, no lazy loads): the signed-in holder and the subject of every page come from here.
+
+The selects are built once, with bound parameters: building one costs more than running it.
+They run through Reads (no transaction) when the unit of work has them: every view here is
+read at the start of a request or after someone else's commit, never after the request's own
+writes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AffinityBinding, ECard, HolderAccount, Person
+from app.db.reads import Reads
 from app.domain.affinity import BindingState
 from app.domain.views import BindingView, CardView, Holder, PersonView
 
@@ -62,9 +69,10 @@ def _person(row: Row[Any]) -> PersonView:
 
 _BINDING = (
     AffinityBinding.id.label("binding_id"),
-    AffinityBinding.relation,
+    # Labelled: outside a session, rows are keyed by column name ("relationship").
+    AffinityBinding.relation.label("relation"),
     AffinityBinding.state.label("binding_state"),
-    AffinityBinding.activated_at,
+    AffinityBinding.activated_at.label("activated_at"),
 )
 
 
@@ -77,28 +85,41 @@ def _binding(row: Row[Any]) -> BindingView:
     )
 
 
-def _active_of(holder_person_id: UUID) -> Select[Any]:
-    return _with_person(
-        *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
-    ).where(
-        AffinityBinding.holder_person_id == holder_person_id,
-        AffinityBinding.state == BindingState.ACTIVE.value,
-    )
+_ACTIVE = _with_person(
+    *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
+).where(
+    AffinityBinding.holder_person_id == bindparam("holder_person_id"),
+    AffinityBinding.state == BindingState.ACTIVE.value,
+)
+_HOLDER = _with_person(
+    HolderAccount.id.label("account_id"),
+    HolderAccount.pin_hash.is_not(None).label("has_pin"),
+    HolderAccount.pin_locked_until,
+    of=HolderAccount,
+    on=Person.id == HolderAccount.person_id,
+).where(HolderAccount.id == bindparam("account_id"))
+_PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
+_ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
+_ACTIVE_MEMBERS = _ACTIVE.order_by(AffinityBinding.submitted_at.desc())
 
 
 class Views:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reads: Reads | None = None) -> None:
         self.session = session
+        self.reads = reads
+
+    async def _rows(self, query: Select[Any], **params: Any) -> Sequence[Row[Any]]:
+        if self.reads is not None:
+            return await self.reads.rows(query, params)
+        rows: Sequence[Row[Any]] = (await self.session.execute(query, params)).all()
+        return rows
+
+    async def _one(self, query: Select[Any], **params: Any) -> Row[Any] | None:
+        rows = await self._rows(query, **params)
+        return rows[0] if rows else None
 
     async def holder(self, account_id: UUID) -> Holder | None:
-        query = _with_person(
-            HolderAccount.id.label("account_id"),
-            HolderAccount.pin_hash.is_not(None).label("has_pin"),
-            HolderAccount.pin_locked_until,
-            of=HolderAccount,
-            on=Person.id == HolderAccount.person_id,
-        ).where(HolderAccount.id == account_id)
-        row = (await self.session.execute(query)).one_or_none()
+        row = await self._one(_HOLDER, account_id=account_id)
         if row is None:
             return None
         return Holder(
@@ -109,8 +130,7 @@ class Views:
         )
 
     async def person(self, person_id: UUID) -> PersonView | None:
-        query = _with_person().where(Person.id == person_id)
-        row = (await self.session.execute(query)).one_or_none()
+        row = await self._one(_PERSON_BY_ID, person_id=person_id)
         return None if row is None else _person(row)
 
     async def active_member(
@@ -118,10 +138,11 @@ class Views:
     ) -> tuple[BindingView, PersonView] | None:
         """The holder's active binding and its member, or None (unknown, another holder's,
         or not active all read the same)."""
-        query = _active_of(holder_person_id).where(AffinityBinding.id == binding_id)
-        row = (await self.session.execute(query)).one_or_none()
+        row = await self._one(
+            _ACTIVE_MEMBER, binding_id=binding_id, holder_person_id=holder_person_id
+        )
         return None if row is None else (_binding(row), _person(row))
 
     async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
-        query = _active_of(holder_person_id).order_by(AffinityBinding.submitted_at.desc())
-        return [(_binding(row), _person(row)) for row in await self.session.execute(query)]
+        rows = await self._rows(_ACTIVE_MEMBERS, holder_person_id=holder_person_id)
+        return [(_binding(row), _person(row)) for row in rows]

@@ -37,7 +37,9 @@ def settings_of(state: State) -> Settings:
 
 
 async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
-    return UnitOfWork(db=db_session, cipher=state.cipher, policy=settings_of(state).policy)
+    return UnitOfWork(
+        db=db_session, cipher=state.cipher, policy=settings_of(state).policy, reads=state.reads
+    )
 
 
 async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:

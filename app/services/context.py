@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.pii import PiiCipher
+from app.db.reads import Reads
 from app.db.repositories import (
     Accounts,
     Audit,
@@ -31,6 +32,8 @@ class UnitOfWork:
     db: AsyncSession
     cipher: PiiCipher
     policy: Policy
+    # The views' reads outside the transaction (app/db/reads.py); None: in the session.
+    reads: Reads | None = None
 
     @property
     def people(self) -> People:
@@ -38,7 +41,7 @@ class UnitOfWork:
 
     @property
     def views(self) -> Views:
-        return Views(self.db)
+        return Views(self.db, self.reads)
 
     @property
     def accounts(self) -> Accounts:
