@@ -51,7 +51,9 @@ async def with_uow(action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             uow = UnitOfWork(db=db, cipher=PiiCipher(settings.secret_key), policy=settings.policy)
-            return await action(uow)
+            result = await action(uow)
+            await uow.commit()  # one unit of work per command, as per request
+            return result
     finally:
         await engine.dispose()
 

@@ -7,8 +7,9 @@ import asyncio
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
+from typing import TypeVar
 from uuid import uuid4
 
 import asyncpg
@@ -29,6 +30,7 @@ from app.main import create_app, db_config
 from app.services.context import UnitOfWork
 from app.services.seed import seed_demo
 
+T = TypeVar("T")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 # Redis for the tests of the Redis store (skipped without it); each test has its own namespace.
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -237,3 +239,10 @@ async def sign_in(
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+async def committed(uow: UnitOfWork, work: Awaitable[T]) -> T:
+    """A service called directly, then committed as a request's unit of work would be."""
+    result = await work
+    await uow.commit()
+    return result

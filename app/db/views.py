@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Executable, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AffinityBinding, ECard, HolderAccount, Person
+from app.db.models import AffinityBinding, ECard, HolderAccount, Person, StaffMember
 from app.db.reads import Reads
 from app.domain.affinity import BindingState
-from app.domain.views import BindingView, CardView, Holder, PersonView
+from app.domain.views import BindingView, CardView, Holder, PersonView, StaffView
 
 _PERSON = (
     Person.id,
@@ -101,6 +101,9 @@ _HOLDER = _with_person(
 _PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
 _ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
 _ACTIVE_MEMBERS = _ACTIVE.order_by(AffinityBinding.submitted_at.desc())
+_STAFF = select(
+    StaffMember.id, StaffMember.staff_number, StaffMember.name, StaffMember.region_prefix
+).where(StaffMember.id == bindparam("staff_id"))
 
 
 class Views:
@@ -108,13 +111,13 @@ class Views:
         self.session = session
         self.reads = reads
 
-    async def _rows(self, query: Select[Any], **params: Any) -> Sequence[Row[Any]]:
+    async def _rows(self, query: Executable, **params: Any) -> Sequence[Row[Any]]:
         if self.reads is not None:
             return await self.reads.rows(query, params)
         rows: Sequence[Row[Any]] = (await self.session.execute(query, params)).all()
         return rows
 
-    async def _one(self, query: Select[Any], **params: Any) -> Row[Any] | None:
+    async def _one(self, query: Executable, **params: Any) -> Row[Any] | None:
         rows = await self._rows(query, **params)
         return rows[0] if rows else None
 
@@ -146,3 +149,13 @@ class Views:
     async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
         rows = await self._rows(_ACTIVE_MEMBERS, holder_person_id=holder_person_id)
         return [(_binding(row), _person(row)) for row in rows]
+
+    async def staff(self, staff_id: UUID) -> StaffView | None:
+        row = await self._one(_STAFF, staff_id=staff_id)
+        if row is None:
+            return None
+        return StaffView(row.id, row.staff_number, row.name, row.region_prefix)
+
+
+def staff_view(member: StaffMember) -> StaffView:
+    return StaffView(member.id, member.staff_number, member.name, member.region_prefix)

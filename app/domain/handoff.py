@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from app.domain.typed import compact
+
 # No 0/O, 1/I/L: easy to read aloud and to type on a phone.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LENGTH = 8
@@ -15,10 +17,10 @@ def new_code() -> str:
 
 
 def normalise_code(raw: str) -> str | None:
-    """Upper-case, without spaces or dashes; None if it cannot be a code."""
+    """Upper-case ASCII, without spaces or dashes; None if it cannot be a code."""
     if len(raw) > MAX_INPUT:
         return None
-    code = "".join(ch for ch in raw.upper() if ch not in " -\u3000")
+    code = compact(raw)
     if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
         return None
     return code

@@ -9,6 +9,8 @@ from typing import Literal
 
 import msgspec
 
+from app.domain.typed import compact
+
 Reason = Literal["format", "checksum", "birth_date", "region"]
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -77,7 +79,7 @@ def parse_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     """Parse an 18-digit number (or upgrade a 15-digit legacy one), or raise InvalidIdNumber."""
     if len(raw) > MAX_INPUT_LENGTH:
         raise InvalidIdNumber("format")
-    text = "".join(raw.split()).upper()
+    text = compact(raw)
     if _SHAPE_15.fullmatch(text):
         body = text[:6] + "19" + text[6:]
         text = body + check_char(body)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from app.domain.handoff import ALPHABET
+from app.domain.typed import compact
 
 LENGTH = 12  # 31^12, about 2^59: far beyond guessing within the sign-in limits
 MAX_INPUT = 30
@@ -16,10 +17,10 @@ def new_code() -> str:
 
 
 def normalise_code(raw: str) -> str | None:
-    """Upper-case, without spaces or dashes; None if it cannot be a code."""
+    """Upper-case ASCII, without spaces or dashes; None if it cannot be a code."""
     if len(raw) > MAX_INPUT:
         return None
-    code = "".join(ch for ch in raw.upper() if ch not in " -\u3000")
+    code = compact(raw)
     if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
         return None
     return code

@@ -60,3 +60,25 @@ class BindingView:
     relation: str
     state: str
     activated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaceCheckView:
+    """One face recognition attempt, as its status page shows it."""
+
+    id: UUID
+    binding_id: UUID
+    purpose: str  # "binding" or "certification"
+    state: str  # pending, matched, failed, unusable, error
+    reason: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A signed-in member of service-centre staff."""
+
+    id: UUID
+    staff_number: str
+    name: str
+    region_prefix: str

@@ -80,9 +80,9 @@ class AccountController(Controller):
             (text for key, text in notices.items() if request.query_params.get(key)), None
         )
         context = {
-            "passkeys": await uow.passkeys.for_account(account.account_id),
+            "passkeys": await passkey_service.of(uow, account),
             "bound_by": await affinity_service.bound_by_others(uow, account),
-            "acted_for_me": await uow.audit.done_for(account.person_id),
+            "acted_for_me": await affinity_service.done_for(uow, account),
             "action_label": action_label,
             "relationship_label": relationship_label,
             "state_label": state_label,
@@ -202,10 +202,8 @@ class AccountController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """The member ends a holder's affinity service for them, at once."""
-        binding = await uow.bindings.get(binding_id)
-        if binding is None or binding.member_person_id != account.person_id:
+        if not await affinity_service.revoke_as_member(uow, store, account, binding_id, utcnow()):
             raise NotFoundException
-        await affinity_service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/account?revoked=1#bound-by")
 
     @get("/pin")

@@ -18,14 +18,18 @@ from app.domain.affinity import (
     LIVE_STATES,
     BindingState,
 )
-from app.domain.handoff import display_code
 from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.deps import (
     provide_account,
     provide_store,
 )
-from app.routes.face_check import HelperSelfieForm, start_face_check
+from app.routes.face_check import (
+    HelperSelfieForm,
+    handoff_shown,
+    keep_handoff,
+    start_face_check,
+)
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
@@ -34,17 +38,16 @@ from app.routes.messages import (
     photo_problem_message,
     pin_lock_moment,
 )
-from app.routes.qr import qr_svg
 from app.routes.step_up import requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
+from app.services import people
 from app.services.context import UnitOfWork
 
 NAME_MAX = 50
 UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
-_HANDOFF_KEY = "handoff_shown"
 
 
 def _next_action(binding: AffinityBinding) -> str:
@@ -75,12 +78,12 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
     ) -> Response[str]:
-        bindings = await uow.bindings.of_holder(account.person_id)
+        bindings = await service.bindings_of(uow, account)
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
             "draft": draft,
-            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "masked": lambda person: people.masked(uow, person),
             "next_action": _next_action,
             "notice": _list_notice(request),
             **LABELS,
@@ -95,15 +98,15 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
     ) -> Response[str]:
         """Way in B: card-face services -> affinity services -> open -> choose the member."""
-        bindings = await uow.bindings.of_holder(account.person_id)
+        bindings = await service.bindings_of(uow, account)
         pending = [b for b in bindings if b.state == BindingState.AWAITING_FACE.value]
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "choices": await service.household_choices(uow, account),
             "pending": pending,
             "draft": draft,
-            "masked": lambda person: uow.people.id_number_of(person).masked,
-            "age": lambda person: uow.people.id_number_of(person).age_on(date.today()),
+            "masked": lambda person: people.masked(uow, person),
+            "age": lambda person: people.age(uow, person, date.today()),
             **LABELS,
         }
         return page(request, "pages/affinity/open.html", context)
@@ -150,9 +153,9 @@ class AffinityController(Controller):
         try:
             started = await start_face_check(
                 request,
+                uow,
                 HelperSelfieForm,
                 lambda selfie: face_service.start_check(uow, store, binding, selfie, utcnow()),
-                uow.policy,
             )
         except face_service.FaceWait:
             pass  # the member page shows the wait
@@ -180,7 +183,7 @@ class AffinityController(Controller):
         check_id: FromPath[UUID],
     ) -> Response[str]:
         # The check first: the binding read after it is at least as new (they change together).
-        check = await uow.face_checks.get(check_id)
+        check = await face_service.check_view(uow, check_id)
         binding = await _owned(uow, account, binding_id)
         if check is None or check.binding_id != binding.id or check.purpose != "binding":
             raise NotFoundException
@@ -212,7 +215,7 @@ class AffinityController(Controller):
             code = await face_service.create_handoff(uow, binding, utcnow())
         except face_service.NotAwaitingFace:
             return see_other(f"/affinity/{binding_id}")
-        request.session[_HANDOFF_KEY] = {"binding": str(binding.id), "code": code}
+        keep_handoff(request, f"/affinity/{binding_id}", code)
         return see_other(f"/affinity/{binding_id}/handoff")
 
     @get("/{binding_id:uuid}/handoff")
@@ -224,21 +227,10 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
-        shown = request.session.get(_HANDOFF_KEY) or {}
-        if shown.get("binding") != str(binding.id):
+        shown = handoff_shown(request, f"/affinity/{binding_id}", binding.member.name)
+        if shown is None:
             return see_other(f"/affinity/{binding_id}")
-        code = str(shown["code"])
-        origin = request.app.state.settings.webauthn_origin.rstrip("/")
-        link = f"{origin}/verify/{code}"
-        context = {
-            "binding": binding,
-            "code": display_code(code),
-            "link": link,
-            "qr": qr_svg(
-                link, _("QR code of the link for {name}").format(name=binding.member.name)
-            ),
-            **LABELS,
-        }
+        context = {"binding": binding, **shown, **LABELS}
         return page(request, "pages/affinity/handoff.html", context)
 
     @post("/{binding_id:uuid}/cancel")
@@ -328,7 +320,7 @@ async def _member_page(
     context = {
         "binding": binding,
         "errors": errors,
-        "masked_id": uow.people.id_number_of(binding.member).masked,
+        "masked_id": people.masked(uow, binding.member),
         "next_action": _next_action(binding),
         "live": binding.state in LIVE_STATES,
         "submitted": format_moment(binding.submitted_at),

@@ -17,7 +17,7 @@ from app.adapters.clock import utcnow
 from app.domain.contributions import Line, Period
 from app.routes.i18n import _, format_moment
 from app.routes.web import FormErrors, is_htmx, page
-from app.services import benefits
+from app.services import benefits, people
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -235,7 +235,7 @@ class BenefitsController(Controller):
             "summaries": result.summaries,
             "account": result.account,
             "year": year,
-            "masked_id": uow.people.id_number_of(subject.person).masked,
+            "masked_id": people.masked(uow, subject.person),
             "printed": format_moment(now),
         }
         return page(request, "pages/subject/benefits_print.html", context)

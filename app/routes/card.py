@@ -10,6 +10,7 @@ from litestar.di import NamedDependency, Provide
 from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.routes.web import page
+from app.services import people
 from app.services.context import UnitOfWork
 
 
@@ -17,7 +18,7 @@ async def _card_context(uow: UnitOfWork, account: Holder) -> dict[str, Any]:
     person = account.person
     return {
         "person": person,
-        "masked_id": uow.people.id_number_of(person).masked,
+        "masked_id": people.masked(uow, person),
         "card": person.card,
     }
 

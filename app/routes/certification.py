@@ -14,20 +14,22 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.domain.handoff import display_code
 from app.routes.deps import provide_store
-from app.routes.face_check import HelperSelfieForm, start_face_check
+from app.routes.face_check import (
+    HelperSelfieForm,
+    handoff_shown,
+    keep_handoff,
+    start_face_check,
+)
 from app.routes.flow import MAX_UPLOAD_FIELD
-from app.routes.i18n import _, format_moment
+from app.routes.i18n import format_moment
 from app.routes.messages import photo_problem_message
-from app.routes.qr import qr_svg
 from app.routes.web import FormErrors, page, see_other
 from app.services import certification as service
 from app.services import face as face_service
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
-_HANDOFF_KEY = "certification_handoff_shown"
 # Automatic polls of a check's status are not page views: they are not audited one by one.
 _POLL = "poll"
 
@@ -83,9 +85,9 @@ class CertificationController(Controller):
         try:
             started = await start_face_check(
                 request,
+                uow,
                 HelperSelfieForm,
                 lambda selfie: service.start(uow, store, subject, selfie, utcnow()),
-                uow.policy,
             )
         except service.NotCertifiable:
             return see_other(base)
@@ -140,7 +142,7 @@ class CertificationController(Controller):
             code = await service.handoff(uow, subject, utcnow())
         except (service.NotCertifiable, face_service.CertifyInPerson):
             return see_other(base)
-        request.session[_HANDOFF_KEY] = {"subject": subject.base, "code": code}
+        keep_handoff(request, base, code)
         return see_other(f"{base}/handoff")
 
     @get("/handoff")
@@ -150,18 +152,10 @@ class CertificationController(Controller):
         uow: NamedDependency[UnitOfWork],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
-        shown = request.session.get(_HANDOFF_KEY) or {}
-        if shown.get("subject") != subject.base or not subject.acting_for:
-            return see_other(f"{subject.base}/certification")
+        base = f"{subject.base}/certification"
+        shown = handoff_shown(request, base, subject.person.name)
+        if shown is None or not subject.acting_for:
+            return see_other(base)
         await service.view(uow, subject, utcnow(), page="handoff")
-        code = str(shown["code"])
-        origin = request.app.state.settings.webauthn_origin.rstrip("/")
-        link = f"{origin}/verify/{code}"
-        name = subject.person.name
-        context = {
-            "subject": subject,
-            "code": display_code(code),
-            "link": link,
-            "qr": qr_svg(link, _("QR code of the link for {name}").format(name=name)),
-        }
+        context = {"subject": subject, **shown}
         return page(request, "pages/subject/certification_handoff.html", context)

@@ -8,8 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 
 from app.adapters.clock import utcnow
-from app.db.models import StaffMember
 from app.domain.credential import MAX_INPUT, CredentialRefused, Reason
+from app.domain.views import StaffView
 from app.routes.forms import read_form
 from app.routes.i18n import _
 from app.routes.staff import provide_staff
@@ -31,7 +31,7 @@ def refusal_message(reason: Reason) -> str:
     return messages[reason]
 
 
-def _signed_in_as(staff: StaffMember) -> str:
+def _signed_in_as(staff: StaffView) -> str:
     return _("Signed in as {name} ({number}).").format(name=staff.name, number=staff.staff_number)
 
 
@@ -41,7 +41,7 @@ class CounterController(Controller):
 
     @get("/")
     async def form(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffMember]
+        self, request: Request[Any, Any, Any], staff: NamedDependency[StaffView]
     ) -> Response[str]:
         context = {"signed_in_as": _signed_in_as(staff), "max_input": MAX_INPUT}
         return page(request, "pages/staff/counter.html", context)
@@ -51,7 +51,7 @@ class CounterController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[StaffView],
     ) -> Response[str]:
         # Read before the check: a code spent at the same moment rolls the session back.
         staff_id, signed_in_as = staff.id, _signed_in_as(staff)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +19,7 @@ from app.config import Settings
 from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
-from app.services import maintenance
+from app.services import accounts, maintenance
 from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Counters, Limits, limits_for
@@ -36,10 +36,20 @@ def settings_of(state: State) -> Settings:
     return settings
 
 
-async def provide_uow(db_session: NamedDependency[AsyncSession], state: State) -> UnitOfWork:
-    return UnitOfWork(
+async def provide_uow(
+    db_session: NamedDependency[AsyncSession], state: State
+) -> AsyncGenerator[UnitOfWork, None]:
+    """The request's one unit of work: committed once the handler has made its response, rolled
+    back if it raised (routes and services never commit it themselves)."""
+    uow = UnitOfWork(
         db=db_session, cipher=state.cipher, policy=settings_of(state).policy, reads=state.reads
     )
+    try:
+        yield uow
+    except BaseException:
+        await uow.rollback()
+        raise
+    await uow.commit()
 
 
 async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:
@@ -68,7 +78,7 @@ async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[Uni
         raise SignInRequired("expired") from None
     if account_id is None:
         raise SignInRequired
-    account = await uow.views.holder(account_id)
+    account = await accounts.holder(uow, account_id)
     if account is None:
         request.clear_session()
         raise SignInRequired

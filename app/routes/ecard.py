@@ -18,7 +18,7 @@ from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale
 from app.routes.messages import pin_lock_moment
 from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
-from app.services import credentials
+from app.services import credentials, people
 from app.services import ecard as ecard_service
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
@@ -87,7 +87,7 @@ class SubjectCardController(Controller):
             "subject": subject,
             "title": _title(subject),
             "card": card,
-            "masked_id": uow.people.id_number_of(subject.person).masked,
+            "masked_id": people.masked(uow, subject.person),
             "usable": ecard_service.usable(card),
             "notice": _("The e-card has been issued.")
             if card and request.query_params.get("issued")
@@ -123,7 +123,7 @@ class SubjectCardController(Controller):
         await ecard_service.viewed(uow, subject, utcnow())
         context = {
             "subject": subject,
-            "masked_id": uow.people.id_number_of(subject.person).masked,
+            "masked_id": people.masked(uow, subject.person),
         }
         return page(request, "pages/subject/card_apply.html", context)
 

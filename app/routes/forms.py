@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request
 
 from app.domain.identity import IdNumber, InvalidIdNumber, parse_id_number
+from app.domain.typed import compact
 from app.routes.i18n import _
 from app.routes.messages import id_number_message, too_long
 from app.routes.web import FormErrors
@@ -49,7 +50,7 @@ def id_number_field(
 
 def pin_field(values: dict[str, str], name: str, errors: FormErrors, missing: str) -> str:
     pin = required_text(values, name, limit=PIN_FIELD_MAX, missing=missing, errors=errors)
-    pin = pin.replace(" ", "")
+    pin = compact(pin)  # full-width digits from a Chinese input method count
     if name not in errors.fields and not (len(pin) == 6 and pin.isascii() and pin.isdigit()):
         errors.add(name, _("The PIN must be exactly 6 digits"))
     return pin

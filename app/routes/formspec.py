@@ -17,6 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 import msgspec
 
 from app.domain.identity import InvalidIdNumber, parse_id_number
+from app.domain.typed import compact
 from app.routes.i18n import _
 from app.routes.messages import id_number_message, too_long
 from app.routes.web import FormErrors
@@ -116,7 +117,7 @@ _CHECKS: dict[Kind, Callable[[str, Spec], str | None]] = {
 
 def _clean(value: str, spec: Spec) -> str:
     value = value.strip()
-    return value.replace(" ", "") if spec.kind == "pin" else value
+    return compact(value) if spec.kind == "pin" else value
 
 
 @dataclass

@@ -27,6 +27,7 @@ from app.domain.wages import REFERENCE_WAGE, REFERENCE_YEAR
 from app.routes.i18n import _, format_moment, format_number, ngettext
 from app.routes.web import FormErrors, is_htmx, page
 from app.services import pension_estimate as service
+from app.services import people
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -381,7 +382,7 @@ async def _printed(
 ) -> Response[str]:
     context = _labels(subject) | {
         "printed": format_moment(now),
-        "masked_id": uow.people.id_number_of(subject.person).masked,
+        "masked_id": people.masked(uow, subject.person),
         "back_url": f"{subject.base}/pension",
     }
     if isinstance(basis, service.ResidentBasis):

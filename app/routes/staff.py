@@ -13,8 +13,8 @@ from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.db.models import StaffMember
 from app.domain.policy import Policy
+from app.domain.views import StaffView
 from app.routes import sessions
 from app.routes.deps import provide_limits, provide_rp, provide_store
 from app.routes.forms import PASSWORD_MAX, read_form
@@ -22,6 +22,7 @@ from app.routes.i18n import _, format_moment, ngettext
 from app.routes.labels import relationship_label, state_label
 from app.routes.sessions import SessionExpired, SignInRequired
 from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
+from app.services import people
 from app.services import staff as staff_service
 from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
@@ -41,13 +42,13 @@ class StaffSignInRequired(SignInRequired):
     pass
 
 
-async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMember:
+async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffView:
     """The staff member whose password has been checked; the same limits as a session."""
     try:
         staff_id = sessions.signed_in(request, _PENDING, uow.policy, utcnow())
     except SessionExpired:
         raise StaffSignInRequired("staff") from None
-    member = await uow.staff.get(staff_id) if staff_id else None
+    member = await staff_service.signed_in_member(uow, staff_id) if staff_id else None
     if member is None:
         raise NotFoundException
     return member
@@ -55,13 +56,13 @@ async def _pending(request: Request[Any, Any, Any], uow: UnitOfWork) -> StaffMem
 
 async def provide_staff(
     request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
-) -> StaffMember:
+) -> StaffView:
     """The signed-in staff member; the holders' idle and absolute limits end the session."""
     try:
         staff_id = sessions.signed_in(request, _SIGNED_IN, uow.policy, utcnow())
     except SessionExpired:
         raise StaffSignInRequired("staff") from None
-    member = await uow.staff.get(staff_id) if staff_id else None
+    member = await staff_service.signed_in_member(uow, staff_id) if staff_id else None
     if member is None:
         raise StaffSignInRequired("staff")
     return member
@@ -245,7 +246,7 @@ async def _accept_code(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
     limits: Limits,
-    member: StaffMember,
+    member: StaffView,
     code: str,
 ) -> Response[dict[str, str]] | None:
     """Check the enrolment code (counted like a sign-in attempt) and keep its id in the session
@@ -268,7 +269,7 @@ async def _accept_code(
     return None
 
 
-def _signed_in(request: Request[Any, Any, Any], member: StaffMember) -> Response[dict[str, str]]:
+def _signed_in(request: Request[Any, Any, Any], member: StaffView) -> Response[dict[str, str]]:
     sessions.start(request, **{_SIGNED_IN: str(member.id)})
     return Response({"redirect": "/staff/queue"})
 
@@ -282,12 +283,12 @@ class StaffQueueController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[StaffView],
     ) -> Response[str]:
         context = {
             "staff": staff,
             "bindings": await staff_service.queue(uow, staff),
-            "masked": lambda person: uow.people.id_number_of(person).masked,
+            "masked": lambda person: people.masked(uow, person),
             "format_moment": format_moment,
             "relationship_label": relationship_label,
             "notice": _("Decision recorded.") if request.query_params.get("decided") else None,
@@ -299,7 +300,7 @@ class StaffQueueController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[StaffView],
         binding_id: FromPath[UUID],
     ) -> Response[str]:
         return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
@@ -309,7 +310,7 @@ class StaffQueueController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
-        staff: NamedDependency[StaffMember],
+        staff: NamedDependency[StaffView],
         store: NamedDependency[DocumentStore],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
@@ -328,16 +329,13 @@ class StaffQueueController(Controller):
                     limit=staff_service.REASON_MAX
                 ),
             )
-        binding = await uow.bindings.get(binding_id)
-        if binding is None:
-            raise NotFoundException
         if not errors:
             try:
                 await staff_service.decide(
                     uow,
                     store,
                     staff,
-                    binding,
+                    binding_id,
                     approve=decision == "approve",
                     reason=reason,
                     now=utcnow(),
@@ -352,7 +350,7 @@ class StaffQueueController(Controller):
 async def _binding_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    staff: StaffMember,
+    staff: StaffView,
     binding_id: UUID,
     errors: FormErrors,
     values: dict[str, str],
@@ -365,8 +363,8 @@ async def _binding_page(
     context = {
         "staff": staff,
         "binding": binding,
-        "masked_member": uow.people.id_number_of(binding.member).masked,
-        "masked_holder": uow.people.id_number_of(binding.holder).masked,
+        "masked_member": people.masked(uow, binding.member),
+        "masked_holder": people.masked(uow, binding.holder),
         "relationship": relationship_label(binding.relation),
         "state": state_label(binding.state),
         "errors": errors,

@@ -12,7 +12,6 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.db.models import FaceCheck
 from app.domain.handoff import display_code, mask_name, normalise_code
 from app.routes.deps import provide_limits, provide_store
 from app.routes.face_check import OwnSelfieForm, start_face_check
@@ -105,11 +104,11 @@ class VerifyController(Controller):
         try:
             started = await start_face_check(
                 request,
+                uow,
                 OwnSelfieForm,
                 lambda selfie: face_service.start_check_by_handoff(
                     uow, store, clean, selfie, utcnow()
                 ),
-                uow.policy,
             )
         except face_service.HandoffInvalid:
             return _invalid_code_page(request, {"code": code[:20]})
@@ -137,7 +136,7 @@ class VerifyController(Controller):
         check_id: FromPath[UUID],
     ) -> Response[str]:
         """Reached only through the unguessable id the member was sent to."""
-        check = await uow.face_checks.get(check_id)
+        check = await face_service.check_view(uow, check_id)
         if check is None:
             raise NotFoundException
         context: dict[str, Any] = {
@@ -148,7 +147,12 @@ class VerifyController(Controller):
             "certification": check.purpose == face_service.CERTIFICATION,
         }
         if context["certification"]:
-            context.update(await _certification_outcome(uow, check))
+            outcome = await certification.outcome(uow, check)
+            context.update(
+                valid_until=outcome.valid_until,
+                resumed=outcome.resumed,
+                in_person=outcome.in_person,
+            )
         return page(request, "pages/verify/status.html", context)
 
 
@@ -156,18 +160,6 @@ def _in_person_message() -> str:
     return _(
         "Face recognition for the certification failed too many times. Certify in person at a social insurance service centre, with your ID card"
     )
-
-
-async def _certification_outcome(uow: UnitOfWork, check: FaceCheck) -> dict[str, Any]:
-    """What a decided certification means for the member: until when, and whether suspended
-    payments resume; or, after too many failures, that it must be done in person."""
-    binding = await uow.bindings.get(check.binding_id)
-    return {
-        "valid_until": certification.valid_until_after(check),
-        "resumed": check.reason == face_service.RESUMED,
-        "in_person": binding is not None
-        and face_service.certification_in_person(binding, uow.policy),
-    }
 
 
 async def _capture_page(

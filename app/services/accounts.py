@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from app.db.models import HolderAccount
 from app.domain.views import Holder
 from app.services.context import UnitOfWork
@@ -17,3 +19,8 @@ async def account_of(uow: UnitOfWork, holder: Holder) -> HolderAccount:
     if account is None:
         raise AccountGone(str(holder.account_id))
     return account
+
+
+async def holder(uow: UnitOfWork, account_id: UUID) -> Holder | None:
+    """The signed-in holder of a request: their person and card in one query."""
+    return await uow.views.holder(account_id)

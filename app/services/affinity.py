@@ -10,7 +10,7 @@ import anyio
 
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
-from app.db.models import AffinityBinding, AffinityDraft, Person
+from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
 from app.domain.affinity import (
     INITIAL_STATE,
     LIVE_STATES,
@@ -104,7 +104,6 @@ async def current_draft(
             )
         )
         uow.audit.record("affinity.draft_started", at=now, actor=account.person_id)
-        await uow.commit()
     return draft
 
 
@@ -114,7 +113,6 @@ async def mark_pin_verified(
     """The holder has just passed the PIN step-up for adding a member (the session keeps it)."""
     _touch(uow, draft, now)
     uow.audit.record("affinity.pin_verified", at=now, actor=account.person_id)
-    await uow.commit()
 
 
 async def accept_notice(
@@ -126,7 +124,6 @@ async def accept_notice(
     uow.audit.record(
         "affinity.notice_accepted", at=now, actor=account.person_id, detail=NOTICE_VERSION
     )
-    await uow.commit()
 
 
 async def _held_bindings(uow: UnitOfWork, holder: PersonView) -> list[HeldBinding]:
@@ -189,7 +186,6 @@ async def submit_details(
     draft.details_done = True
     _touch(uow, draft, now)
     uow.audit.record("affinity.details_entered", at=now, actor=account.person_id, subject=member.id)
-    await uow.commit()
 
 
 async def _undo(draft: AffinityDraft, step: Step, store: DocumentStore) -> None:
@@ -238,7 +234,6 @@ async def attach_documents(
             draft.proof_file = name
         else:
             draft.face_photo_file = name
-    await uow.commit()
     return refused
 
 
@@ -253,7 +248,6 @@ async def finish_documents(
     draft.documents_done = True
     _touch(uow, draft, now)
     uow.audit.record("affinity.documents_uploaded", at=now, actor=account.person_id)
-    await uow.commit()
 
 
 class AnswersChanged(Exception):
@@ -316,7 +310,6 @@ async def submit_binding(
     )
     await uow.drafts.remove(draft)  # its files now belong to the binding
     uow.audit.record("affinity.submitted", at=now, actor=account.person_id, subject=member.id)
-    await uow.commit()
     return binding
 
 
@@ -354,7 +347,6 @@ async def start_for_household_member(
     draft.id_number_cipher = uow.cipher.encrypt(number.value)
     _touch(uow, draft, now)
     uow.audit.record("affinity.member_chosen", at=now, actor=account.person_id, subject=member.id)
-    await uow.commit()
     return True
 
 
@@ -398,7 +390,8 @@ async def end_binding(
         return False
     binding.ended_at = now
     binding.ended_by_person_id = by.id
-    await discard_references(store, binding)
+    # The files go once the end is committed: a failed request must not lose them.
+    uow.after_commit(lambda: discard_references(store, binding))
     uow.audit.record(
         f"affinity.{ended.value}",
         at=now,
@@ -407,10 +400,33 @@ async def end_binding(
         if by.id == binding.holder_person_id
         else binding.holder_person_id,
     )
-    await uow.commit()
     return True
 
 
 async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[AffinityBinding]:
     """Live bindings in which this account's person is the member."""
     return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
+
+
+async def revoke_as_member(
+    uow: UnitOfWork, store: DocumentStore, member: Holder, binding_id: UUID, now: datetime
+) -> bool:
+    """The member ends a holder's affinity service for them. False if it is not theirs to end
+    (unknown, or another person's: both read the same)."""
+    binding = await uow.bindings.get(binding_id)
+    if binding is None or binding.member_person_id != member.person_id:
+        return False
+    await end_binding(uow, store, binding, by=member.person, now=now)
+    return True
+
+
+async def done_for(
+    uow: UnitOfWork, holder: Holder
+) -> list[tuple[AuditEvent, str | None, str | None]]:
+    """What others (holders or staff) did for this holder, newest first, with their names."""
+    return await uow.audit.done_for(holder.person_id)
+
+
+async def bindings_of(uow: UnitOfWork, holder: Holder) -> list[AffinityBinding]:
+    """The holder's bindings, newest first, whatever their state."""
+    return await uow.bindings.of_holder(holder.person_id)

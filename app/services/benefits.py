@@ -190,4 +190,3 @@ async def view_print(
 
 async def _audit(uow: UnitOfWork, subject: Subject, now: datetime, detail: str) -> None:
     record(uow, subject, "benefits.viewed", now, detail=detail)
-    await uow.commit()

@@ -20,6 +20,7 @@ from app.domain.certification import (
     due_date,
     next_valid_until,
 )
+from app.domain.views import FaceCheckView
 from app.services import face
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record, refreshed
@@ -78,7 +79,6 @@ async def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> Certific
 async def view(uow: UnitOfWork, subject: Subject, now: datetime, page: str = "") -> None:
     """Every page shown for a member is audited (`page` says which, never an ID number)."""
     record(uow, subject, "certification.viewed", now, detail=page)
-    await uow.commit()
 
 
 async def _certifiable(uow: UnitOfWork, subject: Subject) -> AffinityBinding:
@@ -104,11 +104,11 @@ async def handoff(uow: UnitOfWork, subject: Subject, now: datetime) -> str:
     return await face.create_handoff(uow, binding, now, purpose=face.CERTIFICATION)
 
 
-async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceCheck | None:
+async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceCheckView | None:
     """This member's certification check (describe() then reads the binding and person as
     fresh as it)."""
     binding = subject.binding
-    check = await uow.face_checks.get(check_id)
+    check = await face.check_view(uow, check_id)
     if (
         binding is None
         or check is None
@@ -119,8 +119,26 @@ async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceChe
     return check
 
 
-def valid_until_after(check: FaceCheck) -> date | None:
+def valid_until_after(check: FaceCheckView) -> date | None:
     """Until when a passed check keeps payments going."""
     if check.state != face.MATCHED or check.decided_at is None:
         return None
     return next_valid_until(check.decided_at.date())
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a decided certification means for the member, on their own phone."""
+
+    valid_until: date | None
+    resumed: bool  # suspended payments resume
+    in_person: bool  # too many failures: certify at a service centre
+
+
+async def outcome(uow: UnitOfWork, check: FaceCheckView) -> Outcome:
+    binding = await uow.bindings.get(check.binding_id)
+    return Outcome(
+        valid_until=valid_until_after(check),
+        resumed=check.reason == face.RESUMED,
+        in_person=binding is not None and face.certification_in_person(binding, uow.policy),
+    )

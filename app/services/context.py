@@ -1,10 +1,17 @@
-"""What every use case needs: the DB session, the PII cipher and the policy."""
+"""What every use case needs: the DB session, the PII cipher and the policy.
+
+A request has one unit of work, and it commits once, when the page has been made (see
+app/routes/deps.provide_uow); the services only add to it. Background tasks and operator
+commands commit their own. Work that must wait for the commit (a job that reads the rows this
+request wrote) is registered with after_commit.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from app.db.pii import PiiCipher
 from app.db.reads import Reads
@@ -34,6 +41,7 @@ class UnitOfWork:
     policy: Policy
     # The views' reads outside the transaction (app/db/reads.py); None: in the session.
     reads: Reads | None = None
+    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def people(self) -> People:
@@ -91,5 +99,20 @@ class UnitOfWork:
     def transfers(self) -> Transfers:
         return Transfers(self.db)
 
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        self._after_commit.append(action)
+
     async def commit(self) -> None:
         await self.db.commit()
+        actions = list(self._after_commit)
+        self._after_commit.clear()
+        for action in actions:
+            await action()
+
+    async def rollback(self) -> None:
+        self._after_commit.clear()
+        await self.db.rollback()
+
+    def savepoint(self) -> AsyncSessionTransaction:
+        """A nested transaction: a failed insert is undone without losing the request's work."""
+        return self.db.begin_nested()

@@ -54,7 +54,6 @@ async def show_code(uow: UnitOfWork, subject: Subject, now: datetime) -> ShownCo
         mac=uow.cipher.credential_mac,
     )
     record(uow, subject, "qr.shown", now)
-    await uow.commit()
     return ShownCode(token=token, expires_at=claims.expires_at)
 
 
@@ -68,13 +67,12 @@ async def accept(uow: UnitOfWork, staff_id: UUID, raw: str, now: datetime) -> Pr
     if person is None:
         raise CredentialRefused("unknown")
     try:
-        await uow.spent_credentials.spend(claims.nonce_key, claims.expires_at)
+        async with uow.savepoint():
+            await uow.spent_credentials.spend(claims.nonce_key, claims.expires_at)
     except IntegrityError:  # spent by another counter at the same moment
-        await uow.db.rollback()
         raise CredentialRefused("used") from None
     card = person.card
     action = "qr.accepted" if usable(card) else "qr.card_not_usable"
     detail = "none" if card is None else card.status  # the card status the counter saw
     uow.audit.record(action, at=now, actor=None, subject=person.id, staff=staff_id, detail=detail)
-    await uow.commit()
     return Presented(person=person, masked_id=uow.people.id_number_of(person).masked, card=card)

@@ -58,7 +58,6 @@ async def for_subject(
         todos.append(Todo(kind="no_card"))
     if audit:
         record(uow, subject, "services.viewed", now)
-        await uow.commit()
     return SubjectRow(subject=subject, todos=todos, certification=state, certification_due=due)
 
 

@@ -39,12 +39,11 @@ def new_card_number(region_code: str) -> str:
 async def viewed(uow: UnitOfWork, subject: Subject, now: datetime) -> None:
     """The holder looked at a member's card (audited; nothing for one's own card)."""
     record(uow, subject, "card.viewed", now)
-    await uow.commit()
 
 
 async def apply(uow: UnitOfWork, subject: Subject, now: datetime) -> ECard:
     """Raises CardExists. The route asks for the holder's PIN first (the step-up)."""
-    person_id, holder_id = subject.person.id, subject.holder.id  # still readable after a rollback
+    person_id, holder_id = subject.person.id, subject.holder.id
     region = uow.people.id_number_of(subject.person).region_code
     if await uow.cards.for_person(person_id):
         raise CardExists
@@ -58,12 +57,11 @@ async def apply(uow: UnitOfWork, subject: Subject, now: datetime) -> ECard:
             person_id=person_id, card_number=number, status=ACTIVE, issued_on=china_date(now)
         )
         try:
-            await uow.cards.add(card)
+            async with uow.savepoint():
+                await uow.cards.add(card)
         except IntegrityError:  # a request at the same moment: the loop looks again
-            await uow.db.rollback()
             continue
         # Recorded for oneself too: issuing a card is worth a trace whoever asked.
         uow.audit.record("ecard.applied", at=now, actor=holder_id, subject=person_id)
-        await uow.commit()
         return card
     raise RuntimeError("no free card number")

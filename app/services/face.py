@@ -16,6 +16,7 @@ from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
 from app.domain.policy import Policy
+from app.domain.views import FaceCheckView
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 
@@ -95,8 +96,6 @@ async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) ->
     for check in checks:
         await store.delete(check.selfie_file)
         check.selfie_file = None
-    if checks:
-        await uow.commit()
     return len(checks)
 
 
@@ -130,7 +129,6 @@ async def start_check(
         actor=binding.holder_person_id,
         subject=binding.member_person_id,
     )
-    await uow.commit()
     return check
 
 
@@ -327,7 +325,6 @@ async def create_handoff(
         actor=binding.holder_person_id,
         subject=binding.member_person_id,
     )
-    await uow.commit()
     return code
 
 
@@ -351,5 +348,21 @@ async def start_check_by_handoff(
     handoff, binding = await open_handoff(uow, code, now)
     check = await start_check(uow, store, binding, selfie, now, purpose=handoff.purpose)
     handoff.used_at = now
-    await uow.commit()
     return check
+
+
+def view_of(check: FaceCheck) -> FaceCheckView:
+    return FaceCheckView(
+        id=check.id,
+        binding_id=check.binding_id,
+        purpose=check.purpose,
+        state=check.state,
+        reason=check.reason,
+        decided_at=check.decided_at,
+    )
+
+
+async def check_view(uow: UnitOfWork, check_id: UUID) -> FaceCheckView | None:
+    """A check as it is now (the matching job decides it in another transaction)."""
+    check = await uow.face_checks.get(check_id)
+    return None if check is None else view_of(check)

@@ -56,6 +56,7 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     counters = await DatabaseCounters(uow.db).forget_expired(now)  # none when Redis counts
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
+    await uow.commit()
     return Tidied(len(drafts), expired, selfies, credentials, counters)
 
 

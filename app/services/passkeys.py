@@ -53,7 +53,6 @@ async def register(
         raise PasskeyRejected("already registered")
     await uow.passkeys.add(credential)
     uow.audit.record("passkey.added", at=now, actor=holder.person_id)
-    await uow.commit()
     return credential
 
 
@@ -80,7 +79,6 @@ async def authenticate(
     )
     stored.last_used_at = now
     uow.audit.record("signin.passkey", at=now, actor=account.person_id)
-    await uow.commit()
     return account.id
 
 
@@ -88,5 +86,8 @@ async def remove(uow: UnitOfWork, holder: Holder, passkey_id: UUID, now: datetim
     removed = await uow.passkeys.remove(holder.account_id, passkey_id)
     if removed:
         uow.audit.record("passkey.removed", at=now, actor=holder.person_id)
-        await uow.commit()
     return removed
+
+
+async def of(uow: UnitOfWork, holder: Holder) -> list[PasskeyCredential]:
+    return await uow.passkeys.for_account(holder.account_id)

@@ -47,7 +47,6 @@ async def set_first_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime
     check_pin_policy(pin, id_number=uow.people.id_number_of(account.person).value)
     account.pin_hash = hash_secret(pin)
     uow.audit.record("pin.set", at=now, actor=account.person_id)
-    await uow.commit()
 
 
 async def verify_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime) -> None:
@@ -65,15 +64,12 @@ async def verify_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime) -
         raise PinLocked(locked.until) from None
     if verify_secret(account.pin_hash, pin):
         await uow.accounts.clear_pin_failures(account)
-        await uow.commit()
         return
     uow.audit.record("pin.failed", at=now, actor=account.person_id)
     state = _lock_state(account)
     if state.locked_until is not None:  # this attempt was the last allowed: the lock stands
         uow.audit.record("pin.locked", at=now, actor=account.person_id)
-        await uow.commit()
         raise PinLocked(state.locked_until)
-    await uow.commit()
     raise WrongPin(state.remaining(policy.pin_max_failures))
 
 
@@ -86,4 +82,3 @@ async def change_pin(
     account = await account_of(uow, holder)
     account.pin_hash = hash_secret(new_pin)
     uow.audit.record("pin.changed", at=now, actor=account.person_id)
-    await uow.commit()

@@ -36,10 +36,8 @@ async def sign_in_with_password(
         account is None
     ):
         uow.audit.record("signin.failed", at=now, actor=person.id if person else None)
-        await uow.commit()
         raise InvalidCredentials
     uow.audit.record("signin.password", at=now, actor=account.person_id)
-    await uow.commit()
     return account.id
 
 
@@ -53,5 +51,4 @@ async def confirm_password(
     if await auth_core.check_password(limits, counted_as, account.password_hash, password, now):
         return True
     uow.audit.record("password_check.failed", at=now, actor=account.person_id)
-    await uow.commit()
     return False

@@ -9,8 +9,10 @@ from uuid import UUID
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
 from app.db.models import AffinityBinding, StaffEnrolmentCode, StaffMember, StaffPasskey
+from app.db.views import staff_view
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.domain.staff_enrolment import new_code, normalise_code
+from app.domain.views import StaffView
 from app.services import auth_core
 from app.services.affinity import discard_references
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
@@ -42,7 +44,7 @@ class EnrolmentRefused(Exception):
 
 async def check_password(
     uow: UnitOfWork, limits: Limits, number: str, password: str, *, ip: str, now: datetime
-) -> StaffMember:
+) -> StaffView:
     """The first step of a staff sign-in, limited like a holder's (per staff number, and per
     IP with holders); every failure is audited. Raises StaffSignInFailed or TooManyAttempts."""
     member = await uow.staff.by_number(number)
@@ -54,20 +56,26 @@ async def check_password(
         uow.audit.record(
             "staff.signin_failed", at=now, actor=None, staff=member.id if member else None
         )
-        await uow.commit()
         raise StaffSignInFailed
-    return member
+    return staff_view(member)
 
 
-async def has_passkey(uow: UnitOfWork, member: StaffMember) -> bool:
+async def signed_in_member(uow: UnitOfWork, staff_id: UUID) -> StaffView | None:
+    return await uow.views.staff(staff_id)
+
+
+async def has_passkey(uow: UnitOfWork, member: StaffView) -> bool:
     return bool(await uow.staff.passkeys(member.id))
 
 
 async def registration_options(
-    uow: UnitOfWork, rp: RelyingParty, member: StaffMember
+    uow: UnitOfWork, rp: RelyingParty, member: StaffView
 ) -> tuple[str, bytes]:
     existing = await uow.staff.passkeys(member.id)
-    user = PasskeyUser(member.webauthn_user_id, member.staff_number, member.name)
+    row = await uow.staff.get(member.id)
+    if row is None:
+        raise UnknownStaff
+    user = PasskeyUser(row.webauthn_user_id, member.staff_number, member.name)
     return auth_core.registration_options(
         rp, user, [p.credential_id for p in existing], discoverable=False
     )
@@ -79,7 +87,7 @@ async def issue_enrolment_code(uow: UnitOfWork, number: str, now: datetime) -> s
     member = await uow.staff.by_number(number)
     if member is None:
         raise UnknownStaff
-    if await has_passkey(uow, member):
+    if await has_passkey(uow, staff_view(member)):
         raise AlreadyEnrolled
     code = new_code()
     hours = uow.policy.staff_enrolment_code_hours
@@ -91,12 +99,11 @@ async def issue_enrolment_code(uow: UnitOfWork, number: str, now: datetime) -> s
         )
     )
     uow.audit.record("staff.enrolment_code_issued", at=now, actor=None, staff=member.id)
-    await uow.commit()
     return code
 
 
 async def check_enrolment_code(
-    uow: UnitOfWork, limits: Limits, member: StaffMember, code: str, *, ip: str, now: datetime
+    uow: UnitOfWork, limits: Limits, member: StaffView, code: str, *, ip: str, now: datetime
 ) -> UUID:
     """The code the staff member typed, counted like a sign-in attempt before it is checked.
     Returns the code's id, kept in the session until the passkey is stored (the code is spent
@@ -111,7 +118,6 @@ async def check_enrolment_code(
         or found.expires_at <= now
     ):
         uow.audit.record("staff.enrolment_failed", at=now, actor=None, staff=member.id)
-        await uow.commit()
         raise EnrolmentRefused
     await counted.succeeded()
     return found.id
@@ -120,7 +126,7 @@ async def check_enrolment_code(
 async def enrol_first_passkey(
     uow: UnitOfWork,
     rp: RelyingParty,
-    member: StaffMember,
+    member: StaffView,
     code_id: UUID,
     *,
     credential_json: str,
@@ -133,7 +139,7 @@ async def enrol_first_passkey(
     data = auth_core.parse_credential(credential_json)
     verified = auth_core.verify_new_credential(rp, data, challenge)
     if not await uow.staff.spend_enrolment_code(code_id, member.id, now):
-        await uow.db.rollback()
+        await uow.rollback()
         raise EnrolmentRefused
     await uow.staff.add_passkey(
         StaffPasskey(
@@ -144,11 +150,10 @@ async def enrol_first_passkey(
         )
     )
     uow.audit.record("staff.passkey_added", at=now, actor=None, staff=member.id)
-    await uow.commit()
 
 
 async def authentication_options(
-    uow: UnitOfWork, rp: RelyingParty, member: StaffMember
+    uow: UnitOfWork, rp: RelyingParty, member: StaffView
 ) -> tuple[str, bytes]:
     passkeys = await uow.staff.passkeys(member.id)
     return auth_core.authentication_options(rp, [p.credential_id for p in passkeys])
@@ -157,7 +162,7 @@ async def authentication_options(
 async def authenticate(
     uow: UnitOfWork,
     rp: RelyingParty,
-    member: StaffMember,
+    member: StaffView,
     *,
     credential_json: str,
     challenge: bytes,
@@ -171,27 +176,25 @@ async def authenticate(
         rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
     )
     uow.audit.record("staff.signin", at=now, actor=None, staff=member.id)
-    await uow.commit()
 
 
-async def queue(uow: UnitOfWork, member: StaffMember) -> list[AffinityBinding]:
+async def queue(uow: UnitOfWork, member: StaffView) -> list[AffinityBinding]:
     return await uow.staff.in_person_queue(member.region_prefix, BindingState.NEEDS_IN_PERSON.value)
 
 
 async def decide(
     uow: UnitOfWork,
     store: DocumentStore,
-    member: StaffMember,
-    binding: AffinityBinding,
+    member: StaffView,
+    binding_id: UUID,
     *,
     approve: bool,
     reason: str,
     now: datetime,
 ) -> None:
     """Approve (the binding opens) or reject it, after checking the member in person."""
-    if binding.state != BindingState.NEEDS_IN_PERSON.value or binding not in await queue(
-        uow, member
-    ):
+    binding = next((b for b in await queue(uow, member) if b.id == binding_id), None)
+    if binding is None or binding.state != BindingState.NEEDS_IN_PERSON.value:
         raise NotInQueue
     event = BindingEvent.STAFF_APPROVED if approve else BindingEvent.STAFF_REJECTED
     try:
@@ -202,7 +205,7 @@ async def decide(
         binding.activated_at = now
     else:
         binding.ended_at = now
-        await discard_references(store, binding)
+        uow.after_commit(lambda: discard_references(store, binding))
     uow.audit.record(
         "staff.approved" if approve else "staff.rejected",
         at=now,
@@ -211,7 +214,6 @@ async def decide(
         staff=member.id,
         detail=reason[:REASON_MAX],
     )
-    await uow.commit()
 
 
 async def add_staff(
@@ -228,5 +230,4 @@ async def add_staff(
             webauthn_user_id=secrets.token_bytes(32),
         )
     )
-    await uow.commit()
     return True

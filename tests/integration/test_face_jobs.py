@@ -40,6 +40,7 @@ async def _pending_check(client: Client, seeded: UnitOfWork, settings: Settings)
     await seeded.db.refresh(binding)
     store = DocumentStore(settings.upload_dir)
     check = await face_service.start_check(seeded, store, binding, face("obama2.jpg"), utcnow())
+    await seeded.commit()  # as the request's unit of work would
     return f"{member_url}/face/{check.id}"
 
 

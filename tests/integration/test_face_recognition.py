@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 from litestar import Litestar
@@ -213,3 +213,14 @@ async def test_kept_selfies_are_purged_after_the_retention(
     assert await purge_selfies(uow, store, utcnow() + timedelta(days=1)) == 0
     assert await purge_selfies(uow, store, utcnow() + timedelta(days=3)) == 1
     assert len(list(Path(settings.upload_dir).iterdir())) == files - 1
+
+
+async def test_a_code_is_shown_only_on_the_page_it_was_made_for(client: Client) -> None:
+    mother_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    await _handoff_code(client, mother_url)
+    elsewhere = f"/affinity/{uuid4()}/handoff"
+    assert (await client.get(elsewhere)).status_code == 404  # not this holder's binding
+    certification = await client.get("/my/certification/handoff", follow_redirects=False)
+    assert certification.headers["location"] == "/my/certification"
+    again = await client.get(f"{mother_url}/handoff", headers=EN)
+    assert 'class="code">' in again.text  # still there for the page it was made for

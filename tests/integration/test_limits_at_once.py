@@ -29,7 +29,7 @@ from app.main import create_app
 from app.services import pin as pin_service
 from app.services import staff as staff_service
 from app.services.limits import Limits
-from tests.conftest import REDIS_URL, csrf_token, sign_in
+from tests.conftest import REDIS_URL, committed, csrf_token, sign_in
 from tests.passkey_device import SoftwareAuthenticator
 from tests.staff_journey import (
     STAFF,
@@ -276,7 +276,7 @@ async def test_an_enrolment_code_is_spent_once_by_twenty_at_once(
     overlap: Overlap,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    code = await staff_service.issue_enrolment_code(seeded, STAFF, utcnow())
+    code = await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
     ready = []
     for _ in range(20):  # twenty browsers, each with the password and the code accepted
         client = at_once_on_the_database()

@@ -14,7 +14,7 @@ from app.domain.views import Holder
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 from app.services.seed import add_holder
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import committed, csrf_token, sign_in
 
 Client = AsyncTestClient[Litestar]
 EN = {"Accept-Language": "en"}
@@ -36,15 +36,20 @@ async def test_verify_pin_locks_after_six_wrong_and_says_until_when(seeded: Unit
     now = utcnow()
     for left in (5, 4, 3, 2, 1):
         with pytest.raises(pin_service.WrongPin) as wrong:
-            await pin_service.verify_pin(seeded, account, "999999", now)
+            await committed(seeded, pin_service.verify_pin(seeded, account, "999999", now))
         assert wrong.value.remaining == left
     with pytest.raises(pin_service.PinLocked) as locked:
-        await pin_service.verify_pin(seeded, account, "999999", now)
+        await committed(seeded, pin_service.verify_pin(seeded, account, "999999", now))
     assert locked.value.until == now + timedelta(hours=24)
     # even the right PIN is refused while locked
     with pytest.raises(pin_service.PinLocked):
-        await pin_service.verify_pin(seeded, account, "258369", now + timedelta(hours=23))
-    await pin_service.verify_pin(seeded, account, "258369", now + timedelta(hours=24, seconds=1))
+        await committed(
+            seeded, pin_service.verify_pin(seeded, account, "258369", now + timedelta(hours=23))
+        )
+    await committed(
+        seeded,
+        pin_service.verify_pin(seeded, account, "258369", now + timedelta(hours=24, seconds=1)),
+    )
     actions = [event.action for event in await seeded.audit.for_actor(account.person_id)]
     assert actions.count("pin.failed") == 6
     assert "pin.locked" in actions

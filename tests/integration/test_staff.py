@@ -19,7 +19,7 @@ from app.domain.identity import parse_id_number
 from app.domain.staff_enrolment import display_code
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
-from tests.conftest import csrf_token
+from tests.conftest import committed, csrf_token
 from tests.integration.test_affinity_wizard import EN, _bind_mother
 from tests.passkey_device import SoftwareAuthenticator
 from tests.staff_journey import (
@@ -80,8 +80,11 @@ async def test_staff_approve_and_reject_are_audited(
     assert [b.id for b in queue] == [binding_id]
     binding = queue[0]
     store = DocumentStore(settings.upload_dir)
-    await staff_service.decide(
-        seeded, store, staff, binding, approve=True, reason="ID card seen", now=utcnow()
+    await committed(
+        seeded,
+        staff_service.decide(
+            seeded, store, staff, binding_id, approve=True, reason="ID card seen", now=utcnow()
+        ),
     )
     assert binding.state == "active"
     assert await staff_service.queue(seeded, staff) == []
@@ -100,8 +103,11 @@ async def test_staff_elsewhere_do_not_see_beijing_members(
     client: Client, seeded: UnitOfWork
 ) -> None:
     await _needs_in_person(client, seeded)
-    await staff_service.add_staff(
-        seeded, number="GZ0001", name="广州", region_prefix="44", password="x" * 12
+    await committed(
+        seeded,
+        staff_service.add_staff(
+            seeded, number="GZ0001", name="广州", region_prefix="44", password="x" * 12
+        ),
     )
     guangzhou = await seeded.staff.by_number("GZ0001")
     assert guangzhou and await staff_service.queue(seeded, guangzhou) == []
@@ -133,7 +139,7 @@ async def _staff_id(uow: UnitOfWork, number: str = STAFF) -> UUID:
 async def test_the_first_passkey_needs_the_enrolment_code(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    code = await staff_service.issue_enrolment_code(seeded, STAFF, utcnow())
+    code = await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
     assert (await password_step(client)).headers["location"] == "/staff/passkey/new"
     page = await client.get("/staff/passkey/new", headers=EN)
     assert 'name="enrolment_code"' in page.text
@@ -169,21 +175,24 @@ async def test_the_first_passkey_needs_the_enrolment_code(
     await client.post("/staff/logout", data={"_csrf_token": token})
     assert (await sign_in_with_passkey(client, device)).json() == {"redirect": "/staff/queue"}
     with pytest.raises(staff_service.AlreadyEnrolled):
-        await staff_service.issue_enrolment_code(seeded, STAFF, utcnow())
+        await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
 
 
 async def test_an_enrolment_code_is_for_one_staff_member_and_expires(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await staff_service.add_staff(
-        seeded, number="BJ0002", name="王强", region_prefix="11", password="x" * 12
+    await committed(
+        seeded,
+        staff_service.add_staff(
+            seeded, number="BJ0002", name="王强", region_prefix="11", password="x" * 12
+        ),
     )
-    others = await staff_service.issue_enrolment_code(seeded, "BJ0002", utcnow())
+    others = await committed(seeded, staff_service.issue_enrolment_code(seeded, "BJ0002", utcnow()))
     await password_step(client)
     assert (await register_options(client, others))[0].status_code == 400  # BJ0002's
 
-    code = await staff_service.issue_enrolment_code(seeded, STAFF, utcnow())
-    replaced = await staff_service.issue_enrolment_code(seeded, STAFF, utcnow())
+    code = await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
+    replaced = await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
     assert (await register_options(client, code))[0].status_code == 400  # voided by the new one
     await seeded.db.execute(
         text("UPDATE staff_enrolment_codes SET expires_at = :t"), {"t": utcnow()}
@@ -191,7 +200,7 @@ async def test_an_enrolment_code_is_for_one_staff_member_and_expires(
     await seeded.commit()
     assert (await register_options(client, replaced))[0].status_code == 400  # over 24 hours old
     with pytest.raises(staff_service.UnknownStaff):
-        await staff_service.issue_enrolment_code(seeded, "XX9999", utcnow())
+        await committed(seeded, staff_service.issue_enrolment_code(seeded, "XX9999", utcnow()))
 
 
 async def test_staff_sign_in_is_limited_and_audited(client: Client, seeded: UnitOfWork) -> None:
@@ -210,7 +219,11 @@ async def test_staff_sessions_end_when_idle_and_after_the_absolute_limit(
     client: Client, seeded: UnitOfWork, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     device = SoftwareAuthenticator()
-    await enrol(client, device, await staff_service.issue_enrolment_code(seeded, STAFF, utcnow()))
+    await enrol(
+        client,
+        device,
+        await committed(seeded, staff_service.issue_enrolment_code(seeded, STAFF, utcnow())),
+    )
     start = utcnow()
 
     def at(moment: datetime) -> None:

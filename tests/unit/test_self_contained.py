@@ -7,7 +7,9 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTSIDE = re.compile(r"\.\./shared|[\"']shared[\"']|shared/fixtures|parents\[3\]|parent\.parent\.parent")
+OUTSIDE = re.compile(
+    r"\.\./shared|[\"']shared[\"']|shared/fixtures|parents\[3\]|parent\.parent\.parent"
+)
 
 
 def tracked_files() -> list[Path]:

@@ -1,0 +1,74 @@
+"""A request's one unit of work (app/routes/deps.provide_uow): committed once when the handler
+has made its response, rolled back when it raised, and what waits for the commit runs after it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from app.adapters.clock import utcnow
+from app.config import Settings
+from app.db.models import AuditEvent
+from app.db.pii import PiiCipher
+from app.routes.deps import provide_uow
+from app.services.context import UnitOfWork
+
+
+@pytest.fixture
+async def sessions(migrated: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_async_engine(migrated.database_url)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+def _state(settings: Settings) -> SimpleNamespace:
+    return SimpleNamespace(cipher=PiiCipher(settings.secret_key), settings=settings)
+
+
+async def _events(sessions: async_sessionmaker[AsyncSession], action: str) -> int:
+    async with sessions() as other:  # another connection sees only what was committed
+        query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        return int(await other.scalar(query) or 0)
+
+
+async def test_a_request_that_returns_commits_then_runs_what_waited(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    seen_after_commit: list[int] = []
+    async with sessions() as db:
+        request = provide_uow(db, _state(migrated))  # type: ignore[arg-type]
+        uow: UnitOfWork = await anext(request)
+        uow.audit.record("test.done", at=utcnow(), actor=None)
+
+        async def look() -> None:
+            seen_after_commit.append(await _events(sessions, "test.done"))
+
+        uow.after_commit(look)
+        assert await _events(sessions, "test.done") == 0  # not before the handler is done
+        with pytest.raises(StopAsyncIteration):
+            await anext(request)
+    assert await _events(sessions, "test.done") == 1
+    assert seen_after_commit == [1]
+
+
+async def test_a_request_that_raises_leaves_nothing_behind(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ran: list[str] = []
+    async with sessions() as db:
+        request = provide_uow(db, _state(migrated))  # type: ignore[arg-type]
+        uow: UnitOfWork = await anext(request)
+        uow.audit.record("test.failed", at=utcnow(), actor=None)
+
+        async def never() -> None:
+            ran.append("after commit")
+
+        uow.after_commit(never)
+        with pytest.raises(RuntimeError):
+            await request.athrow(RuntimeError("the handler failed"))
+    assert await _events(sessions, "test.failed") == 0
+    assert ran == []
