@@ -3,7 +3,10 @@
 python -m app.cli seed                       add the demo family (safe to run twice; refused in production)
 python -m app.cli add-holder NAME ID_NUMBER PASSWORD [PIN]
                                              register a person with a sign-in (no PIN: set at first sign-in)
-python -m app.cli open-binding HOLDER_ID MEMBER_ID RELATIONSHIP PROOF [FACE_PHOTO]
+python -m app.cli add-person NAME ID_NUMBER [--portrait FILE] [--household-of ID_NUMBER]
+                                             register a registry person (no sign-in) with their
+                                             portrait and a household link; prints their id
+python -m app.cli open-binding HOLDER_ID MEMBER_ID RELATIONSHIP DOCUMENT [FACE_PHOTO]
                                              an active binding without the wizard (demo and test set-up)
 python -m app.cli tidy                       clear out expired drafts, bindings, selfies, credentials,
                                              limit counters
@@ -17,6 +20,7 @@ python -m app.cli staff-enrolment-code STAFF_NUMBER
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
@@ -30,10 +34,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from app.adapters import hashing
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.images import ImageRejected
+from app.adapters.portraits import FilePortraits
 from app.config import get_settings
 from app.db.pii import PiiCipher
 from app.domain.identity import InvalidIdNumber, parse_id_number
 from app.domain.staff_enrolment import display_code
+from app.services import registry
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.maintenance import tidy
@@ -62,7 +69,8 @@ def _seed() -> int:
     if get_settings().is_production:  # demo people with published passwords
         print("seed adds demo accounts: refused with PORTAL_ENV=production", file=sys.stderr)
         return 1
-    added = asyncio.run(with_uow(seed_demo))
+    portraits = FilePortraits(get_settings().portrait_dir)
+    added = asyncio.run(with_uow(lambda uow: seed_demo(uow, portraits)))
     holder = DEMO_PEOPLE[0]
     print(f"Demo data: {added} people added.")
     print(
@@ -107,6 +115,46 @@ def _add_holder(args: list[str]) -> int:
         with_uow(lambda uow: add_holder(uow, name=name, number=number, password=password, pin=pin))
     )
     print(f"Holder {name} ready.")
+    return 0
+
+
+def _add_person(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.cli add-person")
+    parser.add_argument("name")
+    parser.add_argument("id_number")
+    parser.add_argument("--portrait", type=Path)
+    parser.add_argument("--household-of", dest="household_of")
+    options = parser.parse_args(args)
+    try:
+        number = parse_id_number(options.id_number)
+        household_of = parse_id_number(options.household_of) if options.household_of else None
+    except InvalidIdNumber as error:
+        print(f"invalid ID number ({error.reason})", file=sys.stderr)
+        return 2
+    portrait = options.portrait.read_bytes() if options.portrait else None
+    portraits = FilePortraits(get_settings().portrait_dir)
+
+    async def add(uow: UnitOfWork) -> UUID:
+        return await registry.add_person(
+            uow,
+            portraits,
+            name=options.name,
+            number=number,
+            portrait=portrait,
+            household_of=household_of,
+        )
+
+    try:
+        print(asyncio.run(with_uow(add)))
+    except registry.AlreadyRegistered:
+        print("already in the registry", file=sys.stderr)
+        return 1
+    except registry.NotRegistered:
+        print("--household-of: no such person in the registry", file=sys.stderr)
+        return 1
+    except ImageRejected as rejected:
+        print(f"--portrait: not a usable photo ({rejected.reason})", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -163,6 +211,8 @@ def main(argv: list[str]) -> int:
         return _seed()
     if command == "add-holder" and len(args) in (3, 4):
         return _add_holder(args)
+    if command == "add-person" and args:
+        return _add_person(args)
     if command == "open-binding" and len(args) in (4, 5):
         return _open_binding(args)
     if command == "tidy" and not args:

@@ -41,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
+    def portrait_dir(self) -> Path:
+        """Where the shipped registry portrait source keeps its photos (app/adapters/portraits)."""
+        return Path(self.state_dir) / "portraits"
+
+    @property
     def is_production(self) -> bool:
         return self.portal_env == "production"
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import InProcessJobs, JobQueue, SaqJobs
+from app.adapters.portraits import PortraitSource
 from app.config import Settings
 from app.services import face as face_service
 from app.services.context import UnitOfWork
@@ -17,6 +18,7 @@ def face_jobs(
     settings: Settings,
     new_uow: Callable[[], UnitOfWork],
     store: DocumentStore,
+    portraits: PortraitSource,
     matcher: FaceMatcher,
     *,
     run_here: bool,
@@ -25,7 +27,7 @@ def face_jobs(
 
     async def run(check_id: UUID) -> None:
         await face_service.run_check(
-            new_uow, store, matcher, check_id, max_runs=policy.face_check_max_runs
+            new_uow, store, portraits, matcher, check_id, max_runs=policy.face_check_max_runs
         )
 
     retries = policy.face_check_max_runs  # one more than needed: the last run gives up itself

@@ -18,7 +18,12 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    InternalServerException,
+    NotFoundException,
+)
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -29,13 +34,16 @@ from app.adapters import hashing
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
+from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
 from app.adapters.session_files import SessionFiles
 from app.config import ROOT, Settings, get_settings
+from app.db import sqlite
 from app.db.pii import PiiCipher
 from app.db.reads import reads_for
 from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
+from app.routes.account_security import PasswordController, SessionsController
 from app.routes.affinity import AffinityController
 from app.routes.affinity_wizard import AffinityWizardController
 from app.routes.auth import AuthController
@@ -55,6 +63,12 @@ from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
 from app.routes.pension import PensionController
+from app.routes.request_log import (
+    install_log_filters,
+    log_server_error,
+    request_id,
+    request_id_middleware,
+)
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
@@ -97,7 +111,7 @@ def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         # pool's own reset would be a second round trip to aiosqlite's thread per request.
         else EngineConfig(pool_size=20, max_overflow=10, pool_reset_on_return=None)  # type: ignore[arg-type]  # SQLAlchemy accepts None
     )
-    return SQLAlchemyAsyncConfig(
+    config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         engine_config=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
@@ -108,6 +122,8 @@ def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         ),
         create_all=False,
     )
+    sqlite.tune(config.get_engine())  # WAL and a busy timeout; nothing on PostgreSQL
+    return config
 
 
 def _session_config(settings: Settings) -> RotatingSessionConfig:
@@ -173,17 +189,39 @@ async def _stop_jobs(app: Litestar) -> None:
 
 
 def _error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    reference = None
+    if exc.status_code >= 500:
+        reference = request_id.get() if isinstance(exc, _Logged) else log_server_error(request, exc)
     if request.headers.get("accept", "").startswith("application/json") and not is_htmx(request):
         return Response(
             {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
         )
-    return page(request, "pages/error.html", {"status": exc.status_code}, status=exc.status_code)
+    context = {"status": exc.status_code, "reference": reference}
+    return page(request, "pages/error.html", context, status=exc.status_code)
+
+
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything unexpected: logged with its traceback and request id, then the error page."""
+    log_server_error(request, exc)
+    return _error_page(request, _Logged())
+
+
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested deeper than the decoder goes is the sender's fault: 400, not 500."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return _error_page(request, ClientException("The request body is nested too deeply."))
+    return _server_error(request, exc)
+
+
+class _Logged(InternalServerException):
+    """A 500 whose cause has been logged already."""
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     hashing.configure(settings.argon2_profile)
     configure_templates(reload=not settings.is_production)
+    install_log_filters()
     Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     database = db_config(settings)
     policy = settings.policy
@@ -205,12 +243,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
             "reads": reads,
+            "portraits": FilePortraits(settings.portrait_dir),
         }
     )
     state.jobs = face_jobs(
         settings,
         background_uow_factory(state),
         state.documents,
+        state.portraits,
         matcher,
         run_here=settings.jobs_in_process or not settings.redis_url,
     )
@@ -227,6 +267,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FamilyController,
             *subject_routers(SUBJECT_PAGES),
             AccountController,
+            PasswordController,
+            SessionsController,
             PinSetupController,
             healthz,
             accessibility,
@@ -247,6 +289,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *([redis.aclose] if redis is not None else []),
         ],
         middleware=[
+            request_id_middleware,
             LocaleMiddleware,
             _session_config(settings).middleware,
         ],
@@ -261,6 +304,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StepUpRequired: _step_up_redirect,
             NotFoundException: _error_page,
             HTTPException: _error_page,
+            RecursionError: _too_deep,
+            Exception: _server_error,
         },
         # The API schema is for development; production does not publish it.
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import SaqJobs
+from app.adapters.portraits import FilePortraits
 from app.config import Settings, get_settings
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
@@ -39,7 +40,8 @@ async def worker_jobs(settings: Settings) -> AsyncIterator[SaqJobs]:
         max_side=policy.face_max_side_pixels,
         min_face=policy.face_min_face_pixels,
     )
-    jobs = face_jobs(settings, new_uow, DocumentStore(settings.upload_dir), matcher, run_here=True)
+    store, portraits = DocumentStore(settings.upload_dir), FilePortraits(settings.portrait_dir)
+    jobs = face_jobs(settings, new_uow, store, portraits, matcher, run_here=True)
     assert isinstance(jobs, SaqJobs)
     try:
         await jobs.queue.connect()

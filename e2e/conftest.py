@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
-from e2e.helpers import Family, Holder, Member, id_number, remember_js
+from e2e.helpers import FAMILY_PORTRAITS, Family, Holder, Member, id_number, remember_js
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the virtualenv's bin directory
@@ -177,6 +177,8 @@ def make_holder(live_server: LiveServer) -> Callable[..., Holder]:
 def make_family(live_server: LiveServer) -> Callable[[], Family]:
     """A fresh holder (password, PIN) and three registry people of the same household: a
     mother and a father (older than the holder, no sign-in) and a son born in 2015 (under 16).
+    Registry portraits (helpers.FAMILY_PORTRAITS): the mother's and father's are photos of
+    one face, the holder's of another; the son, under 16, has none.
 
     Each test gets its own family, so the holder's wizard draft and the binding rules (no
     member twice, at most 5 holders per member) do not depend on which tests ran before.
@@ -209,6 +211,9 @@ def make_family(live_server: LiveServer) -> Callable[[], Family]:
             for p in (holder, *members)
         ]
         people[0].update(password=holder.password, pin=holder.pin)
+        for person, role in zip(people, ("holder", "mother", "father", "son"), strict=True):
+            portrait = FAMILY_PORTRAITS.get(role)
+            person["portrait"] = str(portrait) if portrait else None
         live_server.run_setup("add-people", json.dumps(people))
         return family
 

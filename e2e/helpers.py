@@ -289,15 +289,24 @@ PHONE: dict[str, Any] = {
 
 # Real photographs, kept in the repository's test fixtures (README and licence there).
 FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
-PROOF_PHOTO = FACES / "biden.jpg"  # stands in for a photo of an ID card: any real JPG
+# Stands in for the relationship document (a household register page, say): any real JPG. It
+# shows a face unlike the members' own, so a match can only come from the registry portrait.
+PROOF_PHOTO = FACES / "biden.jpg"
 FACE_PHOTO = FACES / "obama.jpg"
+# The registry portraits of make_family's people (none for the son, under 16): a selfie of the
+# mother or father is any obama*.jpg; biden*.jpg is a stranger to them.
+FAMILY_PORTRAITS: dict[str, Path] = {
+    "holder": FACES / "biden2.jpg",
+    "mother": FACES / "obama.jpg",
+    "father": FACES / "obama3.jpg",
+}
 
 # step -> (heading, number in "Step N of 5")
 WIZARD_STEPS: dict[str, tuple[str, int]] = {
     "pin": ("Enter your e-card PIN", 1),
     "notice": ("Add affinity account notice", 2),
     "details": ("The family member's details", 3),
-    "documents": ("Upload proof of identity", 4),
+    "documents": ("Upload documents", 4),
     "check": ("Check your answers", 5),
 }
 

@@ -18,7 +18,8 @@ python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
                                                            puts a date back (none: never)
 
 JSON: add-people takes a list of {"name", "id_number", "household", "password", "pin"} (an
-empty password: no sign-in); add-staff takes {"number", "name", "region", "password"}.
+empty password: no sign-in), with an optional "portrait" (a photo file: the registry's
+portrait of them); add-staff takes {"number", "name", "region", "password"}.
 The services the portal uses do the work wherever there is one.
 """
 
@@ -33,10 +34,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from uuid import UUID
 
+import anyio
 from sqlalchemy import delete
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import FilePortraits
 from app.cli import with_uow
 from app.config import get_settings
 from app.db.models import (
@@ -51,6 +54,7 @@ from app.domain.affinity import BindingEvent
 from app.domain.identity import parse_id_number
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
+from app.services.registry import set_portrait
 from app.services.seed import add_holder
 from app.services.staff import add_staff
 
@@ -72,17 +76,23 @@ def add_people(people_json: str) -> Step:
     not expose (and people without a sign-in)."""
 
     async def step(uow: UnitOfWork) -> None:
+        portraits = FilePortraits(get_settings().portrait_dir)
         for p in json.loads(people_json):
+            number = parse_id_number(p["id_number"])
             added = await add_holder(
                 uow,
                 name=p["name"],
-                number=parse_id_number(p["id_number"]),
+                number=number,
                 password=p["password"],
                 pin=p["pin"],
                 household=p["household"],
             )
             if not added:
                 raise ValueError(f"already in the registry: {p['name']}")
+            person = await _person(uow, number.value)
+            if p.get("portrait"):
+                image = await anyio.Path(p["portrait"]).read_bytes()
+                await set_portrait(uow, portraits, person.id, image)
 
     return step
 

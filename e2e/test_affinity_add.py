@@ -71,7 +71,7 @@ def test_add_a_parent_then_cancel_the_request(
     expect(check_answer(page, "ID number")).to_have_text(mother.masked_id)
     expect(check_answer(page, "Age")).to_have_text(str(mother.age))
     expect(check_answer(page, "Relationship")).to_have_text("Parent")
-    expect(check_answer(page, "Proof of identity")).to_have_text("Uploaded")
+    expect(check_answer(page, "Relationship document")).to_have_text("Uploaded")
     expect(page.locator("dl.check-list dt", has_text="Face photo")).to_have_count(0)
     main = page.locator("main")
     for name, path in [
@@ -79,7 +79,7 @@ def test_add_a_parent_then_cancel_the_request(
         ("Change name", "details"),
         ("Change ID number", "details"),
         ("Change relationship", "details"),
-        ("Change proof of identity", "documents"),
+        ("Change relationship document", "documents"),
     ]:
         link = main.get_by_role("link", name=name, exact=True)
         expect(link).to_have_attribute("href", f"/affinity/add/{path}")
@@ -156,7 +156,7 @@ def test_a_child_under_16_needs_a_face_photo(page: Page, make_family: Callable[[
     expect(check_answer(page, "Name")).to_have_text(son.name)
     expect(check_answer(page, "Age")).to_have_text(str(son.age))
     expect(check_answer(page, "Relationship")).to_have_text("Child")
-    expect(check_answer(page, "Proof of identity")).to_have_text("Uploaded")
+    expect(check_answer(page, "Relationship document")).to_have_text("Uploaded")
     expect(check_answer(page, "Face photo")).to_have_text("Uploaded")
     expect(
         page.locator("main").get_by_role("link", name="Change face photo", exact=True)

@@ -110,12 +110,14 @@ def test_each_step_says_what_is_wrong(
 
     # Documents: nothing chosen, then a PDF where a photo should be.
     submit(page, "Continue")
-    _expect_only_error(page, "proof", "Choose a photo of the proof of identity")
+    _expect_only_error(
+        page, "proof", "Choose a photo of the document that shows how you are related"
+    )
     pdf = tmp_path / "id-card.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n")
     do_documents_step(page, proof=pdf)
     expect(page).to_have_url(path_is("/affinity/add/documents"))
-    _expect_only_error(page, "proof", "The proof of identity must be a JPG or PNG")
+    _expect_only_error(page, "proof", "The relationship document must be a JPG or PNG")
     expect(page.locator("#proof-hint")).not_to_contain_text("already uploaded")
 
     do_documents_step(page, proof=PROOF_PHOTO)

@@ -70,7 +70,9 @@ def test_back_links_and_changing_the_member(page: Page, make_family: Callable[[]
     page.goto("/affinity/add/check")  # not before the documents are done again
     expect_wizard_step(page, "documents", swapped=False)
     submit(page, "Continue")
-    expect(page.locator("#proof-error")).to_contain_text("Choose a photo of the proof of identity")
+    expect(page.locator("#proof-error")).to_contain_text(
+        "Choose a photo of the document that shows how you are related"
+    )
     visit_check(page)
 
     do_documents_step(page)
@@ -78,7 +80,7 @@ def test_back_links_and_changing_the_member(page: Page, make_family: Callable[[]
     expect(check_answer(page, "Name")).to_have_text(father.name)
     expect(check_answer(page, "ID number")).to_have_text(father.masked_id)
     expect(check_answer(page, "Age")).to_have_text(str(father.age))
-    expect(check_answer(page, "Proof of identity")).to_have_text("Uploaded")
+    expect(check_answer(page, "Relationship document")).to_have_text("Uploaded")
     expect(page.locator("main")).not_to_contain_text(mother.name)
 
     # "Change" on the notice row opens the notice; the wizard still resumes at the check page.

@@ -3,8 +3,9 @@ matching (dlib, in the server's worker process): the demo holder 王芳 certifie
 王建国, a pensioner, from the family dashboard on her phone, or he does it on his own phone
 through a hand-off code; a selfie of someone else is refused and counted.
 
-The binding between them is opened directly (app.cli open-binding, with a photo of the
-father as the proof of identity) and shared by the tests of this module; before each test
+The binding between them is opened directly (app.cli open-binding, with a relationship
+document that shows another face) and shared by the tests of this module; the selfies are
+matched against his registry portrait (obama3.jpg, seeded). Before each test
 his last certification is set 13 months back (app.cli certified), so he starts overdue with
 payments suspended. Every test ends with a match, which clears the binding's failure
 counters, so none depends on which ran before. Afterwards the binding is removed and his
@@ -42,7 +43,7 @@ from e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 FATHER = Member("王建国", "110105195611200171", "parent")
-PROOF = FACES / "obama.jpg"  # the father's proof of identity: the reference face
+PROOF = FACES / "biden.jpg"  # the relationship document: never the reference face
 
 HEADING = f"Eligibility certification for {FATHER.name}"
 BANNER = f"You are acting for {FATHER.name}"
@@ -50,7 +51,7 @@ OVERDUE_TODO = "Eligibility certification overdue: payments are suspended"
 CONSENT = (
     f"I am {FATHER.name} and I agree to face recognition for my yearly eligibility certification"
 )
-NO_MATCH = "The photo does not match the document."
+NO_MATCH = "The photo does not match the reference photo."
 HOLDER_RESUMED = "The suspended pension payments resume, and the missed payments are paid back."
 
 VERIFY_HEADING = "Face recognition for your yearly eligibility certification"
@@ -88,7 +89,7 @@ def last_certified() -> date:
 
 @pytest.fixture(scope="module")
 def father_binding(live_server: LiveServer) -> Iterator[str]:
-    """王芳's active binding with her father (his photo as the proof); its id."""
+    """王芳's active binding with her father; its id."""
     seeded = live_server.run_setup("last-certified", FATHER.id_number).strip()
     out = live_server.run_cli("open-binding", DEMO_ID, FATHER.id_number, "parent", str(PROOF))
     binding_id = out.strip().splitlines()[-1]

@@ -2,9 +2,10 @@
 matching (dlib, in the server's worker process): the member page's "Do it now on this phone",
 then the status page, polled by HTMX with JavaScript on and "Check again" without it.
 
-The reference photo is the proof of identity for members of 16 and over, the uploaded face
-photo for members under 16: the son's proof is a photo of someone else, so his selfie can only
-match the face photo. Each test has its own family (conftest.make_family).
+The reference is the registry portrait for members of 16 and over, the uploaded face photo for
+members under 16 (he has no portrait); never the relationship document, which here shows
+someone else's face (the mismatch below is a photo of that face). Each test has its own family
+(conftest.make_family), one registry household, so no document review is needed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.e2e
 
 NO_CONSENT = "Confirm that the family member agrees to face recognition"
 SEVERAL_FACES = "The photo has more than one face. Only the family member should be in it"
-NO_MATCH = "The photo does not match the document."
+NO_MATCH = "The photo does not match the reference photo."
 STATUS_TITLE = "Face recognition"  # the status page's title; its heading names the member
 
 
@@ -95,7 +96,7 @@ def test_a_parent_passes_after_a_missing_consent_a_group_photo_and_a_mismatch(
     family = make_family()
     mother = family.mother
     assert mother.age >= 16
-    member_path = _add_member(page, family, mother, proof=FACES / "obama.jpg")
+    member_path = _add_member(page, family, mother, proof=FACES / "biden.jpg")
     seen_checking: list[bool] = []
 
     # No consent: the member page again (422), with the error summary and the field's error.
@@ -136,7 +137,7 @@ def test_a_parent_passes_after_a_missing_consent_a_group_photo_and_a_mismatch(
     expect_member_page(page, mother)
     expect(page.get_by_role("button", name="Check the photo", exact=True)).to_be_visible()
 
-    # Another photo of the face on the proof: a match. Affinity services are open.
+    # Another photo of the face of her registry portrait: a match. Affinity services are open.
     send_selfie(page, mother, FACES / "obama2.jpg")
     result, seen = wait_for_face_result(
         page, face_status_pattern(member_path), face_heading(mother), title=STATUS_TITLE

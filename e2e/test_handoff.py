@@ -201,11 +201,11 @@ def test_the_member_does_face_recognition_on_their_own_phone(
 ) -> None:
     family = make_family()
     holder, mother = family.holder, family.mother
-    assert mother.age >= 16  # so the selfie is compared with the proof of identity
+    assert mother.age >= 16  # so the selfie is compared with her registry portrait
 
-    # The holder sends the wizard with a photo of the mother as proof, then gets a code.
+    # The holder sends the wizard with the relationship document, then gets a code.
     phone = open_page(js=js)
-    member_path = send_the_wizard(phone, holder, mother, proof=FACES / "obama.jpg")
+    member_path = send_the_wizard(phone, holder, mother, proof=FACES / "biden.jpg")
     link = get_code_and_link(phone, mother, member_path, base_url)
     code = link.rsplit("/", 1)[1]
     shown = phone.locator("main .code").inner_text().strip()
@@ -237,7 +237,7 @@ def test_the_member_does_face_recognition_on_their_own_phone(
     expect_field_error(own, "consent", NO_CONSENT)
     expect(own.locator("[data-error-summary] li")).to_have_count(1)
 
-    # With consent, another photo of the face on the proof: a match.
+    # With consent, another photo of the face of her registry portrait: a match.
     send_own_selfie(own, holder, FACES / "obama2.jpg", consent=True)
     result, _seen = wait_for_face_result(
         own, STATUS_URL, "Face recognition", title="Face recognition"

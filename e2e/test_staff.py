@@ -294,7 +294,7 @@ def test_staff_reject_after_the_in_person_check(
     expect(main.get_by_role("link", name=re.compile(r"^End affinity services"))).to_have_count(0)
     tag = main.locator(".tag")
     expect(tag).to_have_class(re.compile(r"\btag-rejected\b"))
-    expect(tag).to_have_text("Refused after the in-person check")
+    expect(tag).to_have_text("Refused by the service centre")
 
 
 @pytest.mark.parametrize("has_passkey", [False, True], ids=["first-sign-in", "later-sign-in"])

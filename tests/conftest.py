@@ -23,6 +23,7 @@ from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from app.adapters import hashing
+from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
 from app.config import Settings, load_settings
 from app.db.pii import PiiCipher
@@ -95,7 +96,7 @@ async def _seed(settings: Settings) -> None:
     engine = create_async_engine(settings.database_url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as db:
         uow = UnitOfWork(db=db, cipher=PiiCipher(settings.secret_key), policy=settings.policy)
-        await seed_demo(uow, with_histories=False)
+        await seed_demo(uow, FilePortraits(settings.portrait_dir), with_histories=False)
     await engine.dispose()
 
 
@@ -121,10 +122,14 @@ class Templates:
             asyncio.run(_seed(settings))
         return name
 
-    def copy_into(self, kind: str, content: str, database_url: str) -> None:
+    def copy_into(self, kind: str, content: str, database_url: str, state_dir: Path) -> None:
         key = (kind, content)
         if key not in self.made:
             self.made[key] = self._make(kind, content)
+        # The seeded people's registry portraits, keyed by their ids (the same in the copy).
+        portraits = self.root / content / "portraits"
+        if portraits.is_dir():
+            shutil.copytree(portraits, state_dir / "portraits", dirs_exist_ok=True)
         if kind == "postgres":
             assert POSTGRES_URL
             Postgres(POSTGRES_URL).recreate(make_url(database_url).database or "", self.made[key])
@@ -165,7 +170,7 @@ def migrated(settings: Settings, templates: Templates, request: pytest.FixtureRe
     `seeded` (directly or through `client`)."""
     kind = "postgres" if settings.database_url.startswith("postgresql") else "sqlite"
     content = "seeded" if "seeded" in request.fixturenames else "migrated"
-    templates.copy_into(kind, content, settings.database_url)
+    templates.copy_into(kind, content, settings.database_url, Path(settings.state_dir))
     return settings
 
 

@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, delete, null, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Insert
 
 from app.db.models import LimitCounter
 from app.domain.backoff import Throttle
 
 
 class DatabaseCounters:
-    """Each attempt is counted by one conditional UPDATE ... RETURNING, in the request's own
+    """Each attempt is counted by one INSERT ... ON CONFLICT DO UPDATE ... RETURNING (a
+    single atomic statement, even while a success deletes the row), in the request's own
     session and committed at once: the count stands before the secret is checked, whatever
     becomes of the rest of the request, and no row lock is held while it is checked."""
 
@@ -26,7 +26,6 @@ class DatabaseCounters:
         """Count one attempt on each key; for each, what was counted before this attempt."""
         before: dict[str, Throttle] = {}
         for key in sorted(set(keys)):  # one order in every transaction: none waits in a circle
-            await self.session.execute(self._insert_if_missing(key, now + memory))
             before[key] = await self._count(key, now, memory)
         await self.session.commit()
         return [before[key] for key in keys]
@@ -59,28 +58,22 @@ class DatabaseCounters:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def _count(self, key: str, now: datetime, memory: timedelta) -> Throttle:
-        expired = LimitCounter.expires_at <= now
-        row = (
-            await self.session.execute(
-                update(LimitCounter)
-                .where(LimitCounter.key == key)
-                .values(
-                    n=case((expired, 1), else_=LimitCounter.n + 1),
-                    previous_at=case((expired, null()), else_=LimitCounter.last_at),
-                    last_at=now,
-                    expires_at=now + memory,
-                )
-                .returning(LimitCounter.n, LimitCounter.previous_at)
-                .execution_options(synchronize_session=False)
-            )
-        ).one()
-        return Throttle(failures=row.n - 1, last_failure_at=row.previous_at)
-
-    def _insert_if_missing(self, key: str, expires_at: datetime) -> Insert:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return (
+        expired = LimitCounter.expires_at <= now
+        statement = (
             insert(LimitCounter)
-            .values(key=key, n=0, expires_at=expires_at)
-            .on_conflict_do_nothing(index_elements=[LimitCounter.key])
+            .values(key=key, n=1, previous_at=None, last_at=now, expires_at=now + memory)
+            .on_conflict_do_update(
+                index_elements=[LimitCounter.key],
+                set_={
+                    "n": case((expired, 1), else_=LimitCounter.n + 1),
+                    "previous_at": case((expired, null()), else_=LimitCounter.last_at),
+                    "last_at": now,
+                    "expires_at": now + memory,
+                },
+            )
+            .returning(LimitCounter.n, LimitCounter.previous_at)
         )
+        row = (await self.session.execute(statement)).one()
+        return Throttle(failures=row.n - 1, last_failure_at=row.previous_at)

@@ -56,6 +56,25 @@ class HolderAccount(UUIDAuditBase):
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
 
 
+class SignedInSession(UUIDBase):
+    """One sign-in of a holder, on one device, as they see it on /account/sessions. The
+    session itself (its cookie and data) is in the session store and names this row; a
+    request is signed in only while the row is not ended, so ending it ends the session."""
+
+    __tablename__ = "signed_in_sessions"
+
+    account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE"), index=True
+    )
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    source_address: Mapped[str] = mapped_column(String(45), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None, index=True
+    )
+
+
 class PasskeyCredential(UUIDAuditBase):
     __tablename__ = "passkey_credentials"
 
@@ -96,6 +115,9 @@ class AuditEvent(UUIDAuditBase):
     action: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     detail: Mapped[str] = mapped_column(String(300), default="")
+    # The request's source address and user agent ("" for jobs and operator commands).
+    source_address: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class AffinityDraft(UUIDAuditBase):
@@ -224,8 +246,9 @@ class StaffEnrolmentCode(UUIDAuditBase):
 
 
 class LimitCounter(DefaultBase):
-    """Attempts counted for one limiter key when there is no Redis: counted by one conditional
-    UPDATE ... RETURNING, and forgotten (counted afresh) once expires_at has passed."""
+    """Attempts counted for one limiter key when there is no Redis: counted by one upsert
+    (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), and forgotten (counted afresh) once
+    expires_at has passed."""
 
     __tablename__ = "limit_counters"
 

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import Engine, Executable, Row, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db import sqlite
+
 
 class Reads:
     """Runs one statement outside any transaction and returns its rows."""
@@ -50,7 +52,13 @@ class ThreadedSQLiteReads(Reads):
     def __init__(self, engine: AsyncEngine) -> None:
         url = engine.url.set(drivername="sqlite")
         # As many connections as the async engine's pool: the same concurrency, kept open.
-        self.engine: Engine = create_engine(url, pool_size=20, max_overflow=10)
+        # The file is in WAL mode (app/db/sqlite.py), so a read does not wait for a writer.
+        self.engine: Engine = create_engine(
+            url,
+            pool_size=20,
+            max_overflow=10,
+            connect_args={"timeout": sqlite.BUSY_TIMEOUT_MS / 1000},
+        )
 
     def _run(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
         with self.engine.connect() as connection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy import and_, case, delete, func, literal, null, or_, select, update
@@ -25,6 +26,7 @@ from app.db.models import (
     InsuranceTransfer,
     PasskeyCredential,
     Person,
+    SignedInSession,
     SpentCredential,
     StaffEnrolmentCode,
     StaffMember,
@@ -33,7 +35,10 @@ from app.db.models import (
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
 from app.domain.identity import IdNumber
+from app.domain.origin import NOWHERE, Origin
 from app.domain.views import PersonView
+
+DraftDocument = Literal["proof_file", "face_photo_file"]
 
 
 class People:
@@ -91,6 +96,26 @@ class Accounts:
 
     async def get(self, account_id: UUID) -> HolderAccount | None:
         return await self.session.get(HolderAccount, account_id)
+
+    async def signed_in(self, account_id: UUID, session_id: UUID) -> HolderAccount | None:
+        """The account, if its session `session_id` has not been ended (one query)."""
+        return await self.session.scalar(
+            select(HolderAccount)
+            .join(SignedInSession, SignedInSession.account_id == HolderAccount.id)
+            .where(
+                HolderAccount.id == account_id,
+                SignedInSession.id == session_id,
+                SignedInSession.ended_at.is_(None),
+            )
+        )
+
+    async def set_password(self, account_id: UUID, password_hash: str) -> None:
+        await self.session.execute(
+            update(HolderAccount)
+            .where(HolderAccount.id == account_id)
+            .values(password_hash=password_hash)
+            .execution_options(synchronize_session=False)
+        )
 
     async def for_person(self, person_id: UUID) -> HolderAccount | None:
         return await self.session.scalar(
@@ -200,8 +225,9 @@ class Cards:
 
 
 class Audit:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, origin: Origin = NOWHERE) -> None:
         self.session = session
+        self.origin = origin
 
     def record(
         self,
@@ -221,6 +247,8 @@ class Audit:
                 actor_person_id=actor,
                 subject_person_id=subject if subject is not None else actor,
                 detail=detail,
+                source_address=self.origin.address,
+                user_agent=self.origin.user_agent,
             )
         )
 
@@ -249,11 +277,89 @@ class Audit:
         )
         return [(event, name, staff) for event, name, staff in rows]
 
+    async def reports_in_region(
+        self, action: str, region_prefix: str, limit: int = 50
+    ) -> list[tuple[AuditEvent, str, str]]:
+        """Events of this action whose actor lives in the region, newest first, with the
+        actor's and the subject's names (for staff: what members reported)."""
+        actor, subject = aliased(Person), aliased(Person)
+        rows = await self.session.execute(
+            select(AuditEvent, actor.name, subject.name)
+            .join(actor, actor.id == AuditEvent.actor_person_id)
+            .join(subject, subject.id == AuditEvent.subject_person_id)
+            .where(AuditEvent.action == action, actor.region_code.startswith(region_prefix))
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+        return [(event, a, s) for event, a, s in rows]
+
     async def for_actor(self, actor: UUID) -> list[AuditEvent]:
         rows = await self.session.scalars(
             select(AuditEvent).where(AuditEvent.actor_person_id == actor).order_by(AuditEvent.at)
         )
         return list(rows)
+
+
+class SignedInSessions:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: SignedInSession) -> SignedInSession:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def live(
+        self, account_id: UUID, *, started_after: datetime, seen_after: datetime
+    ) -> list[SignedInSession]:
+        """The account's sessions not ended and within their absolute and idle limits, the
+        most recently seen first."""
+        rows = await self.session.scalars(
+            select(SignedInSession)
+            .where(
+                SignedInSession.account_id == account_id,
+                SignedInSession.ended_at.is_(None),
+                SignedInSession.started_at > started_after,
+                SignedInSession.seen_at > seen_after,
+            )
+            .order_by(SignedInSession.seen_at.desc())
+        )
+        return list(rows)
+
+    async def end(
+        self, account_id: UUID, now: datetime, *, only: UUID | None = None, keep: UUID | None = None
+    ) -> int:
+        """End the account's session `only`, or all but `keep`: a conditional update, so a
+        session is ended once (the row count says how many this call ended)."""
+        conditions = [SignedInSession.account_id == account_id, SignedInSession.ended_at.is_(None)]
+        if only is not None:
+            conditions.append(SignedInSession.id == only)
+        if keep is not None:
+            conditions.append(SignedInSession.id != keep)
+        result = await self.session.execute(
+            update(SignedInSession)
+            .where(*conditions)
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def seen(self, session_id: UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(SignedInSession)
+            .where(SignedInSession.id == session_id)
+            .values(seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def purge(self, before: datetime) -> int:
+        """Forget sessions that ended, or began, before `before`."""
+        result = await self.session.execute(
+            delete(SignedInSession).where(
+                or_(SignedInSession.ended_at < before, SignedInSession.started_at < before)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Drafts:
@@ -279,6 +385,24 @@ class Drafts:
     async def remove(self, draft: AffinityDraft) -> None:
         await self.session.delete(draft)
         await self.session.flush()
+
+    async def swap_document(
+        self, draft: AffinityDraft, field: DraftDocument, old: str | None, new: str
+    ) -> bool:
+        """Point the draft's `field` at the file `new` if it still points at `old`: of two
+        requests replacing the same document at once only one wins, and the loser knows its
+        file is nobody's (a conditional update checked by its row count)."""
+        column = getattr(AffinityDraft, field)
+        result = await self.session.execute(
+            update(AffinityDraft)
+            .where(AffinityDraft.id == draft.id, column.is_(None) if old is None else column == old)
+            .values({field: new})
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(result, "rowcount", 0) or 0) != 1:
+            return False
+        set_committed_value(draft, field, new)
+        return True
 
 
 class Bindings:
@@ -311,6 +435,25 @@ class Bindings:
             )
         )
         return list(rows.unique())
+
+    async def active_with_other_holders(
+        self, holder_person_id: UUID, active: str
+    ) -> list[tuple[AffinityBinding, AffinityBinding]]:
+        """(mine, theirs): each active binding of this holder, with each other holder's active
+        binding to the same member."""
+        theirs = aliased(AffinityBinding)
+        rows = await self.session.execute(
+            select(AffinityBinding, theirs)
+            .join(theirs, theirs.member_person_id == AffinityBinding.member_person_id)
+            .where(
+                AffinityBinding.holder_person_id == holder_person_id,
+                AffinityBinding.state == active,
+                theirs.state == active,
+                theirs.holder_person_id != holder_person_id,
+            )
+            .order_by(theirs.activated_at.desc())
+        )
+        return [(mine, other) for mine, other in rows.unique()]
 
     async def live_holder_count(self, member_person_id: UUID, live_states: Iterable[str]) -> int:
         count = await self.session.scalar(
@@ -408,6 +551,21 @@ class Handoffs:
         await self.session.flush()
         return code
 
+    async def spend(self, code_id: UUID, now: datetime) -> bool:
+        """Mark the code used, if nobody has and it has not expired: a conditional update
+        checked by its row count, so of requests sent at once only one can spend it."""
+        result = await self.session.execute(
+            update(HandoffCode)
+            .where(
+                HandoffCode.id == code_id,
+                HandoffCode.used_at.is_(None),
+                HandoffCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
 
 class Staff:
     def __init__(self, session: AsyncSession) -> None:
@@ -472,11 +630,16 @@ class Staff:
         )
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
-    async def in_person_queue(self, region_prefix: str, state: str) -> list[AffinityBinding]:
+    async def in_person_queue(
+        self, region_prefix: str, states: Iterable[str]
+    ) -> list[AffinityBinding]:
         rows = await self.session.scalars(
             select(AffinityBinding)
             .join(Person, Person.id == AffinityBinding.member_person_id)
-            .where(AffinityBinding.state == state, Person.region_code.startswith(region_prefix))
+            .where(
+                AffinityBinding.state.in_(list(states)),
+                Person.region_code.startswith(region_prefix),
+            )
             .order_by(AffinityBinding.submitted_at)
         )
         return list(rows.unique())

@@ -15,7 +15,14 @@ from uuid import UUID
 from sqlalchemy import Executable, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AffinityBinding, ECard, HolderAccount, Person, StaffMember
+from app.db.models import (
+    AffinityBinding,
+    ECard,
+    HolderAccount,
+    Person,
+    SignedInSession,
+    StaffMember,
+)
 from app.db.reads import Reads
 from app.domain.affinity import BindingState
 from app.domain.views import BindingView, CardView, Holder, PersonView, StaffView
@@ -98,6 +105,9 @@ _HOLDER = _with_person(
     of=HolderAccount,
     on=Person.id == HolderAccount.person_id,
 ).where(HolderAccount.id == bindparam("account_id"))
+_HOLDER_SIGNED_IN = _HOLDER.join(
+    SignedInSession, SignedInSession.account_id == HolderAccount.id
+).where(SignedInSession.id == bindparam("session_id"), SignedInSession.ended_at.is_(None))
 _PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
 _ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
 _ACTIVE_MEMBERS = _ACTIVE.order_by(AffinityBinding.submitted_at.desc())
@@ -121,8 +131,12 @@ class Views:
         rows = await self._rows(query, **params)
         return rows[0] if rows else None
 
-    async def holder(self, account_id: UUID) -> Holder | None:
-        row = await self._one(_HOLDER, account_id=account_id)
+    async def holder(self, account_id: UUID, session_id: UUID | None = None) -> Holder | None:
+        """The account's holder; with `session_id`, only while that sign-in is not ended."""
+        if session_id is None:
+            row = await self._one(_HOLDER, account_id=account_id)
+        else:
+            row = await self._one(_HOLDER_SIGNED_IN, account_id=account_id, session_id=session_id)
         if row is None:
             return None
         return Holder(

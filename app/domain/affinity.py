@@ -37,6 +37,9 @@ class Relationship(enum.StrEnum):
 
 
 class BindingState(enum.StrEnum):
+    # Submitted without a household link in the registry (or as `other`): staff review the
+    # document supporting the relationship before face recognition counts.
+    DOCUMENTS_REVIEW = "documents_review"
     AWAITING_FACE = "awaiting_face"  # submitted; the member must pass face recognition
     ACTIVE = "active"
     REVOKED = "revoked"  # unbound by the holder or the member
@@ -48,14 +51,25 @@ class BindingState(enum.StrEnum):
 
 # A pending binding holds its slot too, so a holder cannot overshoot a cap with parallel wizards.
 LIVE_STATES: frozenset[BindingState] = frozenset(
-    {BindingState.AWAITING_FACE, BindingState.NEEDS_IN_PERSON, BindingState.ACTIVE}
+    {
+        BindingState.DOCUMENTS_REVIEW,
+        BindingState.AWAITING_FACE,
+        BindingState.NEEDS_IN_PERSON,
+        BindingState.ACTIVE,
+    }
+)
+# Still pending: ending one cancels the request rather than revoking a service.
+PENDING_STATES: frozenset[BindingState] = frozenset(
+    {BindingState.DOCUMENTS_REVIEW, BindingState.AWAITING_FACE}
 )
 
-# Every binding starts here: submitting the wizard is not a transition.
-INITIAL_STATE: BindingState = BindingState.AWAITING_FACE
+# A binding starts in one of these (initial_state says which): submitting is not a transition.
+INITIAL_STATES: frozenset[BindingState] = PENDING_STATES
 
 
 class BindingEvent(enum.StrEnum):
+    DOCUMENTS_APPROVED = "documents_approved"  # staff accept the relationship document
+    DOCUMENTS_REJECTED = "documents_rejected"
     FACE_MATCHED = "face_matched"
     FACE_FAILED_TOO_OFTEN = "face_failed_too_often"  # policy.face_failures_before_in_person
     CHOSE_IN_PERSON = "chose_in_person"  # the holder picks a service centre over the camera
@@ -72,6 +86,11 @@ _S, _E = BindingState, BindingEvent
 # (from, event) -> to. Anything not listed is illegal; the ended states have no way out.
 TRANSITIONS: Mapping[tuple[BindingState, BindingEvent], BindingState] = MappingProxyType(
     {
+        (_S.DOCUMENTS_REVIEW, _E.DOCUMENTS_APPROVED): _S.AWAITING_FACE,
+        (_S.DOCUMENTS_REVIEW, _E.DOCUMENTS_REJECTED): _S.REJECTED,
+        (_S.DOCUMENTS_REVIEW, _E.EXPIRED): _S.EXPIRED,
+        (_S.DOCUMENTS_REVIEW, _E.CANCELLED_BY_HOLDER): _S.CANCELLED,
+        (_S.DOCUMENTS_REVIEW, _E.CANCELLED_BY_MEMBER): _S.CANCELLED,
         (_S.AWAITING_FACE, _E.FACE_MATCHED): _S.ACTIVE,
         (_S.AWAITING_FACE, _E.FACE_FAILED_TOO_OFTEN): _S.NEEDS_IN_PERSON,
         (_S.AWAITING_FACE, _E.CHOSE_IN_PERSON): _S.NEEDS_IN_PERSON,
@@ -107,9 +126,9 @@ def next_state(state: BindingState, event: BindingEvent) -> BindingState:
 
 
 def ending_event(state: BindingState, *, by_holder: bool) -> BindingEvent:
-    """Ending a binding at once, by the holder or the member: a pending one (still awaiting
-    the face) is cancelled, one that got further is revoked."""
-    if state is BindingState.AWAITING_FACE:
+    """Ending a binding at once, by the holder or the member: a pending one (under review or
+    awaiting the face) is cancelled, one that got further is revoked."""
+    if state in PENDING_STATES:
         return BindingEvent.CANCELLED_BY_HOLDER if by_holder else BindingEvent.CANCELLED_BY_MEMBER
     return BindingEvent.REVOKED_BY_HOLDER if by_holder else BindingEvent.REVOKED_BY_MEMBER
 
@@ -178,6 +197,25 @@ def check_new_member(
         raise BindingRefused("must_be_older")
     if relationship in _YOUNGER and not member.birth_date > holder.birth_date:
         raise BindingRefused("must_be_younger")
+
+
+def initial_state(relationship: Relationship, *, same_household: bool) -> BindingState:
+    """Where a submitted binding starts. A household link in the registry between holder and
+    member confirms the declared relationship; without one, and always for `other` (which no
+    household link can confirm), staff review the document first (domain-rules, project
+    decisions: relationship evidence)."""
+    if same_household and relationship is not Relationship.OTHER:
+        return BindingState.AWAITING_FACE
+    return BindingState.DOCUMENTS_REVIEW
+
+
+FaceReference = Literal["registry_portrait", "face_photo"]
+
+
+def face_reference(member: IdNumber, on: date, policy: Policy = _DEFAULT_POLICY) -> FaceReference:
+    """What a member's selfie is matched against: the registry portrait from 16 on; under 16,
+    the face photo the holder uploaded (domain-rules: face recognition). Never the document."""
+    return "face_photo" if needs_face_photo(member, on, policy) else "registry_portrait"
 
 
 def needs_face_photo(member: IdNumber, on: date, policy: Policy = _DEFAULT_POLICY) -> bool:

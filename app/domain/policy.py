@@ -20,7 +20,7 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     draft_expiry_hours: int = 24
     # A binding whose member never does face recognition gives its slot back after this.
     awaiting_face_expiry_days: int = 30
-    # Uploaded proof of identity and face photos (design: security baseline)
+    # Uploaded relationship documents and face photos (design: security baseline)
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_pixels: int = 40_000_000
     # Face recognition

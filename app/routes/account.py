@@ -74,7 +74,13 @@ class AccountController(Controller):
             "added": _("Passkey added. You can now sign in with it."),
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
+            "password_changed": _(
+                "Your password has been changed. You have been signed out everywhere else."
+            ),
             "revoked": _("Done. That card holder can no longer act for you."),
+            "reported": _(
+                "Done. That card holder can no longer act for you, and the service centre has been told."
+            ),
         }
         notice = next(
             (text for key, text in notices.items() if request.query_params.get(key)), None
@@ -205,6 +211,19 @@ class AccountController(Controller):
         if not await affinity_service.revoke_as_member(uow, store, account, binding_id, utcnow()):
             raise NotFoundException
         return see_other("/account?revoked=1#bound-by")
+
+    @post("/bound-by/{binding_id:uuid}/not-me")
+    async def not_me(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """ "This was not me": one step revokes the binding and reports it to staff."""
+        if not await affinity_service.report_not_me(uow, store, account, binding_id, utcnow()):
+            raise NotFoundException
+        return see_other("/account?reported=1#bound-by")
 
     @get("/pin")
     async def pin_form(

@@ -13,15 +13,18 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.db.models import AffinityBinding
 from app.domain.affinity import (
     LIVE_STATES,
+    PENDING_STATES,
     BindingState,
 )
 from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.deps import (
     provide_account,
+    provide_portraits,
     provide_store,
 )
 from app.routes.face_check import (
@@ -51,6 +54,10 @@ UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 
 
 def _next_action(binding: AffinityBinding) -> str:
+    if binding.state == BindingState.DOCUMENTS_REVIEW.value:
+        return _(
+            "Staff of a social insurance service centre check the document that shows how you are related to {name}. Face recognition comes after that"
+        ).format(name=binding.member.name)
     if binding.state == BindingState.AWAITING_FACE.value:
         return _("Ask {name} to complete face recognition").format(name=binding.member.name)
     if binding.state == BindingState.NEEDS_IN_PERSON.value:
@@ -69,7 +76,11 @@ LABELS = {"relationship_label": relationship_label, "state_label": state_label}
 
 class AffinityController(Controller):
     path = "/affinity"
-    dependencies = {"account": Provide(provide_account), "store": Provide(provide_store)}
+    dependencies = {
+        "account": Provide(provide_account),
+        "store": Provide(provide_store),
+        "portraits": Provide(provide_portraits),
+    }
 
     @get("/")
     async def index(
@@ -82,6 +93,8 @@ class AffinityController(Controller):
         draft = await service.open_draft(uow, account, utcnow())
         context = {
             "members": bindings,
+            "co_holders": await service.co_holders(uow, account),
+            "format_moment": format_moment,
             "draft": draft,
             "masked": lambda person: people.masked(uow, person),
             "next_action": _next_action,
@@ -136,7 +149,7 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[str]:
         binding = await _owned(uow, account, binding_id)
-        return await _member_page(request, uow, account, binding, FormErrors())
+        return await _member_page(request, uow, binding, FormErrors())
 
     @post("/{binding_id:uuid}/face", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
     async def face_start(
@@ -145,6 +158,7 @@ class AffinityController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
         store: NamedDependency[DocumentStore],
+        portraits: NamedDependency[PortraitSource],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         """ "Do it now on this phone": consent, then the selfie; matching runs in the background."""
@@ -155,17 +169,19 @@ class AffinityController(Controller):
                 request,
                 uow,
                 HelperSelfieForm,
-                lambda selfie: face_service.start_check(uow, store, binding, selfie, utcnow()),
+                lambda selfie: face_service.start_check(
+                    uow, store, portraits, binding, selfie, utcnow()
+                ),
             )
-        except face_service.FaceWait:
-            pass  # the member page shows the wait
+        except (face_service.FaceWait, face_service.NoReference):
+            pass  # the member page shows the wait, or the in-person route
         except face_service.NotAwaitingFace:
             return see_other(f"/affinity/{binding_id}")
         else:
             if not isinstance(started, FormErrors):
                 return see_other(f"/affinity/{binding_id}/face/{started.id}")
             errors = started
-        return await _member_page(request, uow, account, binding, errors, status=422)
+        return await _member_page(request, uow, binding, errors, status=422)
 
     @get("/{binding_id:uuid}/face")
     async def face_form(self, binding_id: FromPath[UUID]) -> Response[Any]:
@@ -233,6 +249,18 @@ class AffinityController(Controller):
         context = {"binding": binding, **shown, **LABELS}
         return page(request, "pages/affinity/handoff.html", context)
 
+    @post("/{binding_id:uuid}/in-person")
+    async def choose_in_person(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        binding_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """No face reference to match against: staff check the member in person instead."""
+        binding = await _owned(uow, account, binding_id)
+        await face_service.choose_in_person(uow, binding, utcnow())
+        return see_other(f"/affinity/{binding_id}")
+
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
         self,
@@ -242,7 +270,7 @@ class AffinityController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
         binding = await _owned(uow, account, binding_id)
-        if binding.state == BindingState.AWAITING_FACE.value:
+        if BindingState(binding.state) in PENDING_STATES:
             await service.end_binding(uow, store, binding, by=account.person, now=utcnow())
         return see_other("/affinity?cancelled=1")
 
@@ -309,7 +337,6 @@ class AffinityController(Controller):
 async def _member_page(
     request: Request[Any, Any, Any],
     uow: UnitOfWork,
-    account: Holder,
     binding: AffinityBinding,
     errors: FormErrors,
     *,
@@ -317,7 +344,14 @@ async def _member_page(
 ) -> Response[str]:
     attempts = face_service.attempts_of(binding)
     now = utcnow()
+    state = request.app.state
+    awaiting = binding.state == BindingState.AWAITING_FACE.value
     context = {
+        "no_reference": awaiting
+        and not await face_service.has_reference(
+            uow, state.documents, state.portraits, binding, now
+        ),
+        "under_age": service.member_under_age(uow, binding, now.date()),
         "binding": binding,
         "errors": errors,
         "masked_id": people.masked(uow, binding.member),

@@ -29,12 +29,13 @@ from app.routes.flow import (
     flow_controller,
 )
 from app.routes.formspec import N_
-from app.routes.i18n import _
+from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import binding_refused_message, image_message, pin_lock_moment
 from app.routes.step_up import PinForm, check_pin, is_fresh
-from app.routes.web import FormErrors
+from app.routes.web import FormErrors, client_ip
 from app.services import affinity as service
+from app.services.limits import TooManyAttempts, limits_for
 
 NAME_MAX = 50
 ACTION = "affinity.add"
@@ -117,8 +118,11 @@ async def _save_notice(call: StepCall[AffinityDraft], form: NoticeForm) -> str |
 
 async def _save_details(call: StepCall[AffinityDraft], form: Any) -> str | None:
     draft, uow = call.draft, call.uow
+    lookup = None
     if isinstance(form, DetailsForm):
         name, number = form.name, parse_id_number(form.id_number)
+        shared = call.request.app.state.counters
+        lookup = service.Lookup(limits_for(uow, shared), client_ip(call.request))
     else:  # a prefilled draft always has its member's number
         name, prefilled = draft.name or "", service.member_number(uow, draft)
         assert prefilled is not None
@@ -133,7 +137,13 @@ async def _save_details(call: StepCall[AffinityDraft], form: Any) -> str | None:
             number=number,
             relationship=Relationship(form.relationship),
             now=utcnow(),
+            lookup=lookup,
         )
+    except TooManyAttempts as wait:
+        message = _(
+            "Too many details that did not match. You can try again after {time} (China Standard Time)."
+        ).format(time=format_moment(wait.until))
+        raise StepError("name", message, status=429) from None
     except service.NameMismatch:
         raise StepError(
             "name", _("The name and ID number do not match a social insurance record. Check both")
@@ -163,7 +173,7 @@ async def _save_documents(call: StepCall[AffinityDraft], form: DocumentsForm) ->
     except service.DraftIncomplete as missing:
         field = str(missing)
         message = (
-            _("Choose a photo of the proof of identity")
+            _("Choose a photo of the document that shows how you are related")
             if field == "proof"
             else _("Choose a frontal face photo of the family member")
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -14,21 +15,22 @@ from app.adapters.clock import utcnow
 from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.deps import (
+    ACCOUNT,
     provide_account_without_pin,
     provide_limits,
     provide_rp,
+    signed_in_session,
     start_session,
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
+from app.services import account_security
 from app.services import passkeys as passkey_service
 from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Limits, TooManyAttempts
 from app.services.signin import InvalidCredentials, sign_in_with_password
-
-_CHALLENGE_KEY = "passkey_signin_challenge"
 
 
 class PasskeyAssertion(msgspec.Struct):
@@ -92,15 +94,15 @@ class AuthController(Controller):
         except TooManyAttempts as wait:
             context["locked_until"] = format_moment(wait.until)
             return page(request, "pages/auth/login.html", context, status=429)
-        start_session(request, account, by_password=True)
+        await start_session(request, uow, account, by_password=True)
         return see_other(safe_next(values.get("next")))
 
     @post("/login/passkey/options", status_code=200)
     async def passkey_options(
-        self, request: Request[Any, Any, Any], rp: NamedDependency[RelyingParty]
+        self, uow: NamedDependency[UnitOfWork], rp: NamedDependency[RelyingParty]
     ) -> Response[bytes]:
-        options_json, challenge = passkey_service.authentication_options(rp)
-        sessions.keep_challenge(request, _CHALLENGE_KEY, challenge)
+        """No session for this: anyone may ask, so the challenge carries its own proof."""
+        options_json = passkey_service.signin_options(rp, uow.cipher.credential_mac, utcnow())
         return Response(options_json.encode(), media_type="application/json")
 
     @post("/login/passkey", status_code=200)
@@ -111,24 +113,15 @@ class AuthController(Controller):
         rp: NamedDependency[RelyingParty],
         data: JSONBody[PasskeyAssertion],
     ) -> Response[dict[str, str]]:
-        challenge = sessions.take_challenge(request, _CHALLENGE_KEY)
-        if challenge is None:
-            return Response(
-                {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
-            )
         try:
             account = await passkey_service.authenticate(
-                uow,
-                rp,
-                credential_json=data.credential,
-                challenge=challenge,
-                now=utcnow(),
+                uow, rp, credential_json=data.credential, now=utcnow()
             )
         except PasskeyRejected:
             return Response(
                 {"error": _("Passkey sign-in did not work. Try again.")}, status_code=400
             )
-        start_session(request, account, by_password=False)
+        await start_session(request, uow, account, by_password=False)
         return Response({"redirect": "/"})
 
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
@@ -141,6 +134,11 @@ class AuthController(Controller):
         return see_other(safe_next(values.get("next")))
 
     @post("/logout")
-    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+    async def logout(
+        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+    ) -> Redirect:
+        sid, account_id = signed_in_session(request), request.session.get(ACCOUNT)
+        if sid is not None and account_id:
+            await account_security.signed_out(uow, UUID(str(account_id)), sid, utcnow())
         request.clear_session()
         return see_other("/login?signed_out=1")

@@ -14,7 +14,8 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
-from app.routes.deps import provide_store
+from app.adapters.portraits import PortraitSource
+from app.routes.deps import provide_portraits, provide_store
 from app.routes.face_check import (
     HelperSelfieForm,
     handoff_shown,
@@ -47,7 +48,11 @@ async def _certification_page(
     status: int = 200,
 ) -> Response[str]:
     now = utcnow()
-    info = await service.describe(uow, subject, now)
+    state = request.app.state
+    available = await service.reference_available(
+        uow, state.documents, state.portraits, subject, now
+    )
+    info = await service.describe(uow, subject, now, has_reference=available)
     context = {
         "subject": subject,
         "info": info,
@@ -59,7 +64,7 @@ async def _certification_page(
 
 class CertificationController(Controller):
     path = "/certification"
-    dependencies = {"store": Provide(provide_store)}
+    dependencies = {"store": Provide(provide_store), "portraits": Provide(provide_portraits)}
 
     @get("/")
     async def show(
@@ -77,6 +82,7 @@ class CertificationController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
+        portraits: NamedDependency[PortraitSource],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
         """On this phone: consent, then the selfie; matching runs in the background."""
@@ -87,11 +93,11 @@ class CertificationController(Controller):
                 request,
                 uow,
                 HelperSelfieForm,
-                lambda selfie: service.start(uow, store, subject, selfie, utcnow()),
+                lambda selfie: service.start(uow, store, portraits, subject, selfie, utcnow()),
             )
         except service.NotCertifiable:
             return see_other(base)
-        except (face_service.FaceWait, face_service.CertifyInPerson):
+        except (face_service.FaceWait, face_service.CertifyInPerson, face_service.NoReference):
             pass  # the page shows the wait or the way to certify in person
         else:
             if not isinstance(started, FormErrors):

@@ -15,16 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.config import Settings
+from app.domain.origin import Origin
 from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
-from app.services import accounts, maintenance
+from app.routes.web import client_ip
+from app.services import account_security, accounts, maintenance
 from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Counters, Limits, limits_for
 
 ACCOUNT = "account_id"  # the session key of a signed-in holder
+SIGNED_IN = "sid"  # and of their sign-in's row (account_security), which ending it ends
 
 
 class PinSetupRequired(Exception):
@@ -37,12 +41,17 @@ def settings_of(state: State) -> Settings:
 
 
 async def provide_uow(
-    db_session: NamedDependency[AsyncSession], state: State
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
 ) -> AsyncGenerator[UnitOfWork, None]:
     """The request's one unit of work: committed once the handler has made its response, rolled
     back if it raised (routes and services never commit it themselves)."""
+    origin = Origin.of(client_ip(request), request.headers.get("user-agent", ""))
     uow = UnitOfWork(
-        db=db_session, cipher=state.cipher, policy=settings_of(state).policy, reads=state.reads
+        db=db_session,
+        cipher=state.cipher,
+        policy=settings_of(state).policy,
+        origin=origin,
+        reads=state.reads,
     )
     try:
         yield uow
@@ -64,24 +73,45 @@ async def provide_rp(state: State) -> RelyingParty:
     )
 
 
-def start_session(request: Request[Any, Any, Any], account_id: UUID, *, by_password: bool) -> None:
-    now = utcnow().timestamp()
-    sessions.start(request, **{ACCOUNT: str(account_id), "password_at": now if by_password else 0})
+async def start_session(
+    request: Request[Any, Any, Any], uow: UnitOfWork, account_id: UUID, *, by_password: bool
+) -> None:
+    now = utcnow()
+    sid = await account_security.begin(uow, account_id, now)
+    sessions.start(
+        request,
+        **{
+            ACCOUNT: str(account_id),
+            SIGNED_IN: str(sid),
+            "password_at": now.timestamp() if by_password else 0,
+        },
+    )
+
+
+def signed_in_session(request: Request[Any, Any, Any]) -> UUID | None:
+    """The id of this session's sign-in row, if signed in."""
+    raw = request.session.get(SIGNED_IN)
+    return UUID(str(raw)) if raw else None
 
 
 async def load_account(request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]) -> Holder:
-    """The signed-in holder, with their person and card in one query, or SignInRequired
-    (idle 15 min, or 12 h since sign-in, ends it)."""
+    """The signed-in holder, with their person and card in one query, while their sign-in has
+    not been ended; or SignInRequired (idle 15 min, or 12 h since sign-in, ends it)."""
+    now = utcnow()
+    seen_before = request.session.get(sessions.SEEN)
     try:
-        account_id = sessions.signed_in(request, ACCOUNT, uow.policy, utcnow())
+        account_id = sessions.signed_in(request, ACCOUNT, uow.policy, now)
     except SessionExpired:
         raise SignInRequired("expired") from None
-    if account_id is None:
+    sid = signed_in_session(request)
+    if account_id is None or sid is None:
         raise SignInRequired
-    account = await accounts.holder(uow, account_id)
+    account = await accounts.holder(uow, account_id, sid)  # None once the session is ended
     if account is None:
         request.clear_session()
         raise SignInRequired
+    if request.session.get(sessions.SEEN) != seen_before:  # as often as the session notes it
+        await account_security.seen(uow, sid, now)
     return account
 
 
@@ -116,6 +146,11 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
 async def provide_store(state: State) -> DocumentStore:
     store: DocumentStore = state.documents
     return store
+
+
+async def provide_portraits(state: State) -> PortraitSource:
+    portraits: PortraitSource = state.portraits
+    return portraits
 
 
 def start_maintenance(app: Litestar) -> None:

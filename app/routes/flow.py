@@ -42,16 +42,18 @@ MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, th
 class StepError(Exception):
     """Raised by a step's save: the message goes next to the field and in the error summary."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, status: int = 422) -> None:
         super().__init__(message)
         self.errors = FormErrors()
         self.errors.add(field, message)
+        self.status = status
 
 
 class StepErrors(Exception):
     def __init__(self, errors: FormErrors) -> None:
         super().__init__(", ".join(errors.fields))
         self.errors = errors
+        self.status = 422
 
 
 @dataclass
@@ -181,7 +183,7 @@ class _Served(Generic[DraftT]):
         try:
             target = await step.save(call, form)
         except (StepError, StepErrors) as error:
-            return self.render(call, name, error.errors, shown, status=422)
+            return self.render(call, name, error.errors, shown, status=error.status)
         following = self.flow.graph.next(name)
         return see_other(target or (self.flow.step_url(following.name) if following else "/"))
 

@@ -21,13 +21,14 @@ def relationship_label(value: str) -> str:
 
 def state_label(value: str) -> str:
     labels = {
+        BindingState.DOCUMENTS_REVIEW.value: _("Documents under review"),
         BindingState.AWAITING_FACE.value: _("Awaiting face recognition"),
         BindingState.ACTIVE.value: _("Active"),
         BindingState.REVOKED.value: _("Revoked"),
         BindingState.EXPIRED.value: _("Expired"),
         BindingState.CANCELLED.value: _("Request cancelled"),
         BindingState.NEEDS_IN_PERSON.value: _("Needs an in-person check"),
-        BindingState.REJECTED.value: _("Refused after the in-person check"),
+        BindingState.REJECTED.value: _("Refused by the service centre"),
     }
     return labels.get(value, value)
 
@@ -53,8 +54,13 @@ def action_label(action: str) -> str:
         "face.handoff_created": _("Sent you a face recognition link"),
         "affinity.submitted": _("Asked to open affinity services for you"),
         "affinity.revoked": _("Ended affinity services for you"),
+        "affinity.reported_not_me": _("Reported that you acted for them without their agreement"),
         "affinity.cancelled": _("Withdrew the request for affinity services"),
         "staff.approved": _("Approved your in-person check"),
         "staff.rejected": _("Rejected your in-person check"),
+        "staff.document_viewed": _("Viewed the document of a request to act for you"),
+        "staff.documents_approved": _("Accepted the document of a request to act for you"),
+        "staff.documents_rejected": _("Refused the document of a request to act for you"),
+        "affinity.chose_in_person": _("Asked for an in-person check of you"),
     }
     return labels.get(action, _("Other action"))

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request
 
 from app.adapters.clock import utcnow
-from app.adapters.images import ImageRejected
+from app.adapters.images import DECODE_MAX_PIXELS, ImageRejected
 from app.adapters.images import Reason as ImageReason
 from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
@@ -80,7 +80,7 @@ def binding_refused_message(error: BindingRefused, policy: Policy) -> str:
 
 
 def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
-    what = {"proof": _("The proof of identity"), "selfie": _("The photo")}.get(
+    what = {"proof": _("The relationship document"), "selfie": _("The photo")}.get(
         field, _("The face photo")
     )
     messages: dict[ImageReason, str] = {
@@ -88,12 +88,14 @@ def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
         "too_large": _("{what} must be smaller than {mb} MB"),
         "wrong_type": _("{what} must be a JPG or PNG"),
         "too_many_pixels": _("{what} must be at most {mp} megapixels"),
+        "png_too_large": _("{what} as a PNG must be at most {png_mp} megapixels. Send a JPG"),
         "unreadable": _("{what} could not be read. Take the photo again"),
     }
     return messages[error.reason].format(
         what=what,
         mb=format_megabytes(policy.upload_max_bytes),
         mp=policy.upload_max_pixels // 1_000_000,
+        png_mp=DECODE_MAX_PIXELS // 1_000_000,
     )
 
 
@@ -129,3 +131,10 @@ def photo_problem_message(reason: str) -> str:
         "blurred": _("The photo is blurred. Hold the phone still"),
     }
     return messages.get(reason, messages["no_face"])
+
+
+def no_reference_message() -> str:
+    """No registry portrait (or, under 16, no face photo): only the in-person route is left."""
+    return _(
+        "There is no photo in the registry to compare with, so face recognition cannot be done online. Go to a social insurance service centre with your ID card, where staff check you in person"
+    )

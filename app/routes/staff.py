@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.domain.affinity import BindingState
 from app.domain.policy import Policy
 from app.domain.views import StaffView
 from app.routes import sessions
@@ -288,9 +289,11 @@ class StaffQueueController(Controller):
         context = {
             "staff": staff,
             "bindings": await staff_service.queue(uow, staff),
+            "reports": await staff_service.reports(uow, staff),
             "masked": lambda person: people.masked(uow, person),
             "format_moment": format_moment,
             "relationship_label": relationship_label,
+            "state_label": state_label,
             "notice": _("Decision recorded.") if request.query_params.get("decided") else None,
         }
         return page(request, "pages/staff/queue.html", context)
@@ -304,6 +307,25 @@ class StaffQueueController(Controller):
         binding_id: FromPath[UUID],
     ) -> Response[str]:
         return await _binding_page(request, uow, staff, binding_id, FormErrors(), {})
+
+    @get("/bindings/{binding_id:uuid}/document")
+    async def document(
+        self,
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffView],
+        store: NamedDependency[DocumentStore],
+        binding_id: FromPath[UUID],
+    ) -> Response[bytes]:
+        """The relationship document, only to staff whose queue holds the binding."""
+        data = await staff_service.document(uow, store, staff, binding_id, utcnow())
+        if data is None:
+            raise NotFoundException
+        media_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        return Response(
+            data,
+            media_type=media_type,
+            headers={"Cache-Control": "no-store", "Content-Disposition": "inline"},
+        )
 
     @post("/bindings/{binding_id:uuid}")
     async def decide(
@@ -357,10 +379,16 @@ async def _binding_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    binding = next((b for b in await staff_service.queue(uow, staff) if b.id == binding_id), None)
+    binding = await staff_service.queued_binding(uow, staff, binding_id)
     if binding is None:
         raise NotFoundException
+    review = binding.state == BindingState.DOCUMENTS_REVIEW.value
+    name = binding.member.name
     context = {
+        "review": review,
+        "heading": _("Relationship document for {name}").format(name=name)
+        if review
+        else _("In-person check of {name}").format(name=name),
         "staff": staff,
         "binding": binding,
         "masked_member": people.masked(uow, binding.member),

@@ -12,14 +12,19 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.domain.handoff import display_code, mask_name, normalise_code
-from app.routes.deps import provide_limits, provide_store
+from app.routes.deps import provide_limits, provide_portraits, provide_store
 from app.routes.face_check import OwnSelfieForm, start_face_check
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
-from app.routes.messages import invalid_code_message, photo_problem_message
+from app.routes.messages import (
+    invalid_code_message,
+    no_reference_message,
+    photo_problem_message,
+)
 from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
 from app.services import certification
 from app.services import face as face_service
@@ -53,7 +58,11 @@ async def _count_code(request: Request[Any, Any, Any], limits: Limits) -> Counte
 
 class VerifyController(Controller):
     path = "/verify"
-    dependencies = {"store": Provide(provide_store), "limits": Provide(provide_limits)}
+    dependencies = {
+        "store": Provide(provide_store),
+        "portraits": Provide(provide_portraits),
+        "limits": Provide(provide_limits),
+    }
 
     @get("/")
     async def enter_code(self, request: Request[Any, Any, Any]) -> Response[str]:
@@ -91,6 +100,7 @@ class VerifyController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         store: NamedDependency[DocumentStore],
+        portraits: NamedDependency[PortraitSource],
         limits: NamedDependency[Limits],
         code: FromPath[str],
     ) -> Response[Any]:
@@ -107,7 +117,7 @@ class VerifyController(Controller):
                 uow,
                 OwnSelfieForm,
                 lambda selfie: face_service.start_check_by_handoff(
-                    uow, store, clean, selfie, utcnow()
+                    uow, store, portraits, clean, selfie, utcnow()
                 ),
             )
         except face_service.HandoffInvalid:
@@ -121,6 +131,8 @@ class VerifyController(Controller):
             )
         except face_service.CertifyInPerson:
             errors.add("selfie", _in_person_message())
+        except face_service.NoReference:
+            errors.add("selfie", no_reference_message())
         else:
             if not isinstance(started, FormErrors):
                 await counted.succeeded()

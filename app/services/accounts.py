@@ -21,6 +21,7 @@ async def account_of(uow: UnitOfWork, holder: Holder) -> HolderAccount:
     return account
 
 
-async def holder(uow: UnitOfWork, account_id: UUID) -> Holder | None:
-    """The signed-in holder of a request: their person and card in one query."""
-    return await uow.views.holder(account_id)
+async def holder(uow: UnitOfWork, account_id: UUID, session_id: UUID) -> Holder | None:
+    """The signed-in holder of a request, their person and card, in one query; None once the
+    sign-in `session_id` has been ended (signed out, or ended from another device)."""
+    return await uow.views.holder(account_id, session_id)

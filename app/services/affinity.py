@@ -11,8 +11,8 @@ import anyio
 from app.adapters.document_store import DocumentStore
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, AuditEvent, Person
+from app.db.repositories import DraftDocument
 from app.domain.affinity import (
-    INITIAL_STATE,
     LIVE_STATES,
     NOTICE_VERSION,
     WIZARD,
@@ -26,12 +26,14 @@ from app.domain.affinity import (
     check_new_member,
     details_change_clears_documents,
     ending_event,
+    initial_state,
     names_match,
     needs_face_photo,
 )
 from app.domain.identity import IdNumber
 from app.domain.views import Holder, PersonView
 from app.services.context import UnitOfWork
+from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
 
 class NameMismatch(Exception):
@@ -158,6 +160,38 @@ async def _registry_match(uow: UnitOfWork, number: IdNumber, name: str) -> Perso
     return person
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A look-up of a name and ID number the holder typed, counted against its limits."""
+
+    limits: Limits
+    ip: str
+
+
+async def _look_up(
+    uow: UnitOfWork,
+    account: Holder,
+    number: IdNumber,
+    name: str,
+    lookup: Lookup | None,
+    now: datetime,
+) -> Person:
+    """The registry person, counted first when the holder typed the pair (raises
+    TooManyAttempts before any look-up); a miss is audited, without what was typed."""
+    if lookup is None:  # chosen from the household: nothing typed, nothing to guess
+        return await _registry_match(uow, number, name)
+    counted = await lookup.limits.count(
+        now, (REGISTRY_LOOKUP_HOLDER, str(account.account_id)), (REGISTRY_LOOKUP_IP, lookup.ip)
+    )
+    try:
+        member = await _registry_match(uow, number, name)
+    except NameMismatch:
+        uow.audit.record("affinity.lookup_missed", at=now, actor=account.person_id)
+        raise
+    await counted.succeeded()
+    return member
+
+
 async def submit_details(
     uow: UnitOfWork,
     account: Holder,
@@ -168,10 +202,11 @@ async def submit_details(
     number: IdNumber,
     relationship: Relationship,
     now: datetime,
+    lookup: Lookup | None = None,
 ) -> None:
-    """Raises NameMismatch or BindingRefused. A changed ID number or relationship clears
-    the documents, which were checked against the old answers."""
-    member = await _registry_match(uow, number, name)
+    """Raises NameMismatch, BindingRefused or TooManyAttempts. A changed ID number or
+    relationship clears the documents, which were checked against the old answers."""
+    member = await _look_up(uow, account, number, name, lookup, now)
     await _check_rules(uow, account, member, relationship)
     old_number = member_number(uow, draft)
     old_relationship = Relationship(draft.relation) if draft.relation else None
@@ -224,17 +259,29 @@ async def attach_documents(
     before. What did upload is kept even if the other file is refused; returns the refusals."""
     refused: dict[str, ImageRejected] = {}
     for field, data in uploads.items():
-        current = draft.proof_file if field == "proof" else draft.face_photo_file
         try:
-            name = await replace_document(uow, store, current, data)
+            name = await _store_image(uow, store, data)
         except ImageRejected as rejected:
             refused[field] = rejected
             continue
-        if field == "proof":
-            draft.proof_file = name
-        else:
-            draft.face_photo_file = name
+        await _swap_document(
+            uow, store, draft, "proof_file" if field == "proof" else "face_photo_file", name
+        )
     return refused
+
+
+async def _swap_document(
+    uow: UnitOfWork, store: DocumentStore, draft: AffinityDraft, field: DraftDocument, name: str
+) -> None:
+    """Make the stored file `name` the draft's document, and delete the file it replaces
+    once that is committed. If another request replaced it meanwhile, its file stands and
+    this one is deleted: either way no file is left that no draft points at."""
+    current: str | None = getattr(draft, field)
+    if await uow.drafts.swap_document(draft, field, current, name):
+        uow.after_commit(lambda: store.delete(current))
+        return
+    await store.delete(name)
+    await uow.db.refresh(draft)  # the winner's file
 
 
 async def finish_documents(
@@ -277,9 +324,11 @@ async def submit_binding(
     checked_digest: str,
     now: datetime,
 ) -> AffinityBinding:
-    """Create the binding, awaiting the member's face recognition. The declaration covers
-    exactly the answers the holder checked (their digest); the rules are checked again,
-    since another holder may have bound the member after the details step."""
+    """Create the binding: awaiting the member's face recognition when the registry links
+    holder and member in one household, else awaiting staff review of the relationship
+    document (domain.affinity.initial_state). The declaration covers exactly the answers the
+    holder checked (their digest); the rules are checked again, since another holder may have
+    bound the member after the details step."""
     number = member_number(uow, draft)
     digest = draft_digest(uow, draft)
     if not (number and digest and draft.name and draft.relation and draft.proof_file):
@@ -293,13 +342,14 @@ async def submit_binding(
     member = await _registry_match(uow, number, draft.name)
     relationship = Relationship(draft.relation)
     await _check_rules(uow, account, member, relationship)
+    state = initial_state(relationship, same_household=same_household(account.person, member))
     notice_version = draft.notice_version or NOTICE_VERSION
     binding = await uow.bindings.add(
         AffinityBinding(
             holder_person_id=account.person_id,
             member_person_id=member.id,
             relation=relationship.value,
-            state=INITIAL_STATE.value,
+            state=state.value,
             notice_version=notice_version,
             notice_accepted_at=draft.notice_accepted_at,
             declaration_digest=digest,
@@ -309,8 +359,15 @@ async def submit_binding(
         )
     )
     await uow.drafts.remove(draft)  # its files now belong to the binding
-    uow.audit.record("affinity.submitted", at=now, actor=account.person_id, subject=member.id)
+    uow.audit.record(
+        "affinity.submitted", at=now, actor=account.person_id, subject=member.id, detail=state
+    )
     return binding
+
+
+def same_household(holder: Person | PersonView, member: Person) -> bool:
+    """The registry's household link: the only evidence of a relationship no staff check."""
+    return holder.household_code is not None and holder.household_code == member.household_code
 
 
 # ---- way in B: choose a family member from the household ------------------------------
@@ -406,6 +463,54 @@ async def end_binding(
 async def bound_by_others(uow: UnitOfWork, account: Holder) -> list[AffinityBinding]:
     """Live bindings in which this account's person is the member."""
     return [b for b in await uow.bindings.of_member(account.person_id) if b.state in LIVE_STATES]
+
+
+NOT_ME = "affinity.reported_not_me"  # the audit action staff see as a report
+
+
+async def report_not_me(
+    uow: UnitOfWork, store: DocumentStore, member: Holder, binding_id: UUID, now: datetime
+) -> bool:
+    """The member says they never agreed: the binding is revoked at once, and the report is
+    recorded for the staff of the member's region (audited, with the holder as its subject).
+    False if it is not theirs, or had already ended."""
+    binding = await uow.bindings.get(binding_id)
+    if binding is None or binding.member_person_id != member.person_id:
+        return False
+    if not await end_binding(uow, store, binding, by=member.person, now=now):
+        return False
+    uow.audit.record(NOT_ME, at=now, actor=member.person_id, subject=binding.holder_person_id)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class CoHolder:
+    """Another holder who can also act for one of this holder's members."""
+
+    member_name: str
+    holder_name: str
+    since: datetime
+
+
+async def co_holders(uow: UnitOfWork, account: Holder) -> list[CoHolder]:
+    """Who else is bound to the members this holder acts for: nobody is bound behind the
+    back of the family."""
+    pairs = await uow.bindings.active_with_other_holders(
+        account.person_id, BindingState.ACTIVE.value
+    )
+    return [
+        CoHolder(
+            member_name=theirs.member.name,
+            holder_name=theirs.holder.name,
+            since=theirs.activated_at or theirs.submitted_at,
+        )
+        for _mine, theirs in pairs
+    ]
+
+
+def member_under_age(uow: UnitOfWork, binding: AffinityBinding, today: date) -> bool:
+    """Whether the member is young enough that the holder's face photo is their reference."""
+    return needs_face_photo(uow.people.id_number_of(binding.member), today, uow.policy)
 
 
 async def revoke_as_member(

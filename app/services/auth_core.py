@@ -115,10 +115,13 @@ def registration_options(
     return options_to_json(options), options.challenge
 
 
-def authentication_options(rp: RelyingParty, allowed: Sequence[bytes] = ()) -> tuple[str, bytes]:
+def authentication_options(
+    rp: RelyingParty, allowed: Sequence[bytes] = (), challenge: bytes | None = None
+) -> tuple[str, bytes]:
     """With no credentials allowed by name, the browser offers any discoverable passkey."""
     options = generate_authentication_options(
         rp_id=rp.rp_id,
+        challenge=challenge,
         allow_credentials=[PublicKeyCredentialDescriptor(id=c) for c in allowed],
         user_verification=UserVerificationRequirement.REQUIRED,
     )
@@ -130,11 +133,21 @@ def parse_credential(credential_json: str) -> dict[str, Any]:
         raise PasskeyRejected("too large")
     try:
         data = json.loads(credential_json)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep is no credential either
         raise PasskeyRejected("not JSON") from None
     if not isinstance(data, dict) or not isinstance(data.get("rawId"), str):
         raise PasskeyRejected("not a credential")
     return data
+
+
+def signed_challenge(data: dict[str, Any]) -> bytes:
+    """The challenge the authenticator signed, as its client data names it (the signature
+    check then holds it to that)."""
+    try:
+        client_data = json.loads(base64url_to_bytes(str(data["response"]["clientDataJSON"])))
+        return base64url_to_bytes(str(client_data["challenge"]))
+    except (ValueError, RecursionError, KeyError, TypeError):
+        raise PasskeyRejected("no challenge") from None
 
 
 def credential_id_of(data: dict[str, Any]) -> bytes:

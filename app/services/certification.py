@@ -1,8 +1,9 @@
 """Eligibility certification (待遇资格认证, domain-rules §7) for a pensioner: the state of the
 yearly cycle, and certifying by face recognition against the binding's reference image.
 
-Only a member the holder acts for can be checked here: the reference is the binding's proof of
-identity (or face photo). The holder themself has no stored reference and certifies elsewhere.
+Only a member the holder acts for can be checked here, against the registry portrait (under 16,
+the face photo given when binding them; never a document the holder chose). The holder themself
+certifies elsewhere, and so does a member the registry holds no portrait of.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import PortraitSource
 from app.db.models import AffinityBinding, FaceCheck
 from app.domain.certification import (
     CertificationState,
@@ -39,6 +41,7 @@ class CertificationView:
     valid_until: date | None = None  # the due date: the last day the certification counts
     days_left: int | None = None
     online: bool = False  # a face check can be done here (a pensioner member)
+    no_reference: bool = False  # a member, but no registry portrait: in person only
     in_person: bool = False  # too many failed checks: certify at a service centre
     wait_until: datetime | None = None
     tries_before_wait: int = 0
@@ -50,7 +53,20 @@ async def _binding_of(uow: UnitOfWork, subject: Subject) -> AffinityBinding | No
     return await uow.bindings.get(subject.binding.id) if subject.binding else None
 
 
-async def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> CertificationView:
+async def reference_available(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    subject: Subject,
+    now: datetime,
+) -> bool:
+    binding = await _binding_of(uow, subject)
+    return binding is not None and await face.has_reference(uow, store, portraits, binding, now)
+
+
+async def describe(
+    uow: UnitOfWork, subject: Subject, now: datetime, *, has_reference: bool = True
+) -> CertificationView:
     """The state on `now`'s date (UTC, as the family dashboard counts it)."""
     subject = await refreshed(uow, subject)
     person = subject.person
@@ -67,7 +83,8 @@ async def describe(uow: UnitOfWork, subject: Subject, now: datetime) -> Certific
         last_certified=last,
         valid_until=due_date(last) if last else None,
         days_left=days_left(last, today) if last else None,
-        online=binding is not None,
+        online=binding is not None and has_reference,
+        no_reference=binding is not None and not has_reference,
         in_person=binding is not None and face.certification_in_person(binding, uow.policy),
         wait_until=attempts.wait_until if attempts and attempts.waiting(now) else None,
         tries_before_wait=attempts.tries_before_wait(uow.policy.face_failures_before_wait)
@@ -89,11 +106,18 @@ async def _certifiable(uow: UnitOfWork, subject: Subject) -> AffinityBinding:
 
 
 async def start(
-    uow: UnitOfWork, store: DocumentStore, subject: Subject, selfie: bytes, now: datetime
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    subject: Subject,
+    selfie: bytes,
+    now: datetime,
 ) -> FaceCheck:
-    """Raises NotCertifiable, ImageRejected, FaceWait or CertifyInPerson."""
+    """Raises NotCertifiable, ImageRejected, FaceWait, CertifyInPerson or NoReference."""
     binding = await _certifiable(uow, subject)
-    return await face.start_check(uow, store, binding, selfie, now, purpose=face.CERTIFICATION)
+    return await face.start_check(
+        uow, store, portraits, binding, selfie, now, purpose=face.CERTIFICATION
+    )
 
 
 async def handoff(uow: UnitOfWork, subject: Subject, now: datetime) -> str:

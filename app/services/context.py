@@ -1,4 +1,5 @@
-"""What every use case needs: the DB session, the PII cipher and the policy.
+"""What every use case needs: the DB session, the PII cipher, the policy, and where the
+request came from (for the audit trail).
 
 A request has one unit of work, and it commits once, when the page has been made (see
 app/routes/deps.provide_uow); the services only add to it. Background tasks and operator
@@ -26,11 +27,13 @@ from app.db.repositories import (
     Handoffs,
     Passkeys,
     People,
+    SignedInSessions,
     SpentCredentials,
     Staff,
     Transfers,
 )
 from app.db.views import Views
+from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
 
 
@@ -41,6 +44,7 @@ class UnitOfWork:
     policy: Policy
     # The views' reads outside the transaction (app/db/reads.py); None: in the session.
     reads: Reads | None = None
+    origin: Origin = NOWHERE  # the request's, for the audit trail
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -50,6 +54,10 @@ class UnitOfWork:
     @property
     def views(self) -> Views:
         return Views(self.db, self.reads)
+
+    @property
+    def signed_in_sessions(self) -> SignedInSessions:
+        return SignedInSessions(self.db)
 
     @property
     def accounts(self) -> Accounts:
@@ -65,7 +73,7 @@ class UnitOfWork:
 
     @property
     def audit(self) -> Audit:
-        return Audit(self.db)
+        return Audit(self.db, self.origin)
 
     @property
     def drafts(self) -> Drafts:

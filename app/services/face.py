@@ -10,8 +10,9 @@ from uuid import UUID
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
+from app.adapters.portraits import PortraitSource
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
-from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, needs_face_photo
+from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, face_reference
 from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
@@ -22,6 +23,7 @@ from app.services.context import UnitOfWork
 
 PENDING, MATCHED, FAILED, UNUSABLE = "pending", "matched", "failed", "unusable"
 ERROR = "error"  # the matching job kept failing: nothing is counted against the member
+NO_REFERENCE = "no_reference"  # an error's reason: nothing to match the selfie against
 log = logging.getLogger("essc.face")
 # Why a face check is made: to open a binding, or the member's yearly eligibility
 # certification (domain-rules §7) once it is open.
@@ -42,6 +44,11 @@ class FaceWait(Exception):
 
 class NotAwaitingFace(Exception):
     """The binding does not expect a face check for this purpose (see `expects`)."""
+
+
+class NoReference(Exception):
+    """The registry holds no portrait of the member (or, under 16, no face photo was given):
+    face recognition cannot be done online, only the in-person check."""
 
 
 class CertifyInPerson(Exception):
@@ -81,12 +88,32 @@ def _store_attempts(binding: AffinityBinding, attempts: Attempts) -> None:
     binding.face_wait_until = attempts.wait_until
 
 
-def reference_of(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> str:
-    """Under 16: the uploaded face photo; otherwise the face on the proof of identity."""
+async def reference_image(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    binding: AffinityBinding,
+    now: datetime,
+) -> bytes | None:
+    """The face the member's selfie is matched against: from 16 on, only the registry
+    portrait; under 16, the face photo the holder uploaded. Never the relationship document
+    (the holder chose it). None when there is no reference: the member is checked in person."""
     number = uow.people.id_number_of(binding.member)
-    if needs_face_photo(number, now.date(), uow.policy) and binding.face_photo_file:
-        return binding.face_photo_file
-    return binding.proof_file
+    if face_reference(number, now.date(), uow.policy) == "registry_portrait":
+        return await portraits.portrait(binding.member_person_id)
+    if binding.face_photo_file is None:
+        return None
+    return await store.read(binding.face_photo_file)
+
+
+async def has_reference(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    binding: AffinityBinding,
+    now: datetime,
+) -> bool:
+    return await reference_image(uow, store, portraits, binding, now) is not None
 
 
 async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) -> int:
@@ -102,17 +129,23 @@ async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) ->
 async def start_check(
     uow: UnitOfWork,
     store: DocumentStore,
+    portraits: PortraitSource,
     binding: AffinityBinding,
     selfie: bytes,
     now: datetime,
     *,
     purpose: str = BINDING,
+    handoff: HandoffCode | None = None,
 ) -> FaceCheck:
     """Store the selfie (raises ImageRejected) and record a pending check; raises FaceWait
     while the binding must wait after repeated failures (both purposes share the counters),
-    CertifyInPerson once certification has failed too often."""
+    CertifyInPerson once certification has failed too often, NoReference when there is
+    nothing to match against. A hand-off code is spent with the check, or HandoffInvalid if
+    another request spent it first."""
     if not expects(binding, purpose):
         raise NotAwaitingFace
+    if not await has_reference(uow, store, portraits, binding, now):
+        raise NoReference
     attempts = attempts_of(binding)
     if purpose == CERTIFICATION and certification_in_person(binding, uow.policy):
         raise CertifyInPerson
@@ -120,6 +153,9 @@ async def start_check(
         raise FaceWait(attempts.wait_until)
     await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
+    if handoff is not None and not await uow.handoffs.spend(handoff.id, now):
+        await store.delete(selfie_file)
+        raise HandoffInvalid
     check = await uow.face_checks.add(
         FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
     )
@@ -140,6 +176,7 @@ async def pending_checks(uow: UnitOfWork) -> list[UUID]:
 async def run_check(
     new_uow: Callable[[], UnitOfWork],
     store: DocumentStore,
+    portraits: PortraitSource,
     matcher: FaceMatcher,
     check_id: UUID,
     *,
@@ -158,7 +195,7 @@ async def run_check(
             await _give_up(uow, store, check_id, runs)
             return
         try:
-            await _match(uow, store, matcher, check_id)
+            await _match(uow, store, portraits, matcher, check_id)
         except Exception:
             if runs < max_runs:
                 raise
@@ -170,18 +207,23 @@ async def run_check(
 
 
 async def _match(
-    uow: UnitOfWork, store: DocumentStore, matcher: FaceMatcher, check_id: UUID
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    matcher: FaceMatcher,
+    check_id: UUID,
 ) -> None:
     """Match the selfie against the reference and decide."""
     check = await uow.face_checks.get(check_id)
     binding = await uow.bindings.get(check.binding_id) if check else None
     if check is None or binding is None or check.state != PENDING or not check.selfie_file:
         return
+    reference = await reference_image(uow, store, portraits, binding, utcnow())
+    if reference is None:  # the registry lost it since the check began: nothing is counted
+        await _give_up(uow, store, check.id, 0, reason=NO_REFERENCE)
+        return
     try:
-        distance = await matcher.distance(
-            await store.read(check.selfie_file),
-            await store.read(reference_of(uow, binding, utcnow())),
-        )
+        distance = await matcher.distance(await store.read(check.selfie_file), reference)
     except UnusablePhoto as problem:
         await _decide(uow, store, binding, check, state=UNUSABLE, reason=problem.reason)
         return
@@ -191,7 +233,9 @@ async def _match(
     )
 
 
-async def _give_up(uow: UnitOfWork, store: DocumentStore, check_id: UUID, runs: int) -> None:
+async def _give_up(
+    uow: UnitOfWork, store: DocumentStore, check_id: UUID, runs: int, *, reason: str = ERROR
+) -> None:
     """The user is told the photo could not be checked and asked to try again; it is not
     counted as a failed match."""
     check = await uow.face_checks.get(check_id)
@@ -199,14 +243,14 @@ async def _give_up(uow: UnitOfWork, store: DocumentStore, check_id: UUID, runs: 
     if check is None or binding is None or check.state != PENDING:
         return
     await store.delete(check.selfie_file)
-    check.state, check.reason, check.selfie_file = ERROR, ERROR, None
+    check.state, check.reason, check.selfie_file = ERROR, reason, None
     check.decided_at = utcnow()
     uow.audit.record(
         _action(check.purpose, ERROR),
         at=check.decided_at,
         actor=binding.holder_person_id,
         subject=binding.member_person_id,
-        detail=f"runs={runs}",
+        detail=f"runs={runs}" if reason == ERROR else reason,
     )
     await uow.commit()
 
@@ -342,13 +386,18 @@ async def open_handoff(
 
 
 async def start_check_by_handoff(
-    uow: UnitOfWork, store: DocumentStore, code: str, selfie: bytes, now: datetime
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    code: str,
+    selfie: bytes,
+    now: datetime,
 ) -> FaceCheck:
     """The member's own phone: the code is spent once a selfie is accepted for checking."""
     handoff, binding = await open_handoff(uow, code, now)
-    check = await start_check(uow, store, binding, selfie, now, purpose=handoff.purpose)
-    handoff.used_at = now
-    return check
+    return await start_check(
+        uow, store, portraits, binding, selfie, now, purpose=handoff.purpose, handoff=handoff
+    )
 
 
 def view_of(check: FaceCheck) -> FaceCheckView:
@@ -366,3 +415,19 @@ async def check_view(uow: UnitOfWork, check_id: UUID) -> FaceCheckView | None:
     """A check as it is now (the matching job decides it in another transaction)."""
     check = await uow.face_checks.get(check_id)
     return None if check is None else view_of(check)
+
+
+async def choose_in_person(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> bool:
+    """The holder takes the in-person route (say, when the registry holds no portrait): the
+    binding joins the staff queue of the member's region. False if it no longer awaits the face."""
+    try:
+        await uow.bindings.apply(binding, BindingEvent.CHOSE_IN_PERSON, now)
+    except IllegalTransition:
+        return False
+    uow.audit.record(
+        "affinity.chose_in_person",
+        at=now,
+        actor=binding.holder_person_id,
+        subject=binding.member_person_id,
+    )
+    return True

@@ -36,6 +36,10 @@ SIGN_IN_IP = Limit("signin:ip", cleared_by_success=False)  # holders and staff a
 STAFF_SIGN_IN = Limit("staff-signin:number", cleared_by_success=True)
 PASSWORD_CHECK = Limit("password-check:account", cleared_by_success=True)
 HANDOFF_CODE = Limit("handoff:ip", cleared_by_success=False)
+# The wizard's name and ID number look-up: misses count per holder and per address; a match
+# only gives back its own count, or a known pair could wipe the count of the guesses.
+REGISTRY_LOOKUP_HOLDER = Limit("registry-lookup:holder", cleared_by_success=False)
+REGISTRY_LOOKUP_IP = Limit("registry-lookup:ip", cleared_by_success=False)
 
 
 class Counters(Protocol):

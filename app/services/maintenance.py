@@ -54,6 +54,8 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
         )
     credentials = await uow.spent_credentials.purge(now)
     counters = await DatabaseCounters(uow.db).forget_expired(now)  # none when Redis counts
+    # Sign-ins past the absolute session limit can no longer be used or listed.
+    await uow.signed_in_sessions.purge(now - timedelta(hours=uow.policy.session_absolute_hours))
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
     await uow.commit()

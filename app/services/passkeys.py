@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy.exc import IntegrityError
 from webauthn.helpers import base64url_to_bytes
 
 from app.db.models import PasskeyCredential
+from app.domain import signin_challenge
+from app.domain.credential import Mac
 from app.domain.views import Holder
 from app.services import auth_core
 from app.services.accounts import account_of
@@ -56,15 +59,26 @@ async def register(
     return credential
 
 
-def authentication_options(rp: RelyingParty) -> tuple[str, bytes]:
-    return auth_core.authentication_options(rp)
+def signin_options(rp: RelyingParty, mac: Mac, now: datetime) -> str:
+    """Options JSON for a discoverable sign-in, with a challenge that needs no session."""
+    options_json, _challenge = auth_core.authentication_options(
+        rp, challenge=signin_challenge.issue(now=now, mac=mac)
+    )
+    return options_json
 
 
 async def authenticate(
-    uow: UnitOfWork, rp: RelyingParty, *, credential_json: str, challenge: bytes, now: datetime
+    uow: UnitOfWork, rp: RelyingParty, *, credential_json: str, now: datetime
 ) -> UUID:
-    """The account id the passkey signs in to."""
+    """The account id the passkey signs in to. Raises PasskeyRejected: a bad answer, a
+    challenge not ours or expired, or one already used (its nonce is spent once, by a unique
+    insert, with the sign-in)."""
     data = auth_core.parse_credential(credential_json)
+    challenge = auth_core.signed_challenge(data)
+    try:
+        claims = signin_challenge.read(challenge, now=now, mac=uow.cipher.credential_mac)
+    except signin_challenge.ChallengeRefused as refused:
+        raise PasskeyRejected(str(refused)) from None
     stored = await uow.passkeys.by_credential_id(auth_core.credential_id_of(data))
     if stored is None:
         raise PasskeyRejected("unknown credential")
@@ -78,6 +92,11 @@ async def authenticate(
         rp, data, challenge, public_key=stored.public_key, sign_count=stored.sign_count
     )
     stored.last_used_at = now
+    try:
+        async with uow.savepoint():
+            await uow.spent_credentials.spend(claims.nonce_key, claims.expires_at)
+    except IntegrityError:  # the same answer, already used by another request
+        raise PasskeyRejected("challenge used") from None
     uow.audit.record("signin.passkey", at=now, actor=account.person_id)
     return account.id
 

@@ -368,4 +368,3 @@ def residents(basis: ResidentBasis, policy: Policy) -> ResidentEstimate:
 async def viewed(uow: UnitOfWork, subject: Subject, now: datetime, detail: str) -> None:
     """Audit a view for a member (the holder's own views are not recorded)."""
     record(uow, subject, "pension.viewed", now, detail=detail)
-    await uow.commit()

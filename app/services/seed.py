@@ -5,11 +5,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from uuid import UUID
+
+import anyio
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.hashing import hash_secret
+from app.adapters.portraits import FilePortraits
 from app.db.models import AffinityBinding, ECard, HolderAccount
 from app.domain.affinity import NOTICE_VERSION, BindingState
 from app.domain.identity import IdNumber, parse_id_number
@@ -21,9 +25,14 @@ from app.services.demo_histories import (
     histories,
     resident_medical_records,
 )
+from app.services.registry import set_portrait
 from app.services.staff import add_staff
 
 DEMO_HOUSEHOLD = "demo-wang-zhang"
+# The demo portraits are real photographs the repository carries (its test fixtures, with
+# their licence), so a fresh clone seeds them. They hold two people's faces only, so some demo
+# people share a face: the README says which photo is whose.
+DEMO_FACES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "faces"
 # Staff of a Beijing service centre: staff number, name, password (the first passkey is added
 # at first sign-in, with a one-time code from `python -m app.cli staff-enrolment-code`)
 DEMO_STAFF = ("BJ0001", "刘晓", "staff-demo-2025")
@@ -38,18 +47,50 @@ class DemoPerson:
     pin: str | None = None
     household: str | None = DEMO_HOUSEHOLD
     pensioner: bool = False
+    portrait: str | None = None  # a file of DEMO_FACES: the registry's photo of them
 
 
 DEMO_PEOPLE = (
-    DemoPerson("王芳", "110105198503140224", "A11010500001", "family-demo-2025", "258369"),
     DemoPerson(
-        "李秀英", "110105195806070426", "A11010500002", "mother-demo-2025", "604815", pensioner=True
+        "王芳",
+        "110105198503140224",
+        "A11010500001",
+        "family-demo-2025",
+        "258369",
+        portrait="biden.jpg",
     ),
-    DemoPerson("王建国", "110105195611200171", "A11010500003", pensioner=True),
-    DemoPerson("张伟", "110105198309210137", "A11010500004", "family-demo-2025", "731946"),
-    DemoPerson("张浩", "11010520150402035X", None),  # no e-card yet: his parents apply
-    DemoPerson("陈明", "440106199207150513", "A44010600006", "second-demo-2025", "864213", None),
-    DemoPerson("赵丽", "320102199001010889", "A32010200007", household=None),
+    DemoPerson(
+        "李秀英",
+        "110105195806070426",
+        "A11010500002",
+        "mother-demo-2025",
+        "604815",
+        pensioner=True,
+        portrait="obama.jpg",
+    ),
+    DemoPerson(
+        "王建国", "110105195611200171", "A11010500003", pensioner=True, portrait="obama3.jpg"
+    ),
+    DemoPerson(
+        "张伟",
+        "110105198309210137",
+        "A11010500004",
+        "family-demo-2025",
+        "731946",
+        portrait="obama2.jpg",
+    ),
+    # Under 16, no e-card yet (his parents apply) and no registry portrait.
+    DemoPerson("张浩", "11010520150402035X", None),
+    DemoPerson(
+        "陈明",
+        "440106199207150513",
+        "A44010600006",
+        "second-demo-2025",
+        "864213",
+        None,
+        portrait="biden2.jpg",
+    ),
+    DemoPerson("赵丽", "320102199001010889", "A32010200007", household=None, portrait="obama2.jpg"),
 )
 
 
@@ -92,9 +133,11 @@ async def add_holder(
     return True
 
 
-async def seed_demo(uow: UnitOfWork, *, with_histories: bool = True) -> int:
-    """Add whoever of the demo people is missing; return how many were added. Without
-    histories (most tests), the contribution records are left out."""
+async def seed_demo(
+    uow: UnitOfWork, portraits: FilePortraits, *, with_histories: bool = True
+) -> int:
+    """Add whoever of the demo people is missing, and any missing portrait; return how many
+    people were added. Without histories (most tests), the contribution records are left out."""
     added = 0
     for demo in DEMO_PEOPLE:
         added += await add_holder(
@@ -108,6 +151,7 @@ async def seed_demo(uow: UnitOfWork, *, with_histories: bool = True) -> int:
             card_number=demo.card_number,
             with_card=demo.card_number is not None,
         )
+    await seed_portraits(uow, portraits)
     if with_histories:
         await seed_histories(uow, utcnow().date())
     await add_staff(
@@ -117,6 +161,14 @@ async def seed_demo(uow: UnitOfWork, *, with_histories: bool = True) -> int:
         uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
         await uow.commit()
     return added
+
+
+async def seed_portraits(uow: UnitOfWork, portraits: FilePortraits) -> None:
+    for demo in DEMO_PEOPLE:
+        person = await uow.people.by_id_number(parse_id_number(demo.id_number))
+        if demo.portrait and person and await portraits.portrait(person.id) is None:
+            image = await anyio.Path(DEMO_FACES / demo.portrait).read_bytes()
+            await set_portrait(uow, portraits, person.id, image)
 
 
 async def seed_histories(uow: UnitOfWork, today: date) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from app.db.models import HolderAccount
 from app.domain.identity import IdNumber
 from app.domain.views import Holder
 from app.services import auth_core
@@ -45,9 +46,20 @@ async def confirm_password(
     uow: UnitOfWork, limits: Limits, holder: Holder, password: str, now: datetime
 ) -> bool:
     """Re-check the signed-in holder's password before a sensitive change (limited per
-    account: a stolen session must not become a way to guess the password)."""
-    account = await account_of(uow, holder)
-    counted_as = [(PASSWORD_CHECK, str(account.id))]
+    account: a stolen session must not become a way to guess the password). It also counts
+    against the account's sign-in limit, so guesses here and at /login share one budget."""
+    return await check_account_password(uow, limits, await account_of(uow, holder), password, now)
+
+
+async def check_account_password(
+    uow: UnitOfWork, limits: Limits, account: HolderAccount, password: str, now: datetime
+) -> bool:
+    """confirm_password's check, for a service that has the account row already."""
+    number = uow.people.id_number_of(account.person)
+    counted_as = [
+        (SIGN_IN_ACCOUNT, uow.cipher.lookup_hash(number.value)),
+        (PASSWORD_CHECK, str(account.id)),
+    ]
     if await auth_core.check_password(limits, counted_as, account.password_hash, password, now):
         return True
     uow.audit.record("password_check.failed", at=now, actor=account.person_id)

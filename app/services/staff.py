@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -14,7 +15,7 @@ from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
 from app.domain.staff_enrolment import new_code, normalise_code
 from app.domain.views import StaffView
 from app.services import auth_core
-from app.services.affinity import discard_references
+from app.services.affinity import NOT_ME, discard_references
 from app.services.auth_core import PasskeyRejected, PasskeyUser, RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import SIGN_IN_IP, STAFF_SIGN_IN, Limits
@@ -178,8 +179,63 @@ async def authenticate(
     uow.audit.record("staff.signin", at=now, actor=None, staff=member.id)
 
 
+# What staff decide on, by the binding's state: the approving and the rejecting event.
+_DECISIONS = {
+    BindingState.NEEDS_IN_PERSON: (BindingEvent.STAFF_APPROVED, BindingEvent.STAFF_REJECTED),
+    BindingState.DOCUMENTS_REVIEW: (
+        BindingEvent.DOCUMENTS_APPROVED,
+        BindingEvent.DOCUMENTS_REJECTED,
+    ),
+}
+_AUDIT = {
+    BindingState.NEEDS_IN_PERSON: ("staff.approved", "staff.rejected"),
+    BindingState.DOCUMENTS_REVIEW: ("staff.documents_approved", "staff.documents_rejected"),
+}
+
+
 async def queue(uow: UnitOfWork, member: StaffView) -> list[AffinityBinding]:
-    return await uow.staff.in_person_queue(member.region_prefix, BindingState.NEEDS_IN_PERSON.value)
+    """Bindings of members in the staff member's region waiting for an in-person check or for
+    the review of their relationship document, oldest first."""
+    states = [state.value for state in _DECISIONS]
+    return await uow.staff.in_person_queue(member.region_prefix, states)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A member of the region said "This was not me" and revoked a binding."""
+
+    member_name: str
+    holder_name: str
+    at: datetime
+
+
+async def reports(uow: UnitOfWork, member: StaffView) -> list[Report]:
+    rows = await uow.audit.reports_in_region(NOT_ME, member.region_prefix)
+    return [Report(member_name=a, holder_name=s, at=event.at) for event, a, s in rows]
+
+
+async def queued_binding(
+    uow: UnitOfWork, member: StaffView, binding_id: UUID
+) -> AffinityBinding | None:
+    return next((b for b in await queue(uow, member) if b.id == binding_id), None)
+
+
+async def document(
+    uow: UnitOfWork, store: DocumentStore, member: StaffView, binding_id: UUID, now: datetime
+) -> bytes | None:
+    """The relationship document of a binding in this staff member's queue (audited: it is
+    personal data); None for anything else."""
+    binding = await queued_binding(uow, member, binding_id)
+    if binding is None:
+        return None
+    uow.audit.record(
+        "staff.document_viewed",
+        at=now,
+        actor=None,
+        subject=binding.member_person_id,
+        staff=member.id,
+    )
+    return await store.read(binding.proof_file)
 
 
 async def decide(
@@ -192,22 +248,24 @@ async def decide(
     reason: str,
     now: datetime,
 ) -> None:
-    """Approve (the binding opens) or reject it, after checking the member in person."""
-    binding = next((b for b in await queue(uow, member) if b.id == binding_id), None)
-    if binding is None or binding.state != BindingState.NEEDS_IN_PERSON.value:
+    """After checking the member in person: approve (the binding opens) or reject it. After
+    reviewing the relationship document: approve (face recognition may follow) or reject it."""
+    binding = await queued_binding(uow, member, binding_id)
+    if binding is None:
         raise NotInQueue
-    event = BindingEvent.STAFF_APPROVED if approve else BindingEvent.STAFF_REJECTED
+    state = BindingState(binding.state)
+    event = _DECISIONS[state][0 if approve else 1]
     try:
-        await uow.bindings.apply(binding, event, now)
+        to = await uow.bindings.apply(binding, event, now)
     except IllegalTransition:
         raise NotInQueue from None  # another decision (or the holder) got there first
-    if approve:
+    if to is BindingState.ACTIVE:
         binding.activated_at = now
-    else:
+    elif to is BindingState.REJECTED:
         binding.ended_at = now
         uow.after_commit(lambda: discard_references(store, binding))
     uow.audit.record(
-        "staff.approved" if approve else "staff.rejected",
+        _AUDIT[state][0 if approve else 1],
         at=now,
         actor=None,
         subject=binding.member_person_id,

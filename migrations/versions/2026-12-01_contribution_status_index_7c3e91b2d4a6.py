@@ -1,7 +1,7 @@
 """Contribution records indexed by person and status (arrears and paid months)
 
 Revision ID: 7c3e91b2d4a6
-Revises: 5a1e0c3d9b27
+Revises: 7c3e9a41d2b8
 Create Date: 2026-12-01 18:55:00.000000
 """
 
@@ -16,7 +16,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '7c3e91b2d4a6'
-down_revision = '5a1e0c3d9b27'
+down_revision = '7c3e9a41d2b8'
 branch_labels = None
 depends_on = None
 

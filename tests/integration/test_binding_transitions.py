@@ -55,8 +55,13 @@ async def _binding(uow: UnitOfWork, state: BindingState) -> UUID:
         ),
         # Staff approving (and rejecting) the same binding at several desks.
         (BindingState.NEEDS_IN_PERSON, [E.STAFF_APPROVED, E.STAFF_APPROVED, E.STAFF_REJECTED]),
+        # A document approved and rejected at several desks while the holder cancels.
+        (
+            BindingState.DOCUMENTS_REVIEW,
+            [E.DOCUMENTS_APPROVED, E.DOCUMENTS_REJECTED, E.CANCELLED_BY_HOLDER],
+        ),
     ],
-    ids=["pending", "in_person"],
+    ids=["pending", "in_person", "documents_review"],
 )
 async def test_of_concurrent_transitions_exactly_one_wins(
     seeded: UnitOfWork, migrated: Settings, start: BindingState, events: list[BindingEvent]

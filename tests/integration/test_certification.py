@@ -47,8 +47,9 @@ async def _certified_on(uow: UnitOfWork, number: str, day: date | None) -> None:
 
 
 async def _father(client: Client, seeded: UnitOfWork, months_ago: int = 13) -> str:
-    """王芳's father, bound with obama.jpg as proof, active, certified `months_ago`."""
-    member_url = await _bind(client, FATHER, "parent", proof=face("obama.jpg"))
+    """王芳's father (his registry portrait is obama3.jpg), bound with another face on the
+    relationship document (never a reference), active, certified `months_ago`."""
+    member_url = await _bind(client, FATHER, "parent", proof=face("biden.jpg"))
     await _activate(seeded, member_url)
     today = utcnow().date()
     await _certified_on(seeded, FATHER[1], add_months(today, -months_ago))
@@ -210,7 +211,7 @@ async def test_a_binding_code_and_a_certification_code_do_not_mix(
 async def test_a_member_who_is_not_a_pensioner_needs_no_certification(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    member_url = await _bind(client, HUSBAND, "spouse", proof=face("obama.jpg"))
+    member_url = await _bind(client, HUSBAND, "spouse", proof=face("biden.jpg"))
     await _activate(seeded, member_url)
     family_url = "/family/" + member_url.rsplit("/", 1)[1]
     page = await client.get(f"{family_url}/certification", headers=EN)

@@ -17,6 +17,7 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.portraits import FilePortraits
 from app.config import Settings
 from app.main import create_app
 from app.services import face as face_service
@@ -34,12 +35,14 @@ needs_redis = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not se
 async def _pending_check(client: Client, seeded: UnitOfWork, settings: Settings) -> str:
     """A binding awaiting its face, and a check recorded but given to no queue (as if the
     server had stopped right after accepting the selfie). Returns the status page's URL."""
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     binding = await seeded.bindings.get(UUID(member_url.rsplit("/", 1)[1]))
     assert binding is not None
     await seeded.db.refresh(binding)
-    store = DocumentStore(settings.upload_dir)
-    check = await face_service.start_check(seeded, store, binding, face("obama2.jpg"), utcnow())
+    store, portraits = DocumentStore(settings.upload_dir), FilePortraits(settings.portrait_dir)
+    check = await face_service.start_check(
+        seeded, store, portraits, binding, face("obama2.jpg"), utcnow()
+    )
     await seeded.commit()  # as the request's unit of work would
     return f"{member_url}/face/{check.id}"
 

@@ -61,7 +61,7 @@ async def _result(client: Client, status_url: str) -> str:
 
 
 async def test_the_right_person_opens_the_binding(client: Client, seeded: UnitOfWork) -> None:
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     page = await client.get(member_url, headers=EN)
     assert 'name="consent"' in page.text and 'capture="user"' in page.text
 
@@ -87,7 +87,7 @@ async def test_the_right_person_opens_the_binding(client: Client, seeded: UnitOf
 
 
 async def test_someone_else_fails_and_counts_an_attempt(client: Client, seeded: UnitOfWork) -> None:
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     response = await _selfie(client, member_url, face("biden.jpg"))
     result = await _result(client, response.headers["location"])
     assert "does not match" in result and "4 more times" in result, result[result.find("<main") :][
@@ -100,13 +100,14 @@ async def test_someone_else_fails_and_counts_an_attempt(client: Client, seeded: 
 
 
 async def test_a_photo_with_two_faces_is_unusable(client: Client) -> None:
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     response = await _selfie(client, member_url, face("two_people.jpg"))
     assert "more than one face" in await _result(client, response.headers["location"])
 
 
 async def test_the_sons_face_photo_is_his_reference(client: Client) -> None:
-    # proof of identity shows someone else's face: only the face photo can make this match
+    # the relationship document shows someone else's face, and he has no registry portrait:
+    # under 16, only the face photo can make this match
     member_url = await _bind(
         client, SON, "child", proof=face("biden.jpg"), face_photo=face("obama.jpg")
     )
@@ -124,7 +125,7 @@ async def _handoff_code(client: Client, member_url: str) -> str:
 
 
 async def test_the_member_finishes_on_their_own_phone(client: Client) -> None:
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     code = await _handoff_code(client, member_url)
     # The member's phone: no cookies at all. (One client, so one event loop for the app.)
     holder_cookies = httpx.Cookies(client.cookies)
@@ -166,7 +167,7 @@ async def test_wrong_and_expired_codes_say_the_same(client: Client, seeded: Unit
     from app.adapters.clock import utcnow
     from app.db.models import HandoffCode
 
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     code = (await _handoff_code(client, member_url)).replace("-", "")
     wrong = await client.get("/verify/ABCDEFGH", headers=EN)
     assert wrong.status_code == 422 and "not valid" in wrong.text
@@ -178,7 +179,7 @@ async def test_wrong_and_expired_codes_say_the_same(client: Client, seeded: Unit
 
 async def test_codes_cannot_be_guessed(client: Client) -> None:
     """After ten wrong codes from one address, the next try waits, even with a right code."""
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     code = (await _handoff_code(client, member_url)).replace("-", "")
     for guess in range(10):
         wrong = await client.get(f"/verify/ABCD{guess + 2:04d}".replace("0", "A"), headers=EN)
@@ -203,7 +204,7 @@ async def test_kept_selfies_are_purged_after_the_retention(
     app.state.settings = msgspec.structs.replace(
         settings, policy=msgspec.structs.replace(settings.policy, selfie_retention_days=2)
     )
-    member_url = await _bind(client, MOTHER, "parent", proof=face("obama.jpg"))
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     response = await _selfie(client, member_url, face("biden.jpg"))
     await _result(client, response.headers["location"])
     kept = msgspec.structs.replace(seeded.policy, selfie_retention_days=2)

@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
 from app.adapters.clock import utcnow
 from app.adapters.hashing import verify_secret
-from app.config import Settings
-from app.db.models import AuditEvent, HolderAccount, LimitCounter, StaffPasskey
+from app.db.models import HolderAccount, StaffPasskey
 from app.db.repositories import Staff
 from app.domain.identity import parse_id_number
-from app.main import create_app
 from app.services import pin as pin_service
 from app.services import staff as staff_service
 from app.services.limits import Limits
-from tests.conftest import REDIS_URL, committed, csrf_token, sign_in
+from tests.at_once import NewClient, Overlap, audited, counted
+from tests.conftest import committed, csrf_token, sign_in
 from tests.passkey_device import SoftwareAuthenticator
 from tests.staff_journey import (
     STAFF,
@@ -44,100 +41,6 @@ HUSBAND = "110105198309210137"  # another holder
 NO_ACCOUNT = "320102199001010889"  # in the registry, without a sign-in
 IP = "127.0.0.1"  # httpx's ASGI transport's client address
 EN = {"Accept-Language": "en"}
-
-NewClient = Callable[[], httpx.AsyncClient]
-
-
-class Overlap:
-    """How many calls were inside a function at the same moment, at most."""
-
-    def __init__(self) -> None:
-        self.inside = 0
-        self.most = 0
-
-    def wrap(self, monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
-        original = getattr(owner, name)
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.inside += 1
-            self.most = max(self.most, self.inside)
-            try:
-                return await original(*args, **kwargs)
-            finally:
-                self.inside -= 1
-
-        monkeypatch.setattr(owner, name, counted)
-
-
-@pytest.fixture
-def overlap() -> Overlap:
-    return Overlap()
-
-
-@pytest.fixture(params=["database", "redis"])
-def limited_app(migrated: Settings, request: pytest.FixtureRequest) -> Litestar:
-    """The app with its limits counted in the database, or in Redis."""
-    if request.param == "redis":
-        namespace = request.getfixturevalue("redis_namespace")
-        return create_app(
-            msgspec.structs.replace(migrated, redis_url=REDIS_URL, redis_namespace=namespace)
-        )
-    return create_app(migrated)
-
-
-async def _clients(app: Litestar) -> AsyncIterator[NewClient]:
-    made: list[httpx.AsyncClient] = []
-
-    def new() -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app)
-        made.append(httpx.AsyncClient(transport=transport, base_url="http://localhost"))
-        return made[-1]
-
-    # Start-up and shut-down in one task of their own: anyio's scopes must be left where
-    # they were entered, and pytest runs a fixture's set-up and teardown in different tasks.
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def run() -> None:
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    task = asyncio.create_task(run())
-    await asyncio.wait([task, asyncio.create_task(started.wait())], return_when="FIRST_COMPLETED")
-    if task.done():
-        task.result()  # start-up failed: say why
-    yield new
-    for client in made:
-        await client.aclose()
-    stop.set()
-    await task
-
-
-@pytest.fixture
-async def at_once(limited_app: Litestar, seeded: Any) -> AsyncIterator[NewClient]:
-    async for new in _clients(limited_app):
-        yield new
-
-
-@pytest.fixture
-async def at_once_on_the_database(app: Litestar, seeded: Any) -> AsyncIterator[NewClient]:
-    async for new in _clients(app):
-        yield new
-
-
-async def _counted(app: Litestar, seeded: Any, key: str) -> int:
-    counters = app.state.counters
-    if counters is not None:
-        return int(await counters.redis.get(f"{counters.namespace}:{key}") or 0)
-    await seeded.commit()  # a fresh look
-    n = await seeded.db.scalar(select(LimitCounter.n).where(LimitCounter.key == key))
-    return int(n or 0)
-
-
-async def _audited(seeded: Any, action: str) -> list[AuditEvent]:
-    await seeded.commit()
-    rows = await seeded.db.scalars(select(AuditEvent).where(AuditEvent.action == action))
-    return list(rows)
 
 
 async def _login(client: httpx.AsyncClient, token: str, number: str, password: str) -> int:
@@ -166,12 +69,12 @@ async def test_thirty_wrong_passwords_at_once_count_thirty_and_the_limit_holds(
     assert overlap.most > 1, "the requests did not overlap"
     assert Counter(answers) == {422: 10, 429: 20}  # ten checked, the rest held back
     account = f"signin:account:{seeded.cipher.lookup_hash(HOLDER)}"
-    assert await _counted(limited_app, seeded, account) == 30
-    assert await _counted(limited_app, seeded, f"signin:ip:{IP}") == 30
-    assert len(await _audited(seeded, "signin.failed")) == 10
+    assert await counted(limited_app, seeded, account) == 30
+    assert await counted(limited_app, seeded, f"signin:ip:{IP}") == 30
+    assert len(await audited(seeded, "signin.failed")) == 10
 
     assert await _login(client, token, HOLDER, "family-demo-2025") == 429  # the limit holds
-    assert await _counted(limited_app, seeded, account) == 31
+    assert await counted(limited_app, seeded, account) == 31
 
 
 async def test_a_success_does_not_reset_the_per_ip_counter(
@@ -183,9 +86,9 @@ async def test_a_success_does_not_reset_the_per_ip_counter(
     assert wrong == [422] * 9
     assert await _login(client, token, HUSBAND, "family-demo-2025") == 303
     ip = f"signin:ip:{IP}"
-    assert await _counted(limited_app, seeded, ip) == 9  # the success gave back its own only
+    assert await counted(limited_app, seeded, ip) == 9  # the success gave back its own only
     husband = f"signin:account:{seeded.cipher.lookup_hash(HUSBAND)}"
-    assert await _counted(limited_app, seeded, husband) == 0  # his own account's is cleared
+    assert await counted(limited_app, seeded, husband) == 0  # his own account's is cleared
 
     other = at_once()  # signed out, from the same address
     token = await csrf_token(other)  # type: ignore[arg-type]
@@ -193,7 +96,7 @@ async def test_a_success_does_not_reset_the_per_ip_counter(
     assert await _login(other, token, HUSBAND, "family-demo-2025") == 429
 
 
-async def test_staff_sign_ins_at_once_are_limited_and_audited(
+async def test_staff_sign_ins_at_once_are_limited_andaudited(
     at_once: NewClient, seeded: Any, overlap: Overlap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     overlap.wrap(monkeypatch, Limits, "count")
@@ -202,12 +105,12 @@ async def test_staff_sign_ins_at_once_are_limited_and_audited(
     assert overlap.most > 1, "the requests did not overlap"
     assert Counter(a.status_code for a in answers) == {422: 10, 429: 10}
     member = await seeded.staff.by_number(STAFF)
-    failures = await _audited(seeded, "staff.signin_failed")
+    failures = await audited(seeded, "staff.signin_failed")
     assert [event.actor_staff_id for event in failures] == [member.id] * 10
     assert (await password_step(client, password=STAFF_PASSWORD)).status_code == 429
 
 
-async def test_password_checks_at_once_are_limited_and_audited(
+async def test_password_checks_at_once_are_limited_andaudited(
     at_once: NewClient, seeded: Any, overlap: Overlap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = at_once()
@@ -227,7 +130,7 @@ async def test_password_checks_at_once_are_limited_and_audited(
     assert overlap.most > 1, "the requests did not overlap"
     assert Counter(answers) == {422: 10, 429: 10}
     person = await seeded.people.by_id_number(parse_id_number(HOLDER))
-    failures = await _audited(seeded, "password_check.failed")
+    failures = await audited(seeded, "password_check.failed")
     assert [event.actor_person_id for event in failures] == [person.id] * 10
     assert await check("family-demo-2025") == 429
 
@@ -266,8 +169,8 @@ async def test_sixteen_wrong_pins_at_once_then_the_right_one_stay_locked(
     assert account.pin_locked_until is not None
     assert account.pin_failures == seeded.policy.pin_max_failures
     assert verify_secret(account.pin_hash, "258369")  # the right PIN changed nothing
-    assert len(await _audited(seeded, "pin.failed")) == 6  # only six were checked
-    assert len(await _audited(seeded, "pin.locked")) == 1
+    assert len(await audited(seeded, "pin.failed")) == 6  # only six were checked
+    assert len(await audited(seeded, "pin.locked")) == 1
 
 
 async def test_an_enrolment_code_is_spent_once_by_twenty_at_once(

@@ -7,7 +7,9 @@ import asyncio
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from app.adapters.portraits import FilePortraits
 from app.config import Settings
+from app.domain.identity import IdNumber
 from app.services.context import UnitOfWork
 from tests.conftest import migrations
 
@@ -49,7 +51,14 @@ async def test_id_numbers_are_encrypted_at_rest(seeded: UnitOfWork) -> None:
         assert plain not in dump
 
 
-async def test_seeding_twice_adds_nobody(seeded: UnitOfWork) -> None:
-    from app.services.seed import seed_demo
+async def test_seeding_twice_adds_nobody(seeded: UnitOfWork, migrated: Settings) -> None:
+    from app.services.seed import DEMO_PEOPLE, seed_demo
 
-    assert await seed_demo(seeded) == 0
+    portraits = FilePortraits(migrated.portrait_dir)
+    assert await seed_demo(seeded, portraits) == 0
+    # Each demo person but the boy under 16 has a registry portrait, seeded once.
+    for demo in DEMO_PEOPLE:
+        person = await seeded.people.by_id_number(IdNumber(demo.id_number))
+        assert person is not None
+        assert (await portraits.portrait(person.id) is not None) == (demo.portrait is not None)
+    assert [d.name for d in DEMO_PEOPLE if d.portrait is None] == ["张浩"]

@@ -7,11 +7,14 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from uuid import UUID
 
 from sqlalchemy import select
 
+from app.adapters.portraits import FilePortraits
 from app.config import Settings
 from app.db.models import StaffEnrolmentCode
+from app.domain.identity import parse_id_number
 from app.domain.staff_enrolment import normalise_code
 from app.services.context import UnitOfWork
 from tests.conftest import SECRET
@@ -68,3 +71,41 @@ async def test_seed_refuses_to_run_in_production(settings: Settings, tmp_path: P
     )
     assert status == 1 and "refused" in err
     assert not database.exists()
+
+
+async def test_add_person_registers_a_portrait_and_a_household_link(
+    seeded: UnitOfWork, settings: Settings
+) -> None:
+    portrait = ROOT / "tests" / "fixtures" / "faces" / "obama3.jpg"
+    status, out, err = await _cli(
+        settings,
+        "add-person",
+        "王秀兰",
+        "110105196002020022",
+        "--portrait",
+        str(portrait),
+        "--household-of",
+        "320102199001010889",  # 赵丽, who has no household yet: one is made for both
+    )
+    assert status == 0, err
+    person_id = UUID(out.strip())
+    person = await seeded.people.get(person_id)
+    zhao = await seeded.people.by_id_number(parse_id_number("320102199001010889"))
+    assert person and zhao
+    await seeded.db.refresh(zhao)
+    assert person.name == "王秀兰" and person.household_code
+    assert person.household_code == zhao.household_code
+    stored = await FilePortraits(settings.portrait_dir).portrait(person_id)
+    assert stored and stored[:2] == b"\xff\xd8"  # re-encoded, kept as the registry's photo
+    assert "110105196002020022" not in out + err
+
+    status, out, _ = await _cli(settings, "add-person", "王小明", "110105198001010016")
+    assert status == 0
+    assert await FilePortraits(settings.portrait_dir).portrait(UUID(out.strip())) is None
+
+    status, _, err = await _cli(settings, "add-person", "王秀兰", "110105196002020022")
+    assert status == 1 and "already in the registry" in err
+    status, _, err = await _cli(
+        settings, "add-person", "某人", "110105199001010010", "--household-of", "110105200001010016"
+    )
+    assert status == 1 and "no such person" in err

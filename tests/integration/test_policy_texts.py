@@ -434,7 +434,7 @@ CASES = [
         str(3 * 1024 * 1024),
         "too large",
         upload_too_large,
-        Seen(("The proof of identity must be smaller than 3 MB",), ("than 5 MB",)),
+        Seen(("The relationship document must be smaller than 3 MB",), ("than 5 MB",)),
         Seen(("须小于3MB",), ("于5MB",)),
     ),
     Case(
@@ -442,7 +442,7 @@ CASES = [
         "3000000",
         "too many pixels",
         upload_too_many_pixels,
-        Seen(("The proof of identity must be at most 3 megapixels",), ("40 megapixels",)),
+        Seen(("The relationship document must be at most 3 megapixels",), ("40 megapixels",)),
         Seen(("不能超过3百万像素",), ("40百万像素",)),
     ),
     # Each visit spends a try: English sees the first wrong PIN, Chinese the second.
@@ -670,6 +670,6 @@ def test_with_the_default_policy_the_messages_read_as_before() -> None:
             ),
         }
         too_large = image_message("proof", ImageRejected("too_large"), policy)
-        assert too_large == "The proof of identity must be smaller than 5 MB"
+        assert too_large == "The relationship document must be smaller than 5 MB"
     finally:
         current_locale.reset(token)

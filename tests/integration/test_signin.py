@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar import Litestar
+from litestar.serialization import encode_json
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import csrf_token, sign_in
@@ -78,10 +79,11 @@ async def test_ten_failures_start_a_growing_wait(client: Client) -> None:
 
 
 async def test_session_id_rotates_at_sign_in_and_sign_out_ends_it(client: Client) -> None:
-    # an anonymous session exists once a passkey challenge is kept in it
-    token = await csrf_token(client)
-    await client.post("/login/passkey/options", headers={"x-csrftoken": token})
-    before = client.cookies.get("session")
+    # an anonymous session, say one an attacker planted in the browser
+    before = "a" * 32
+    store = client.app.stores.get("sessions")
+    await store.set(before, encode_json({"lang": "en"}), expires_in=600)
+    client.cookies.set("session", before, domain="localhost.local")
     await sign_in(client)
     after = client.cookies.get("session")
     assert before and after and before != after

@@ -29,6 +29,10 @@ def _state(settings: Settings) -> SimpleNamespace:
     return SimpleNamespace(cipher=PiiCipher(settings.secret_key), settings=settings)
 
 
+def _request() -> SimpleNamespace:
+    return SimpleNamespace(client=SimpleNamespace(host="192.0.2.1"), headers={"user-agent": "t"})
+
+
 async def _events(sessions: async_sessionmaker[AsyncSession], action: str) -> int:
     async with sessions() as other:  # another connection sees only what was committed
         query = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
@@ -40,7 +44,7 @@ async def test_a_request_that_returns_commits_then_runs_what_waited(
 ) -> None:
     seen_after_commit: list[int] = []
     async with sessions() as db:
-        request = provide_uow(db, _state(migrated))  # type: ignore[arg-type]
+        request = provide_uow(_request(), db, _state(migrated))  # type: ignore[arg-type]
         uow: UnitOfWork = await anext(request)
         uow.audit.record("test.done", at=utcnow(), actor=None)
 
@@ -60,7 +64,7 @@ async def test_a_request_that_raises_leaves_nothing_behind(
 ) -> None:
     ran: list[str] = []
     async with sessions() as db:
-        request = provide_uow(db, _state(migrated))  # type: ignore[arg-type]
+        request = provide_uow(_request(), db, _state(migrated))  # type: ignore[arg-type]
         uow: UnitOfWork = await anext(request)
         uow.audit.record("test.failed", at=utcnow(), actor=None)
 

@@ -95,10 +95,11 @@ def test_the_helpers_build_valid_numbers() -> None:
 
 
 def test_the_live_states_are_pending_and_active() -> None:
-    # waiting for an in-person check is still pending: it keeps its slot
+    # waiting for a document review or an in-person check is still pending: it keeps its slot
     assert sorted(LIVE_STATES) == [
         BindingState.ACTIVE,
         BindingState.AWAITING_FACE,
+        BindingState.DOCUMENTS_REVIEW,
         BindingState.NEEDS_IN_PERSON,
     ]
     assert set(BindingState) == LIVE_STATES | set(NOT_LIVE)

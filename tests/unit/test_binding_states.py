@@ -3,7 +3,7 @@ import itertools
 import pytest
 
 from app.domain.affinity import (
-    INITIAL_STATE,
+    INITIAL_STATES,
     LIVE_STATES,
     TRANSITIONS,
     BindingEvent,
@@ -17,6 +17,11 @@ S, E = BindingState, BindingEvent
 
 # Written out again rather than read from TRANSITIONS, so a change to the table shows here.
 LEGAL: dict[tuple[BindingState, BindingEvent], BindingState] = {
+    (S.DOCUMENTS_REVIEW, E.DOCUMENTS_APPROVED): S.AWAITING_FACE,
+    (S.DOCUMENTS_REVIEW, E.DOCUMENTS_REJECTED): S.REJECTED,
+    (S.DOCUMENTS_REVIEW, E.EXPIRED): S.EXPIRED,
+    (S.DOCUMENTS_REVIEW, E.CANCELLED_BY_HOLDER): S.CANCELLED,
+    (S.DOCUMENTS_REVIEW, E.CANCELLED_BY_MEMBER): S.CANCELLED,
     (S.AWAITING_FACE, E.FACE_MATCHED): S.ACTIVE,
     (S.AWAITING_FACE, E.FACE_FAILED_TOO_OFTEN): S.NEEDS_IN_PERSON,
     (S.AWAITING_FACE, E.CHOSE_IN_PERSON): S.NEEDS_IN_PERSON,
@@ -65,8 +70,8 @@ def test_an_ended_binding_never_moves(state: BindingState) -> None:
             next_state(state, event)
 
 
-def test_every_state_is_reachable_from_the_initial_one() -> None:
-    reached, frontier = {INITIAL_STATE}, [INITIAL_STATE]
+def test_every_state_is_reachable_from_the_initial_ones() -> None:
+    reached, frontier = set(INITIAL_STATES), list(INITIAL_STATES)
     while frontier:
         state = frontier.pop()
         for (source, _), target in TRANSITIONS.items():
@@ -76,8 +81,13 @@ def test_every_state_is_reachable_from_the_initial_one() -> None:
     assert reached == set(BindingState)
 
 
-def test_a_binding_starts_awaiting_the_face() -> None:
-    assert INITIAL_STATE is S.AWAITING_FACE
+def test_a_binding_starts_under_review_or_awaiting_the_face() -> None:
+    assert {S.DOCUMENTS_REVIEW, S.AWAITING_FACE} == INITIAL_STATES
+
+
+def test_face_recognition_does_not_count_before_the_review() -> None:
+    with pytest.raises(IllegalTransition):
+        next_state(S.DOCUMENTS_REVIEW, E.FACE_MATCHED)
 
 
 def test_the_table_cannot_be_changed() -> None:
@@ -88,6 +98,8 @@ def test_the_table_cannot_be_changed() -> None:
 @pytest.mark.parametrize(
     ("state", "by_holder", "event"),
     [
+        (S.DOCUMENTS_REVIEW, True, E.CANCELLED_BY_HOLDER),
+        (S.DOCUMENTS_REVIEW, False, E.CANCELLED_BY_MEMBER),
         (S.AWAITING_FACE, True, E.CANCELLED_BY_HOLDER),
         (S.AWAITING_FACE, False, E.CANCELLED_BY_MEMBER),
         (S.NEEDS_IN_PERSON, True, E.REVOKED_BY_HOLDER),
@@ -100,4 +112,5 @@ def test_ending_cancels_a_pending_binding_and_revokes_a_later_one(
     state: BindingState, by_holder: bool, event: BindingEvent
 ) -> None:
     assert ending_event(state, by_holder=by_holder) is event
-    assert next_state(state, event) is (S.CANCELLED if state is S.AWAITING_FACE else S.REVOKED)
+    pending = state in (S.AWAITING_FACE, S.DOCUMENTS_REVIEW)
+    assert next_state(state, event) is (S.CANCELLED if pending else S.REVOKED)

@@ -21,6 +21,8 @@ from app.domain.policy import Policy
 from app.services.limits import (
     HANDOFF_CODE,
     PASSWORD_CHECK,
+    REGISTRY_LOOKUP_HOLDER,
+    REGISTRY_LOOKUP_IP,
     SIGN_IN_ACCOUNT,
     SIGN_IN_IP,
     STAFF_SIGN_IN,
@@ -34,7 +36,15 @@ from tests.conftest import DATABASES, POSTGRES_URL, REDIS_URL, Postgres, Templat
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
 POLICY = Policy()  # 10 free failures, then 30 s, doubling up to an hour; forgotten after 24 h
-ALL = [SIGN_IN_ACCOUNT, SIGN_IN_IP, STAFF_SIGN_IN, PASSWORD_CHECK, HANDOFF_CODE]
+ALL = [
+    SIGN_IN_ACCOUNT,
+    SIGN_IN_IP,
+    STAFF_SIGN_IN,
+    PASSWORD_CHECK,
+    HANDOFF_CODE,
+    REGISTRY_LOOKUP_HOLDER,
+    REGISTRY_LOOKUP_IP,
+]
 NAMES = [limit.name for limit in ALL]
 
 NewCounters = Callable[[], Counters]
@@ -84,7 +94,7 @@ def store_kind(
         url = postgres.recreate(postgres.name("limits"))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}"
-    templates.copy_into(kind, "migrated", url)
+    templates.copy_into(kind, "migrated", url, tmp_path)
     return kind, url
 
 
