@@ -14,6 +14,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 from litestar import Litestar, Request, Response
 from litestar.app import DEFAULT_OPENAPI_CONFIG
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -26,7 +27,6 @@ from litestar.exceptions import (
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
@@ -36,9 +36,11 @@ from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
 from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
+from app.adapters.session_files import SessionFiles
 from app.config import ROOT, Settings, get_settings
 from app.db import sqlite
 from app.db.pii import PiiCipher
+from app.db.reads import reads_for
 from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
 from app.routes.account_security import PasswordController, SessionsController
@@ -75,7 +77,7 @@ from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
-from app.routes.web import is_htmx, page, see_other
+from app.routes.web import configure_templates, is_htmx, page, see_other
 from app.services.my_bindings import NotYours
 
 # Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
@@ -94,18 +96,23 @@ SUBJECT_PAGES = [
 def _store(settings: Settings, redis: Redis | None, namespace: str) -> Store:
     if redis is not None:
         return RedisStore(redis, namespace=f"{settings.redis_namespace}:{namespace}")
-    return FileStore(Path(settings.state_dir) / namespace, create_directories=True)
+    return SessionFiles(Path(settings.state_dir) / namespace)
+
+
+# Pages as the browser receives them: gzip (the budgets are gzipped sizes). Level 6 costs
+# half of level 9's time for a page and makes it a few bytes larger.
+COMPRESSION = CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=500)
 
 
 def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     # A pool as large as the expected concurrency, so busy moments reuse connections
-    # instead of opening and closing overflow ones (SQLite's pool ignores the size).
-    # SQLite: the session has already rolled back when it returns its connection, so the
-    # pool's own reset would be a second round trip to aiosqlite's thread on every request.
+    # instead of opening and closing overflow ones (on SQLite each one is also a thread).
     engine = (
         EngineConfig(pool_size=20, max_overflow=10)
         if "postgresql" in settings.database_url
-        else EngineConfig(pool_reset_on_return=None)  # type: ignore[arg-type]  # SQLAlchemy accepts None
+        # SQLite: the session has already rolled back when it returns its connection, so the
+        # pool's own reset would be a second round trip to aiosqlite's thread per request.
+        else EngineConfig(pool_size=20, max_overflow=10, pool_reset_on_return=None)  # type: ignore[arg-type]  # SQLAlchemy accepts None
     )
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
@@ -221,6 +228,7 @@ class _Logged(InternalServerException):
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     hashing.configure(settings.argon2_profile)
+    configure_templates(reload=not settings.is_production)
     install_log_filters()
     Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
     database = db_config(settings)
@@ -233,6 +241,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # One Redis client, when there is Redis, for the sessions and the limits' counters.
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
+    reads = reads_for(database.get_engine())
     state = State(
         {
             "database": database,
@@ -241,6 +250,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "cipher": PiiCipher(settings.secret_key),
             "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
+            "reads": reads,
             "portraits": FilePortraits(settings.portrait_dir),
         }
     )
@@ -282,6 +292,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             stop_maintenance,
             _stop_jobs,
             close_database,
+            reads.close,
             lambda: matcher.close(),
             *([redis.aclose] if redis is not None else []),
         ],
@@ -292,6 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_send=[security_headers(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings),
+        compression_config=COMPRESSION,
         stores={"sessions": _store(settings, redis, "sessions")},
         state=state,
         exception_handlers={

@@ -275,7 +275,11 @@ class ContributionRecord(UUIDBase):
     `months_covered` months from its period). Amounts in CNY."""
 
     __tablename__ = "contribution_records"
-    __table_args__ = (Index("ix_contribution_person_line_year", "person_id", "line", "year"),)
+    __table_args__ = (
+        Index("ix_contribution_person_line_year", "person_id", "line", "year"),
+        # The pages that list what needs doing count arrears and sum paid months per person.
+        Index("ix_contribution_person_status", "person_id", "status"),
+    )
 
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     line: Mapped[str] = mapped_column(String(16))  # pension, medical, work_injury, unemployment

@@ -1,12 +1,18 @@
 """The read models of app/domain/views.py, each loaded with one Core select (no ORM identity
-map, no lazy loads): the signed-in holder and the subject of every page come from here."""
+map, no lazy loads): the signed-in holder and the subject of every page come from here.
+
+The selects are built once, with bound parameters: building one costs more than running it.
+They run through Reads (no transaction) when the unit of work has them: every view here is
+read at the start of a request or after someone else's commit, never after the request's own
+writes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Executable, Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import (
@@ -20,6 +26,7 @@ from app.db.models import (
     SignedInSession,
     StaffMember,
 )
+from app.db.reads import Reads
 from app.domain.affinity import BindingState
 from app.domain.face import Attempts
 from app.domain.views import (
@@ -83,9 +90,10 @@ def _person(row: Row[Any]) -> PersonView:
 
 _BINDING = (
     AffinityBinding.id.label("binding_id"),
-    AffinityBinding.relation,
+    # Labelled: outside a session, rows are keyed by column name ("relationship").
+    AffinityBinding.relation.label("relation"),
     AffinityBinding.state.label("binding_state"),
-    AffinityBinding.activated_at,
+    AffinityBinding.activated_at.label("activated_at"),
 )
 
 
@@ -98,33 +106,51 @@ def _binding(row: Row[Any]) -> BindingView:
     )
 
 
-def _active_of(holder_person_id: UUID) -> Select[Any]:
-    return _with_person(
-        *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
-    ).where(
-        AffinityBinding.holder_person_id == holder_person_id,
-        AffinityBinding.state == BindingState.ACTIVE.value,
-    )
+_ACTIVE = _with_person(
+    *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
+).where(
+    AffinityBinding.holder_person_id == bindparam("holder_person_id"),
+    AffinityBinding.state == BindingState.ACTIVE.value,
+)
+_HOLDER = _with_person(
+    HolderAccount.id.label("account_id"),
+    HolderAccount.pin_hash.is_not(None).label("has_pin"),
+    HolderAccount.pin_locked_until,
+    of=HolderAccount,
+    on=Person.id == HolderAccount.person_id,
+).where(HolderAccount.id == bindparam("account_id"))
+_HOLDER_SIGNED_IN = _HOLDER.join(
+    SignedInSession, SignedInSession.account_id == HolderAccount.id
+).where(SignedInSession.id == bindparam("session_id"), SignedInSession.ended_at.is_(None))
+_PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
+_ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
+_ACTIVE_MEMBERS = _ACTIVE.order_by(AffinityBinding.submitted_at.desc())
+_STAFF = select(
+    StaffMember.id, StaffMember.staff_number, StaffMember.name, StaffMember.region_prefix
+).where(StaffMember.id == bindparam("staff_id"))
 
 
 class Views:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reads: Reads | None = None) -> None:
         self.session = session
+        self.reads = reads
+
+    async def _rows(self, query: Executable, **params: Any) -> Sequence[Row[Any]]:
+        if self.reads is not None:
+            return await self.reads.rows(query, params)
+        rows: Sequence[Row[Any]] = (await self.session.execute(query, params)).all()
+        return rows
+
+    async def _one(self, query: Executable, **params: Any) -> Row[Any] | None:
+        rows = await self._rows(query, **params)
+        return rows[0] if rows else None
 
     async def holder(self, account_id: UUID, session_id: UUID | None = None) -> Holder | None:
         """The account's holder; with `session_id`, only while that sign-in is not ended."""
-        query = _with_person(
-            HolderAccount.id.label("account_id"),
-            HolderAccount.pin_hash.is_not(None).label("has_pin"),
-            HolderAccount.pin_locked_until,
-            of=HolderAccount,
-            on=Person.id == HolderAccount.person_id,
-        ).where(HolderAccount.id == account_id)
-        if session_id is not None:
-            query = query.join(
-                SignedInSession, SignedInSession.account_id == HolderAccount.id
-            ).where(SignedInSession.id == session_id, SignedInSession.ended_at.is_(None))
-        row = (await self.session.execute(query)).one_or_none()
+        if session_id is None:
+            row = await self._one(_HOLDER, account_id=account_id)
+        else:
+            row = await self._one(_HOLDER_SIGNED_IN, account_id=account_id, session_id=session_id)
         if row is None:
             return None
         return Holder(
@@ -135,8 +161,7 @@ class Views:
         )
 
     async def person(self, person_id: UUID) -> PersonView | None:
-        query = _with_person().where(Person.id == person_id)
-        row = (await self.session.execute(query)).one_or_none()
+        row = await self._one(_PERSON_BY_ID, person_id=person_id)
         return None if row is None else _person(row)
 
     async def active_member(
@@ -144,20 +169,20 @@ class Views:
     ) -> tuple[BindingView, PersonView] | None:
         """The holder's active binding and its member, or None (unknown, another holder's,
         or not active all read the same)."""
-        query = _active_of(holder_person_id).where(AffinityBinding.id == binding_id)
-        row = (await self.session.execute(query)).one_or_none()
+        row = await self._one(
+            _ACTIVE_MEMBER, binding_id=binding_id, holder_person_id=holder_person_id
+        )
         return None if row is None else (_binding(row), _person(row))
 
     async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
-        query = _active_of(holder_person_id).order_by(AffinityBinding.submitted_at.desc())
-        return [(_binding(row), _person(row)) for row in await self.session.execute(query)]
+        rows = await self._rows(_ACTIVE_MEMBERS, holder_person_id=holder_person_id)
+        return [(_binding(row), _person(row)) for row in rows]
 
     async def staff(self, staff_id: UUID) -> StaffView | None:
-        query = select(
-            StaffMember.id, StaffMember.staff_number, StaffMember.name, StaffMember.region_prefix
-        ).where(StaffMember.id == staff_id)
-        row = (await self.session.execute(query)).one_or_none()
-        return None if row is None else StaffView(*row)
+        row = await self._one(_STAFF, staff_id=staff_id)
+        if row is None:
+            return None
+        return StaffView(row.id, row.staff_number, row.name, row.region_prefix)
 
 
 def staff_view(member: StaffMember) -> StaffView:

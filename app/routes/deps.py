@@ -47,7 +47,11 @@ async def provide_uow(
     back if it raised (routes and services never commit it themselves)."""
     origin = Origin.of(client_ip(request), request.headers.get("user-agent", ""))
     uow = UnitOfWork(
-        db=db_session, cipher=state.cipher, policy=settings_of(state).policy, origin=origin
+        db=db_session,
+        cipher=state.cipher,
+        policy=settings_of(state).policy,
+        origin=origin,
+        reads=state.reads,
     )
     try:
         yield uow

@@ -65,10 +65,17 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def load_from_connection(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> dict[str, Any]:
-        data = await super().load_from_connection(connection)
-        if data:
-            connection.scope[_LOADED] = self.serialize_data(data, connection.scope)  # type: ignore[literal-required]
-        return data
+        """One store read and one decode per request; the bytes read are kept to tell at the
+        end whether the session changed."""
+        session_id = connection.cookies.get(self.config.key)
+        if not session_id:
+            return {}
+        store = self.config.get_store_from_app(connection.scope["app"])
+        raw = await self.get(session_id, store=store)
+        if raw is None:
+            return {}
+        connection.scope[_LOADED] = raw  # type: ignore[literal-required]
+        return self.deserialize_data(raw)
 
     async def store_in_message(
         self, scope_session: Any, message: Message, connection: ASGIConnection[Any, Any, Any, Any]

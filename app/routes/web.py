@@ -53,6 +53,12 @@ def _build_env() -> Environment:
 jinja_env = _build_env()
 
 
+def configure_templates(*, reload: bool) -> None:
+    """Whether templates are checked for changes on disk at each render: in development,
+    so edits show; not in production, where that check is a file system call per page."""
+    jinja_env.auto_reload = reload
+
+
 @dataclass
 class FormErrors:
     """Field name -> translated message, in the order the fields appear on the page."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from app.db.pii import PiiCipher
+from app.db.reads import Reads
 from app.db.repositories import (
     Accounts,
     Audit,
@@ -41,6 +42,8 @@ class UnitOfWork:
     db: AsyncSession
     cipher: PiiCipher
     policy: Policy
+    # The views' reads outside the transaction (app/db/reads.py); None: in the session.
+    reads: Reads | None = None
     origin: Origin = NOWHERE  # the request's, for the audit trail
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -50,7 +53,7 @@ class UnitOfWork:
 
     @property
     def views(self) -> Views:
-        return Views(self.db)
+        return Views(self.db, self.reads)
 
     @property
     def signed_in_sessions(self) -> SignedInSessions:

@@ -26,7 +26,7 @@ async def sessions(migrated: Settings) -> AsyncIterator[async_sessionmaker[Async
 
 
 def _state(settings: Settings) -> SimpleNamespace:
-    return SimpleNamespace(cipher=PiiCipher(settings.secret_key), settings=settings)
+    return SimpleNamespace(cipher=PiiCipher(settings.secret_key), settings=settings, reads=None)
 
 
 def _request() -> SimpleNamespace:

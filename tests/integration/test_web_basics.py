@@ -168,3 +168,28 @@ def test_the_api_schema_is_not_published_in_production(tmp_path) -> None:  # typ
         app=create_app(make_settings(url, tmp_path)), base_url="http://localhost"
     ) as client:
         assert client.get("/schema/openapi.json").status_code == 200
+
+
+async def test_pages_and_static_files_are_sent_gzipped(client: Client) -> None:
+    for path in ("/login", "/accessibility", "/static/css/site.css", "/static/vendor/htmx.min.js"):
+        response = await client.get(path, headers={"accept-encoding": "gzip, deflate, br"})
+        assert response.status_code == 200
+        assert response.headers["content-encoding"] == "gzip", path
+        assert "accept-encoding" in response.headers["vary"].lower(), path
+    plain = await client.get("/login", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert 'name="id_number"' in plain.text
+
+
+def test_templates_are_not_checked_for_changes_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from app.routes.web import jinja_env
+    from tests.conftest import make_settings
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    create_app(
+        make_settings(url, tmp_path, PORTAL_ENV="production", ARGON2_PROFILE="rfc9106-low-memory")
+    )
+    assert jinja_env.auto_reload is False
+    create_app(make_settings(url, tmp_path))
+    assert jinja_env.auto_reload is True

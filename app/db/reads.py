@@ -1,0 +1,77 @@
+"""Reads that open no transaction: one SELECT, as cheap as the store allows.
+
+A page's first reads (who is signed in, whose page it is) are single statements run before
+anything is written, so a transaction adds nothing to them but cost. Each one sees what is
+committed when it runs, as it would as the first statement of the request's transaction.
+
+- PostgreSQL: a pooled connection in autocommit mode, so one round trip, with no BEGIN before
+  and no ROLLBACK after.
+- SQLite: the plain `sqlite3` driver in one worker thread, instead of aiosqlite's thread trip
+  for each of cursor, execute, fetch and close (and the rollback when the session closes).
+
+Never use them for what the request itself may have just written: they do not see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, Executable, Row, create_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import sqlite
+
+
+class Reads:
+    """Runs one statement outside any transaction and returns its rows."""
+
+    async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        raise NotImplementedError
+
+    async def one(self, query: Executable, **params: Any) -> Row[Any] | None:
+        rows = await self.rows(query, params)
+        return rows[0] if rows else None
+
+    async def close(self) -> None:
+        return None
+
+
+class AutocommitReads(Reads):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return (await autocommit.execute(query, dict(params))).all()
+
+
+class ThreadedSQLiteReads(Reads):
+    def __init__(self, engine: AsyncEngine) -> None:
+        url = engine.url.set(drivername="sqlite")
+        # As many connections as the async engine's pool: the same concurrency, kept open.
+        # The file is in WAL mode (app/db/sqlite.py), so a read does not wait for a writer.
+        self.engine: Engine = create_engine(
+            url,
+            pool_size=20,
+            max_overflow=10,
+            connect_args={"timeout": sqlite.BUSY_TIMEOUT_MS / 1000},
+        )
+
+    def _run(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        with self.engine.connect() as connection:
+            return connection.execute(query, dict(params)).all()
+
+    async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        return await asyncio.to_thread(self._run, query, params)
+
+    async def close(self) -> None:
+        self.engine.dispose()
+
+
+def reads_for(engine: AsyncEngine) -> Reads:
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return ThreadedSQLiteReads(engine)
+    return AutocommitReads(engine)

@@ -1,0 +1,112 @@
+"""The views read outside the request's transaction (app/db/reads.py): the same read models as
+in the session, committed data only, and a signed-in page that runs one statement."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event, select, update
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.config import Settings
+from app.db.models import HolderAccount, Person
+from app.db.reads import Reads, ThreadedSQLiteReads, reads_for
+from app.services.context import UnitOfWork
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+async def reads(migrated: Settings) -> AsyncIterator[Reads]:
+    engine = create_async_engine(migrated.database_url)
+    made = reads_for(engine)
+    yield made
+    await made.close()
+    await engine.dispose()
+
+
+async def _holder_id(uow: UnitOfWork) -> Any:
+    """王芳's account."""
+    query = select(HolderAccount.id).join(Person, Person.id == HolderAccount.person_id)
+    return await uow.db.scalar(query.where(Person.name == "王芳"))
+
+
+async def test_views_through_reads_equal_views_in_the_session(
+    seeded: UnitOfWork, reads: Reads
+) -> None:
+    account_id = await _holder_id(seeded)
+    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
+    holder = await fast.views.holder(account_id)
+    assert holder is not None
+    assert holder == await seeded.views.holder(account_id)
+    assert await fast.views.person(holder.person_id) == await seeded.views.person(holder.person_id)
+    assert await fast.views.active_members(holder.person_id) == []
+
+
+async def test_member_views_through_reads_equal_views_in_the_session(
+    seeded: UnitOfWork, reads: Reads, migrated: Settings
+) -> None:
+    from tests.integration.test_family_subject import MOTHER, _open
+
+    binding_id = await _open(seeded, migrated, MOTHER[1], "parent")
+    await seeded.db.commit()
+    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
+    holder = await fast.views.holder(await _holder_id(seeded))
+    assert holder is not None
+    members = await fast.views.active_members(holder.person_id)
+    assert len(members) == 1
+    assert members == await seeded.views.active_members(holder.person_id)
+    found = await fast.views.active_member(binding_id, holder.person_id)
+    assert found == await seeded.views.active_member(binding_id, holder.person_id)
+    assert found is not None and found[0].relation == "parent"
+
+
+async def test_reads_see_what_is_committed_and_not_an_open_transaction(
+    seeded: UnitOfWork, reads: Reads
+) -> None:
+    account_id = await _holder_id(seeded)
+    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
+    before = await fast.views.holder(account_id)
+    assert before is not None
+    person = Person.__table__
+    await seeded.db.execute(
+        update(person).where(person.c.id == before.person_id).values(name="未提交")
+    )
+    during = await fast.views.holder(account_id)
+    assert during is not None and during.person.name == before.person.name
+    await seeded.db.commit()
+    after = await fast.views.holder(account_id)
+    assert after is not None and after.person.name == "未提交"
+
+
+@pytest.fixture
+async def signed_in(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litestar]:
+    await sign_in(client)
+    assert (await client.get("/")).status_code == 200
+    return client
+
+
+async def test_the_home_page_runs_one_statement(
+    app: Litestar, signed_in: AsyncTestClient[Litestar]
+) -> None:
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engines = [app.state.database.get_engine().sync_engine]
+    if isinstance(app.state.reads, ThreadedSQLiteReads):
+        engines.append(app.state.reads.engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = await signed_in.get("/")
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 200
+    assert "1101**********0224" in response.text
+    assert len(statements) == 1, statements
