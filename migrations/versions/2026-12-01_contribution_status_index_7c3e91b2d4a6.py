@@ -1,7 +1,7 @@
 """Contribution records indexed by person and status (arrears and paid months)
 
 Revision ID: 7c3e91b2d4a6
-Revises: 7c3e9a41d2b8
+Revises: 3b9d7e20c6a1
 Create Date: 2026-12-01 18:55:00.000000
 """
 
@@ -16,7 +16,7 @@ sa.GUID = GUID  # type: ignore[attr-defined]
 sa.DateTimeUTC = DateTimeUTC  # type: ignore[attr-defined]
 
 revision = '7c3e91b2d4a6'
-down_revision = '7c3e9a41d2b8'
+down_revision = '3b9d7e20c6a1'
 branch_labels = None
 depends_on = None
 
