@@ -189,6 +189,17 @@ class FaceCheck(UUIDAuditBase):
     once decided (policy.selfie_retention_days)."""
 
     __tablename__ = "face_checks"
+    # At most one pending check per binding, held by the database: selfies sent at once
+    # cannot both start one (the losers' inserts fail).
+    __table_args__ = (
+        Index(
+            "ux_face_checks_one_pending",
+            "binding_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
 
     binding_id: Mapped[UUID] = mapped_column(
         ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True

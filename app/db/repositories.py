@@ -415,6 +415,18 @@ class Bindings:
     async def get(self, binding_id: UUID) -> AffinityBinding | None:
         return await self.session.get(AffinityBinding, binding_id)
 
+    async def claim(self, binding: AffinityBinding) -> None:
+        """Lock the binding's row until the transaction ends (a write that changes nothing,
+        so it works alike on SQLite and PostgreSQL), then read it again: what others decided
+        before is seen, and they wait for what this transaction decides."""
+        await self.session.execute(
+            update(AffinityBinding)
+            .where(AffinityBinding.id == binding.id)
+            .values(updated_at=AffinityBinding.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(binding)
+
     async def of_holder(self, holder_person_id: UUID) -> list[AffinityBinding]:
         rows = await self.session.scalars(
             select(AffinityBinding)
@@ -527,6 +539,13 @@ class FaceChecks:
             .execution_options(synchronize_session=False)
         )
         return runs
+
+    async def pending_for(self, binding_id: UUID) -> FaceCheck | None:
+        return await self.session.scalar(
+            select(FaceCheck).where(
+                FaceCheck.binding_id == binding_id, FaceCheck.state == "pending"
+            )
+        )
 
     async def pending_ids(self) -> list[UUID]:
         rows = await self.session.scalars(

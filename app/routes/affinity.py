@@ -175,6 +175,8 @@ class AffinityController(Controller):
             pass  # the member page shows the wait, or the in-person route
         except face_service.NotAwaitingFace:
             return see_other(f"/affinity/{binding_id}")
+        except face_service.CheckPending as running:  # its page says to wait for it
+            return see_other(f"/affinity/{binding_id}/face/{running.check_id or ''}".rstrip("/"))
         else:
             if not isinstance(started, FormErrors):
                 return see_other(f"/affinity/{binding_id}/face/{started.id}")

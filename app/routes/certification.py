@@ -97,6 +97,8 @@ class CertificationController(Controller):
             )
         except service.NotCertifiable:
             return see_other(base)
+        except face_service.CheckPending as running:  # its page says to wait for it
+            return see_other(f"{base}/checks/{running.check_id}" if running.check_id else base)
         except (face_service.FaceWait, face_service.CertifyInPerson, face_service.NoReference):
             pass  # the page shows the wait or the way to certify in person
         else:

@@ -122,6 +122,10 @@ class VerifyController(Controller):
             )
         except face_service.HandoffInvalid:
             return _invalid_code_page(request, {"code": code[:20]})
+        except face_service.CheckPending as running:  # the code stays unspent
+            if running.check_id:
+                return see_other(f"/verify/status/{running.check_id}")
+            errors.add("selfie", _("A photo is still being checked. Wait for its result."))
         except face_service.FaceWait as wait:
             errors.add(
                 "selfie",

@@ -31,6 +31,7 @@ from app.domain.affinity import (
     names_match,
     needs_face_photo,
 )
+from app.domain.face import Attempts
 from app.domain.identity import IdNumber
 from app.domain.views import BindingDetail, DoneFor, DraftView, Holder, PersonView
 from app.services.context import UnitOfWork
@@ -338,6 +339,22 @@ def draft_digest(uow: UnitOfWork, draft: AffinityDraft | DraftView) -> str | Non
     )
 
 
+async def _pair_failures(uow: UnitOfWork, holder_id: UUID, member_id: UUID) -> Attempts:
+    """Failed face matches belong to the holder-member pair: a binding cancelled and added
+    again starts where the last one left off, wait included (each new binding carries them)."""
+    earlier = [
+        b for b in await uow.bindings.of_holder(holder_id) if b.member_person_id == member_id
+    ]
+    if not earlier:
+        return Attempts()
+    last = max(earlier, key=lambda b: b.submitted_at)
+    return Attempts(
+        total=last.face_failures_total,
+        recent=last.face_failures_recent,
+        wait_until=last.face_wait_until,
+    )
+
+
 async def submit_binding(
     uow: UnitOfWork,
     account: Holder,
@@ -367,6 +384,7 @@ async def submit_binding(
     await _check_rules(uow, account, member, relationship)
     state = initial_state(relationship, same_household=same_household(account.person, member))
     notice_version = draft.notice_version or NOTICE_VERSION
+    carried = await _pair_failures(uow, account.person_id, member.id)
     binding = await uow.bindings.add(
         AffinityBinding(
             holder_person_id=account.person_id,
@@ -379,6 +397,9 @@ async def submit_binding(
             proof_file=draft.proof_file,
             face_photo_file=draft.face_photo_file,
             submitted_at=now,
+            face_failures_total=carried.total,
+            face_failures_recent=carried.recent,
+            face_wait_until=carried.wait_until,
         )
     )
     await uow.drafts.remove(draft)  # its files now belong to the binding

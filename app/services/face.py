@@ -140,8 +140,9 @@ async def start_check(
     """Store the selfie (raises ImageRejected) and record a pending check; raises FaceWait
     while the binding must wait after repeated failures (both purposes share the counters),
     CertifyInPerson once certification has failed too often, NoReference when there is
-    nothing to match against. A hand-off code is spent with the check, or HandoffInvalid if
-    another request spent it first."""
+    nothing to match against, CheckPending while another check of the binding runs. A
+    hand-off code is spent with the check, or HandoffInvalid if another request spent it first."""
+    await uow.bindings.claim(binding)  # one start at a time per binding, on fresh counters
     if not expects(binding, purpose):
         raise NotAwaitingFace
     if not await has_reference(uow, store, portraits, binding, now):
@@ -151,11 +152,14 @@ async def start_check(
         raise CertifyInPerson
     if attempts.waiting(now) and attempts.wait_until is not None:
         raise FaceWait(attempts.wait_until)
+    if pending := await uow.face_checks.pending_for(binding.id):
+        raise CheckPending(pending.id)
     await purge_selfies(uow, store, now)  # each new check also clears out expired ones
     selfie_file = await replace_document(uow, store, None, selfie)
     if handoff is not None and not await uow.handoffs.spend(handoff.id, now):
         await store.delete(selfie_file)
         raise HandoffInvalid
+    # The claim keeps a second pending check out; a unique index in the database holds it too.
     check = await uow.face_checks.add(
         FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
     )
@@ -342,6 +346,15 @@ def _certification_outcome(
 
 
 # ---- hand-off to the member's own phone ------------------------------------------------
+
+
+class CheckPending(Exception):
+    """A check of this binding is still running: one at a time, so a burst of selfies cannot
+    outrun the failure count. Carries the running check's id (None if it just ended)."""
+
+    def __init__(self, check_id: UUID | None) -> None:
+        super().__init__(str(check_id))
+        self.check_id = check_id
 
 
 class HandoffInvalid(Exception):
