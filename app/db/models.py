@@ -176,6 +176,8 @@ class AffinityBinding(UUIDAuditBase):
     # Failed face matches: never reset by restarting the flow.
     face_failures_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     face_failures_recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Unusable photos in a row: their own cap (policy.face_unusable_before_wait).
+    face_unusable_recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     face_wait_until: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )

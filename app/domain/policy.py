@@ -28,6 +28,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     face_failures_before_wait: int = 5
     face_wait_minutes: int = 30
     face_failures_before_in_person: int = 20
+    # Photos that cannot serve (no face, too dark, several faces) in a row before the same
+    # wait: they prove nothing either way, but an endless stream of them still costs matching.
+    face_unusable_before_wait: int = 10
     face_min_face_pixels: int = 80
     face_max_side_pixels: int = 1024
     face_workers: int = 1

@@ -280,6 +280,7 @@ async def _decide(
         if distance
         else (reason or "")
     )
+    _count_unusable(binding, state, policy, now)
     if check.purpose == CERTIFICATION:
         _certification_outcome(binding, check, policy, now)
         if check.reason == RESUMED:
@@ -294,6 +295,18 @@ async def _decide(
         detail=detail,
     )
     await uow.commit()
+
+
+def _count_unusable(binding: AffinityBinding, state: str, policy: Policy, now: datetime) -> None:
+    """Unusable photos in a row count towards their own cap; reaching it imposes the failures'
+    wait. Any photo that could be compared ends the row."""
+    if state != UNUSABLE:
+        binding.face_unusable_recent = 0
+        return
+    binding.face_unusable_recent += 1
+    if binding.face_unusable_recent >= policy.face_unusable_before_wait:
+        binding.face_unusable_recent = 0
+        binding.face_wait_until = now + timedelta(minutes=policy.face_wait_minutes)
 
 
 def _count_failure(binding: AffinityBinding, policy: Policy, now: datetime) -> Attempts:
