@@ -25,6 +25,7 @@ from app.services.demo_histories import (
     histories,
     resident_medical_records,
 )
+from app.services.ecard import NUMBER_ATTEMPTS, new_card_number
 from app.services.registry import set_portrait
 from app.services.staff import add_staff
 
@@ -94,6 +95,15 @@ DEMO_PEOPLE = (
 )
 
 
+async def _free_card_number(uow: UnitOfWork, region_code: str) -> str:
+    """A random card number not yet issued (test set-ups add hundreds of people)."""
+    for _attempt in range(NUMBER_ATTEMPTS):
+        candidate = new_card_number(region_code)
+        if not await uow.cards.number_taken(candidate):
+            return candidate
+    raise RuntimeError("no free card number")
+
+
 async def add_holder(
     uow: UnitOfWork,
     *,
@@ -116,7 +126,7 @@ async def add_holder(
         await uow.cards.add(
             ECard(
                 person_id=person.id,
-                card_number=card_number or f"A{number.region_code}{secrets.randbelow(10**5):05d}",
+                card_number=card_number or await _free_card_number(uow, number.region_code),
                 issued_on=date(2024, 1, 15),
             )
         )
