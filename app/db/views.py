@@ -9,7 +9,8 @@ writes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Executable, Row, Select, bindparam, select
@@ -20,6 +21,7 @@ from app.db.models import (
     AffinityDraft,
     ContributionRecord,
     ECard,
+    FaceCheck,
     HolderAccount,
     PasskeyCredential,
     Person,
@@ -34,6 +36,7 @@ from app.domain.views import (
     BindingView,
     CardView,
     DraftView,
+    FaceCheckView,
     Holder,
     PasskeyView,
     PersonView,
@@ -186,7 +189,15 @@ class Views:
 
 
 def staff_view(member: StaffMember) -> StaffView:
-    return StaffView(member.id, member.staff_number, member.name, member.region_prefix)
+    return _copied(StaffView, member)
+
+
+V = TypeVar("V")
+
+
+def _copied(view: type[V], row: object) -> V:
+    """A read model whose fields are the row's own, by name."""
+    return view(**{f.name: getattr(row, f.name) for f in fields(view)})  # type: ignore[arg-type]
 
 
 def person_view(person: Person) -> PersonView:
@@ -229,37 +240,16 @@ def binding_detail(binding: AffinityBinding) -> BindingDetail:
 
 
 def draft_view(draft: AffinityDraft) -> DraftView:
-    return DraftView(
-        id=draft.id,
-        expires_at=draft.expires_at,
-        notice_version=draft.notice_version,
-        notice_accepted_at=draft.notice_accepted_at,
-        prefilled=draft.prefilled,
-        name=draft.name,
-        id_number_cipher=draft.id_number_cipher,
-        relation=draft.relation,
-        details_done=draft.details_done,
-        proof_file=draft.proof_file,
-        face_photo_file=draft.face_photo_file,
-        documents_done=draft.documents_done,
-    )
+    return _copied(DraftView, draft)
 
 
 def passkey_view(passkey: PasskeyCredential) -> PasskeyView:
-    return PasskeyView(id=passkey.id, label=passkey.label, last_used_at=passkey.last_used_at)
+    return _copied(PasskeyView, passkey)
 
 
 def record_view(row: ContributionRecord) -> RecordView:
-    return RecordView(
-        line=row.line,
-        scheme=row.scheme,
-        year=row.year,
-        month=row.month,
-        months_covered=row.months_covered,
-        base=row.base,
-        employer_part=row.employer_part,
-        individual_part=row.individual_part,
-        status=row.status,
-        region_code=row.region_code,
-        employer=row.employer,
-    )
+    return _copied(RecordView, row)
+
+
+def face_check_view(check: FaceCheck) -> FaceCheckView:
+    return _copied(FaceCheckView, check)

@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
+from app.domain.codes import READABLE, CodeKind
 
-from app.domain.typed import compact
-
-# No 0/O, 1/I/L: easy to read aloud and to type on a phone.
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ALPHABET = READABLE
 LENGTH = 8
 MAX_INPUT = 20
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def normalise_code(raw: str) -> str | None:
-    """Upper-case ASCII, without spaces or dashes; None if it cannot be a code."""
-    if len(raw) > MAX_INPUT:
-        return None
-    code = compact(raw)
-    if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
-        return None
-    return code
-
-
-def display_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}"
+_KIND = CodeKind(LENGTH, MAX_INPUT)
+new_code, normalise_code, display_code = _KIND.new, _KIND.normalise, _KIND.display
 
 
 def mask_name(name: str) -> str:

@@ -12,6 +12,7 @@ from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.portraits import PortraitSource
 from app.db.models import AffinityBinding, FaceCheck, HandoffCode
+from app.db.views import face_check_view
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, face_reference
 from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
@@ -426,21 +427,10 @@ async def start_check_by_handoff(
     )
 
 
-def view_of(check: FaceCheck) -> FaceCheckView:
-    return FaceCheckView(
-        id=check.id,
-        binding_id=check.binding_id,
-        purpose=check.purpose,
-        state=check.state,
-        reason=check.reason,
-        decided_at=check.decided_at,
-    )
-
-
 async def check_view(uow: UnitOfWork, check_id: UUID) -> FaceCheckView | None:
     """A check as it is now (the matching job decides it in another transaction)."""
     check = await uow.face_checks.get(check_id)
-    return None if check is None else view_of(check)
+    return None if check is None else face_check_view(check)
 
 
 async def choose_in_person(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> bool:
