@@ -154,11 +154,14 @@ async def provide_portraits(state: State) -> PortraitSource:
 
 
 def start_maintenance(app: Litestar) -> None:
-    """Clear out expired drafts, bindings, selfies and credentials on a timer."""
+    """Clear out expired drafts, bindings, selfies, credentials and (in the embedded set-up,
+    where nothing else forgets them) session files on a timer."""
     interval = settings_of(app.state).policy.maintenance_interval_seconds
     if interval > 0:
+        sessions_store = app.stores.get("sessions")
+        sweep = getattr(sessions_store, "delete_expired", None)  # Redis forgets by itself
         work = maintenance.keep_tidy(
-            background_uow_factory(app.state), app.state.documents, interval
+            background_uow_factory(app.state), app.state.documents, interval, sweep=sweep
         )
         app.state.maintenance = asyncio.create_task(work)
 

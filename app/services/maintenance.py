@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,14 +63,21 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
 
 
 async def keep_tidy(
-    new_uow: Callable[[], UnitOfWork], store: DocumentStore, interval_seconds: int
+    new_uow: Callable[[], UnitOfWork],
+    store: DocumentStore,
+    interval_seconds: int,
+    *,
+    sweep: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Tidy every interval for as long as the server runs (each process does it; it is
-    idempotent). A failure is logged and retried at the next interval."""
+    idempotent), then `sweep` (expired sessions). A failure is logged and retried at the
+    next interval."""
     while True:
         await asyncio.sleep(interval_seconds)
         uow = new_uow()
         try:
+            if sweep is not None:
+                await sweep()
             done = await tidy(uow, store, utcnow())
             if any((done.drafts, done.bindings, done.selfies, done.credentials, done.counters)):
                 log.info("tidied: %s", done)
