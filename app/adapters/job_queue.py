@@ -23,6 +23,7 @@ from saq import Queue, Worker
 log = logging.getLogger("essc.jobs")
 Job = Callable[[UUID], Awaitable[None]]
 FACE_CHECK = "face_check"
+STOP_GRACE_SECONDS = 10.0
 
 
 class JobQueue(Protocol):
@@ -41,6 +42,8 @@ class InProcessJobs:
         self._retry_delay = retry_delay
         self._queue: asyncio.Queue[tuple[UUID, int]] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
         for _ in range(self._concurrency):
@@ -50,9 +53,16 @@ class InProcessJobs:
         self._queue.put_nowait((check_id, 0))
 
     async def stop(self) -> None:
+        """Idle workers stop at once; a job in progress may finish (a driver's thread ending
+        a query after the database closed would fail), up to STOP_GRACE_SECONDS. A job cut
+        short is still pending in the database and runs again at the next start."""
+        self._stopping = True
+        for task in self._tasks - self._busy:
+            task.cancel()
+        if self._busy:
+            await asyncio.wait(set(self._busy), timeout=STOP_GRACE_SECONDS)
         for task in list(self._tasks):
             task.cancel()
-        for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
@@ -62,8 +72,11 @@ class InProcessJobs:
         task.add_done_callback(self._tasks.discard)
 
     async def _work(self) -> None:
-        while True:
+        me = asyncio.current_task()
+        assert me is not None
+        while not self._stopping:
             check_id, retried = await self._queue.get()
+            self._busy.add(me)
             try:
                 await self._run(check_id)
             except Exception:
@@ -71,6 +84,7 @@ class InProcessJobs:
                 if retried < self._retries:
                     self._spawn(self._later(check_id, retried + 1))
             finally:
+                self._busy.discard(me)
                 self._queue.task_done()
 
     async def _later(self, check_id: UUID, retried: int) -> None:

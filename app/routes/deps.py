@@ -160,16 +160,22 @@ def start_maintenance(app: Litestar) -> None:
     if interval > 0:
         sessions_store = app.stores.get("sessions")
         sweep = getattr(sessions_store, "delete_expired", None)  # Redis forgets by itself
+        stopping = asyncio.Event()
         work = maintenance.keep_tidy(
-            background_uow_factory(app.state), app.state.documents, interval, sweep=sweep
+            background_uow_factory(app.state), app.state.documents, interval, stopping, sweep=sweep
         )
-        app.state.maintenance = asyncio.create_task(work)
+        app.state.maintenance = (asyncio.create_task(work), stopping)
 
 
 async def stop_maintenance(app: Litestar) -> None:
-    task: asyncio.Task[None] | None = getattr(app.state, "maintenance", None)
-    if task is not None:
-        task.cancel()
+    """Let a round in progress finish before the database closes."""
+    running: tuple[asyncio.Task[None], asyncio.Event] | None = getattr(
+        app.state, "maintenance", None
+    )
+    if running is not None:
+        task, stopping = running
+        stopping.set()
+        await task
 
 
 async def close_database(app: Litestar) -> None:

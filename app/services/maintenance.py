@@ -62,18 +62,27 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     return Tidied(len(drafts), expired, selfies, credentials, counters)
 
 
+async def _stopped_within(stopping: asyncio.Event, seconds: int) -> bool:
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 async def keep_tidy(
     new_uow: Callable[[], UnitOfWork],
     store: DocumentStore,
     interval_seconds: int,
+    stopping: asyncio.Event,
     *,
     sweep: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Tidy every interval for as long as the server runs (each process does it; it is
+    """Tidy every interval until `stopping` is set (each process does it; it is
     idempotent), then `sweep` (expired sessions). A failure is logged and retried at the
-    next interval."""
-    while True:
-        await asyncio.sleep(interval_seconds)
+    next interval. A round is never cancelled half-way: a database driver's thread
+    finishing a query after the server closed would fail."""
+    while not await _stopped_within(stopping, interval_seconds):
         uow = new_uow()
         try:
             if sweep is not None:
