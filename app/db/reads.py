@@ -6,8 +6,11 @@ committed when it runs, as it would as the first statement of the request's tran
 
 - PostgreSQL: a pooled connection in autocommit mode, so one round trip, with no BEGIN before
   and no ROLLBACK after.
-- SQLite: the plain `sqlite3` driver in one worker thread, instead of aiosqlite's thread trip
-  for each of cursor, execute, fetch and close (and the rollback when the session closes).
+- SQLite: the plain `sqlite3` driver, in place. A primary-key read from the page cache takes
+  less than a hop to a worker thread and back (aiosqlite makes one for each of cursor,
+  execute, fetch and close). It never waits: in WAL mode a reader is not blocked by writers,
+  and in the rare moment the file is busy (a checkpoint resetting the log) the read is retried
+  in a worker thread, which may wait, so the event loop never does.
 
 Never use them for what the request itself may have just written: they do not see it.
 """
@@ -19,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, Executable, Row, create_engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import sqlite
@@ -48,30 +52,40 @@ class AutocommitReads(Reads):
             return (await autocommit.execute(query, dict(params))).all()
 
 
-class ThreadedSQLiteReads(Reads):
+class SQLiteReads(Reads):
     def __init__(self, engine: AsyncEngine) -> None:
         url = engine.url.set(drivername="sqlite")
-        # As many connections as the async engine's pool: the same concurrency, kept open.
-        # The file is in WAL mode (app/db/sqlite.py), so a read does not wait for a writer.
-        self.engine: Engine = create_engine(
+        # The event loop's thread uses one connection at a time; a few in case of several loops.
+        self.in_place: Engine = create_engine(
+            url, pool_size=2, max_overflow=8, connect_args={"timeout": 0}
+        )
+        # The retries: as many connections as the async engine's pool, the same concurrency.
+        self.waiting: Engine = create_engine(
             url,
             pool_size=20,
             max_overflow=10,
             connect_args={"timeout": sqlite.BUSY_TIMEOUT_MS / 1000},
         )
 
-    def _run(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        with self.engine.connect() as connection:
+    @staticmethod
+    def _run(engine: Engine, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        with engine.connect() as connection:
             return connection.execute(query, dict(params)).all()
 
     async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
-        return await asyncio.to_thread(self._run, query, params)
+        try:
+            return self._run(self.in_place, query, params)
+        except OperationalError as error:
+            if not sqlite.is_busy(error):
+                raise
+        return await asyncio.to_thread(self._run, self.waiting, query, params)
 
     async def close(self) -> None:
-        self.engine.dispose()
+        self.in_place.dispose()
+        self.waiting.dispose()
 
 
 def reads_for(engine: AsyncEngine) -> Reads:
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        return ThreadedSQLiteReads(engine)
+        return SQLiteReads(engine)
     return AutocommitReads(engine)

@@ -41,13 +41,15 @@ def settings_of(state: State) -> Settings:
 
 
 async def provide_uow(
-    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], state: State
+    request: Request[Any, Any, Any], state: State
 ) -> AsyncGenerator[UnitOfWork, None]:
     """The request's one unit of work: committed once the handler has made its response, rolled
-    back if it raised (routes and services never commit it themselves)."""
+    back if it raised (routes and services never commit it themselves). A request whose reads
+    all went outside the transaction (app/db/reads.py) has nothing to commit or close."""
     origin = Origin.of(client_ip(request), request.headers.get("user-agent", ""))
+    db: AsyncSession = state.make_session()
     uow = UnitOfWork(
-        db=db_session,
+        db=db,
         cipher=state.cipher,
         policy=settings_of(state).policy,
         origin=origin,
@@ -57,8 +59,13 @@ async def provide_uow(
         yield uow
     except BaseException:
         await uow.rollback()
+        await db.close()
         raise
-    await uow.commit()
+    if db.in_transaction() or uow.has_after_commit:
+        try:
+            await uow.commit()
+        finally:
+            await db.close()
 
 
 async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:

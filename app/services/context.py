@@ -110,6 +110,10 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)
 
+    @property
+    def has_after_commit(self) -> bool:
+        return bool(self._after_commit)
+
     async def commit(self) -> None:
         await self.db.commit()
         actions = list(self._after_commit)

@@ -1,8 +1,11 @@
 """The views read outside the request's transaction (app/db/reads.py): the same read models as
-in the session, committed data only, and a signed-in page that runs one statement."""
+in the session, committed data only, and a signed-in home page that runs two statements."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.config import Settings
 from app.db.models import HolderAccount, Person
-from app.db.reads import Reads, ThreadedSQLiteReads, reads_for
+from app.db.reads import Reads, SQLiteReads, reads_for
 from app.services.context import UnitOfWork
 from tests.conftest import sign_in
 
@@ -89,7 +92,7 @@ async def signed_in(client: AsyncTestClient[Litestar]) -> AsyncTestClient[Litest
     return client
 
 
-async def test_the_home_page_runs_one_statement(
+async def test_the_home_page_runs_two_statements(
     app: Litestar, signed_in: AsyncTestClient[Litestar]
 ) -> None:
     statements: list[str] = []
@@ -98,8 +101,8 @@ async def test_the_home_page_runs_one_statement(
         statements.append(statement)
 
     engines = [app.state.database.get_engine().sync_engine]
-    if isinstance(app.state.reads, ThreadedSQLiteReads):
-        engines.append(app.state.reads.engine)
+    if isinstance(app.state.reads, SQLiteReads):
+        engines += [app.state.reads.in_place, app.state.reads.waiting]
     for engine in engines:
         event.listen(engine, "before_cursor_execute", seen)
     try:
@@ -109,4 +112,36 @@ async def test_the_home_page_runs_one_statement(
             event.remove(engine, "before_cursor_execute", seen)
     assert response.status_code == 200
     assert "1101**********0224" in response.text
-    assert len(statements) == 1, statements
+    # Who is signed in (with their person and card), and whom they may act for.
+    assert len(statements) == 2, statements
+
+
+async def test_a_busy_sqlite_file_is_read_in_a_worker_thread(
+    seeded: UnitOfWork, reads: Reads
+) -> None:
+    """The in-place read never waits: while another connection holds the file exclusively,
+    the read waits in a thread and the event loop goes on."""
+    if not isinstance(reads, SQLiteReads):
+        pytest.skip("SQLite only")
+    query = select(Person.id).where(Person.name == "王芳")
+    blocker = sqlite3.connect(str(reads.in_place.url.database), check_same_thread=False)
+    blocker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    blocker.execute("BEGIN EXCLUSIVE")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, blocker.close)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticking = asyncio.create_task(tick())
+    started = time.perf_counter()
+    row = await reads.one(query)
+    waited = time.perf_counter() - started
+    ticking.cancel()
+    assert row is not None
+    assert waited >= 0.25, "the read went through while the file was held"
+    assert ticks >= 10, "the event loop waited for the file"

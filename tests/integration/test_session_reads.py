@@ -125,3 +125,20 @@ async def test_expired_files_are_cleared_out(tmp_path: Path) -> None:
     await store.delete_expired()
     assert len(list((tmp_path / "sessions").iterdir())) == 1
     assert await store.get("new") == b"y"
+
+
+async def test_a_session_another_process_changed_or_deleted_is_read_again(tmp_path: Path) -> None:
+    """Each process keeps the sessions it read in memory; another one writing or deleting the
+    file is seen at the next read."""
+    here, there = SessionFiles(tmp_path), SessionFiles(tmp_path)
+    await here.set("s", b"first", expires_in=60)
+    assert await here.get("s") == b"first"
+    await there.set("s", b"second", expires_in=60)
+    assert await here.get("s") == b"second"
+    await there.delete("s")
+    assert await here.get("s") is None
+    await there.set("s", b"third", expires_in=60)
+    assert await here.get("s") == b"third"
+    await there.delete("s")
+    await here.delete_expired()
+    assert not here._cache, "copies of deleted sessions are forgotten"

@@ -25,8 +25,10 @@ async def sessions(migrated: Settings) -> AsyncIterator[async_sessionmaker[Async
     await engine.dispose()
 
 
-def _state(settings: Settings) -> SimpleNamespace:
-    return SimpleNamespace(cipher=PiiCipher(settings.secret_key), settings=settings, reads=None)
+def _state(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> SimpleNamespace:
+    return SimpleNamespace(
+        cipher=PiiCipher(settings.secret_key), settings=settings, reads=None, make_session=sessions
+    )
 
 
 def _request() -> SimpleNamespace:
@@ -43,18 +45,17 @@ async def test_a_request_that_returns_commits_then_runs_what_waited(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     seen_after_commit: list[int] = []
-    async with sessions() as db:
-        request = provide_uow(_request(), db, _state(migrated))  # type: ignore[arg-type]
-        uow: UnitOfWork = await anext(request)
-        uow.audit.record("test.done", at=utcnow(), actor=None)
+    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    uow: UnitOfWork = await anext(request)
+    uow.audit.record("test.done", at=utcnow(), actor=None)
 
-        async def look() -> None:
-            seen_after_commit.append(await _events(sessions, "test.done"))
+    async def look() -> None:
+        seen_after_commit.append(await _events(sessions, "test.done"))
 
-        uow.after_commit(look)
-        assert await _events(sessions, "test.done") == 0  # not before the handler is done
-        with pytest.raises(StopAsyncIteration):
-            await anext(request)
+    uow.after_commit(look)
+    assert await _events(sessions, "test.done") == 0  # not before the handler is done
+    with pytest.raises(StopAsyncIteration):
+        await anext(request)
     assert await _events(sessions, "test.done") == 1
     assert seen_after_commit == [1]
 
@@ -63,16 +64,33 @@ async def test_a_request_that_raises_leaves_nothing_behind(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     ran: list[str] = []
-    async with sessions() as db:
-        request = provide_uow(_request(), db, _state(migrated))  # type: ignore[arg-type]
-        uow: UnitOfWork = await anext(request)
-        uow.audit.record("test.failed", at=utcnow(), actor=None)
+    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    uow: UnitOfWork = await anext(request)
+    uow.audit.record("test.failed", at=utcnow(), actor=None)
 
-        async def never() -> None:
-            ran.append("after commit")
+    async def never() -> None:
+        ran.append("after commit")
 
-        uow.after_commit(never)
-        with pytest.raises(RuntimeError):
-            await request.athrow(RuntimeError("the handler failed"))
+    uow.after_commit(never)
+    with pytest.raises(RuntimeError):
+        await request.athrow(RuntimeError("the handler failed"))
     assert await _events(sessions, "test.failed") == 0
     assert ran == []
+
+
+async def test_a_request_that_wrote_nothing_commits_nothing(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose reads all went outside the transaction opens none, so has none to end."""
+    commits: list[AsyncSession] = []
+
+    async def counted(self: AsyncSession) -> None:
+        commits.append(self)
+
+    monkeypatch.setattr(AsyncSession, "commit", counted)
+    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    uow: UnitOfWork = await anext(request)
+    with pytest.raises(StopAsyncIteration):
+        await anext(request)
+    assert not uow.db.in_transaction()
+    assert commits == []

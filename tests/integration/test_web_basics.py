@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -170,12 +171,16 @@ def test_the_api_schema_is_not_published_in_production(tmp_path) -> None:  # typ
         assert client.get("/schema/openapi.json").status_code == 200
 
 
-async def test_pages_and_static_files_are_sent_gzipped(client: Client) -> None:
+@pytest.mark.parametrize(("accepted", "sent"), [("gzip, deflate, br", "br"), ("gzip", "gzip")])
+async def test_pages_and_static_files_are_sent_compressed(
+    client: Client, accepted: str, sent: str
+) -> None:
     for path in ("/login", "/accessibility", "/static/css/site.css", "/static/vendor/htmx.min.js"):
-        response = await client.get(path, headers={"accept-encoding": "gzip, deflate, br"})
+        response = await client.get(path, headers={"accept-encoding": accepted})
         assert response.status_code == 200
-        assert response.headers["content-encoding"] == "gzip", path
+        assert response.headers["content-encoding"] == sent, path
         assert "accept-encoding" in response.headers["vary"].lower(), path
+        assert "</" in response.text or "{" in response.text, path  # decoded as sent
     plain = await client.get("/login", headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert 'name="id_number"' in plain.text
