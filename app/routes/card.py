@@ -11,6 +11,7 @@ from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.routes.web import page
 from app.services import people
+from app.services import subject as subjects
 from app.services.context import UnitOfWork
 
 
@@ -33,7 +34,11 @@ class CardController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
     ) -> Response[str]:
-        return page(request, "pages/card/home.html", await _card_context(uow, account))
+        """The service hub: the e-card, whom the holder may act for, and their services."""
+        context = await _card_context(uow, account)
+        context["subject"] = subjects.own(account)
+        context["members"] = await subjects.active_members(uow, account)
+        return page(request, "pages/card/home.html", context)
 
     @get("/card")
     async def details(

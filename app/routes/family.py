@@ -14,7 +14,7 @@ from app.routes.deps import provide_account
 from app.routes.web import page
 from app.services import dashboard
 from app.services.context import UnitOfWork
-from app.services.subject import Subject
+from app.services.subject import Subject, active_members
 
 
 class FamilyController(Controller):
@@ -40,7 +40,10 @@ class SubjectHomeController(Controller):
         self,
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         row = await dashboard.for_subject(uow, subject, utcnow(), audit=True)
-        return page(request, "pages/subject/home.html", {"subject": subject, "row": row})
+        members = await active_members(uow, account)
+        context = {"subject": subject, "row": row, "members": members}
+        return page(request, "pages/subject/home.html", context)

@@ -1,0 +1,146 @@
+"""Every page a holder needs is reachable by links from the home page: signed in, with an
+active family member and one waiting for face recognition, and the demo's records, a crawl from `/` that follows only
+links and GET forms reaches every GET route a holder may use. A new page nobody links to fails
+here; a page that is rightly reached another way is in NOT_LINKED, with the reason."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.config import Settings
+from app.domain.identity import parse_id_number
+from app.services.context import UnitOfWork
+from app.services.seed import open_binding_directly, seed_histories
+from tests.conftest import committed, sign_in
+from tests.integration.test_affinity_wizard import _bind_mother, face
+
+WANG_FANG = parse_id_number("110105198503140224")
+FATHER = parse_id_number("110105195611200171")
+SON = parse_id_number("11010520150402035X")  # under 16, no e-card yet
+
+# Routes a holder's crawl is not expected to reach, each with why.
+NOT_LINKED = {
+    "/login": "the signed-out page; signing out is a POST",
+    "/pin/set": "only for a holder who has no PIN yet, who is sent there",
+    "/healthz": "for the operator's monitoring",
+    "/static/{file_path:path}": "style sheets and scripts, not pages",
+    "/counter": "the service hall's kiosk, not a holder's page",
+    # The member's own phone: reached by the hand-off code the holder gives them.
+    "/verify": "reached on the member's phone from the hand-off code",
+    "/verify/{code:str}": "reached on the member's phone from the hand-off code",
+    "/verify/status/{check_id:uuid}": "a polling fragment of a face check in progress",
+    # Polling fragments and steps reached after a POST.
+    "/affinity/{binding_id:uuid}/face/{check_id:uuid}": "a face check in progress, after POST",
+    "/my/certification/checks/{check_id:uuid}": "a face check in progress, after POST",
+    "/affinity/{binding_id:uuid}/unbind/confirm": "after the PIN step-up's POST",
+    "/affinity/{binding_id:uuid}/face": "the form is on the member's page; this shows it again",
+    "/affinity/{binding_id:uuid}/handoff": "the hand-off code, after its POST",
+    "/my/certification/handoff": "the hand-off code, after its POST",
+    "/my/card/apply/pin": "the PIN step-up, after the application's POST",
+    "/affinity/add/{step:str}": "the wizard's later steps, each after the previous one's POST",
+}
+NOT_A_HOLDERS = ("/staff", "/schema")
+MEMBER = "/family/{binding_id:uuid}"  # the same pages as /my, for a member
+
+
+def _holder_get_routes(app: Litestar) -> set[str]:
+    """A page under /my and its twin under /family/{binding_id} are one page: the same
+    controller mounted twice (the holder's own certification is linked only for a pensioner,
+    a member's e-card application only for one without a card)."""
+    pages = {
+        route.path.replace(MEMBER, "/my", 1)
+        for route in app.routes
+        if "GET" in getattr(route, "methods", ()) and not route.path.startswith(NOT_A_HOLDERS)
+    }
+    return pages - set(NOT_LINKED)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{\w+:\w+\})", template)
+    kinds = {"uuid": "[0-9a-f-]{36}", "str": "[^/]+", "path": ".*", "int": "[0-9]+"}
+    regex = "".join(
+        kinds[p[1:-1].split(":")[1]] if p.startswith("{") else re.escape(p) for p in parts
+    )
+    return re.compile(f"^{regex}$")
+
+
+class _Links(HTMLParser):
+    """The targets a user can reach by tapping: links, and GET forms' actions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "a" and named.get("href"):
+            self.found.append(str(named["href"]))
+        if tag == "form" and (named.get("method") or "get").lower() == "get":
+            self.found.append(str(named.get("action") or ""))
+
+
+async def _crawl(client: AsyncTestClient[Litestar]) -> set[str]:
+    seen: set[str] = set()
+    queue = deque(["/"])
+    while queue:
+        path = queue.popleft()
+        if path in seen:
+            continue
+        seen.add(path)
+        response = await client.get(path)
+        assert response.status_code == 200, f"{path} answered {response.status_code}"
+        if "html" not in response.headers.get("content-type", ""):
+            continue
+        parser = _Links()
+        parser.feed(response.text)
+        for target in parser.found:
+            split = urlsplit(urljoin(f"http://localhost{path}", target))
+            if split.netloc == "localhost" and not split.path.startswith("/static/"):
+                queue.append(split.path)
+    return seen
+
+
+async def test_every_page_a_holder_uses_is_linked_from_home(
+    app: Litestar,
+    client: AsyncTestClient[Litestar],
+    seeded: UnitOfWork,
+    settings: Settings,
+) -> None:
+    await committed(seeded, seed_histories(seeded, utcnow().date()))  # as `make run` has them
+    await committed(
+        seeded,
+        open_binding_directly(
+            seeded,
+            DocumentStore(settings.upload_dir),
+            holder=WANG_FANG,
+            member=FATHER,
+            relationship="parent",
+            proof=face(),
+        ),
+    )
+    await committed(
+        seeded,
+        open_binding_directly(
+            seeded,
+            DocumentStore(settings.upload_dir),
+            holder=WANG_FANG,
+            member=SON,
+            relationship="child",
+            proof=face(),
+        ),
+    )
+    await sign_in(client)
+    await _bind_mother(client)  # waiting for face recognition
+    reached = await _crawl(client)
+    routes = _holder_get_routes(app)
+    pages = set(reached) | {re.sub(r"^/family/[0-9a-f-]{36}", "/my", p) for p in reached}
+    unreached = {r for r in routes if not any(_pattern(r).match(p) for p in pages)}
+    assert not unreached, f"no link from home reaches: {sorted(unreached)}"
