@@ -25,12 +25,13 @@ from litestar.exceptions import (
     NotFoundException,
 )
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from app.adapters import hashing
+from app.adapters.assets import Assets
+from app.adapters.assets import build as build_assets
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
@@ -72,12 +73,13 @@ from app.routes.request_log import (
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
-from app.routes.web import configure_templates, is_htmx, page, see_other
+from app.routes.web import configure_templates, is_htmx, jinja_env, page, see_other
 from app.services.my_bindings import NotYours
 
 # Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
@@ -109,6 +111,7 @@ COMPRESSION = CompressionConfig(
     brotli_gzip_fallback=True,
     gzip_compress_level=6,
     minimum_size=500,
+    exclude_opt_key="static",  # compressed once, ahead of time (app/adapters/assets.py)
 )
 
 
@@ -250,6 +253,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
     reads = reads_for(database.get_engine())
+    assets = Assets(build_assets(ROOT / "static", ROOT / "var" / "static-build"))
+    jinja_env.globals["asset"] = assets.url
     state = State(
         {
             "database": database,
@@ -290,9 +295,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             accessibility,
             set_language,
-            create_static_files_router(
-                path="/static", directories=[ROOT / "static"], send_as_attachment=False
-            ),
+            static_route(assets),
         ],
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],

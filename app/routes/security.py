@@ -41,7 +41,8 @@ def security_headers(*, hsts: bool) -> Callable[[Message, Scope], Awaitable[None
             headers[name] = value
         if hsts:
             headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-        if not scope["path"].startswith("/static/"):
+        handler = scope.get("route_handler")
+        if handler is None or not handler.opt.get("static"):  # static files are cached
             headers["cache-control"] = "no-store"
 
     return add_headers

@@ -104,6 +104,14 @@
       });
     }
   }
-  document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  // Loaded by the pages that use it, also when HTMX swaps one in (after the page loaded):
+  // wire what is there now, and listen for later swaps only once.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { wire(document); });
+  } else {
+    wire(document);
+  }
+  if (window.esscPasskeysListening) return;
+  window.esscPasskeysListening = true;
   document.addEventListener("htmx:afterSettle", function () { wire(document); });
 })();

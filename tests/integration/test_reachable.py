@@ -40,6 +40,7 @@ NOT_LINKED = {
     # Polling fragments and steps reached after a POST.
     "/affinity/{binding_id:uuid}/face/{check_id:uuid}": "a face check in progress, after POST",
     "/my/certification/checks/{check_id:uuid}": "a face check in progress, after POST",
+    "/my/card/qr": "the QR region alone, renewed by HTMX on the card page (which has it)",
     "/affinity/{binding_id:uuid}/unbind/confirm": "after the PIN step-up's POST",
     "/affinity/{binding_id:uuid}/face": "the form is on the member's page; this shows it again",
     "/affinity/{binding_id:uuid}/handoff": "the hand-off code, after its POST",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,16 @@ async def test_health_check(client: Client) -> None:
     assert "set-cookie" not in response.headers
 
 
+async def _assets(client: Client) -> list[str]:
+    """The style sheet and scripts the sign-in page links, by their hashed names."""
+    page = (await client.get("/login")).text
+    found = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    assert len(found) >= 3, found  # the style sheet, htmx, ours (and the passkeys' script)
+    return found
+
+
 async def test_security_headers_on_pages_and_errors(client: Client) -> None:
-    for path in ("/login", "/no-such-page", "/static/css/site.css"):
+    for path in ("/login", "/no-such-page", *await _assets(client)):
         response = await client.get(path)
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp
@@ -45,9 +54,29 @@ async def test_cookies_are_httponly_and_lax(client: Client) -> None:
 
 
 async def test_static_files_get_no_session(client: Client) -> None:
-    response = await client.get("/static/css/site.css")
-    assert response.status_code == 200
-    assert "set-cookie" not in response.headers
+    for path in await _assets(client):
+        response = await client.get(path)
+        assert response.status_code == 200
+        assert "set-cookie" not in response.headers
+
+
+async def test_static_files_have_hashed_names_cached_for_a_year(client: Client) -> None:
+    for path in await _assets(client):
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", path), path
+        response = await client.get(path)
+        cache = response.headers["cache-control"]
+        assert "max-age=31536000" in cache and "immutable" in cache and "public" in cache, path
+        assert "no-store" not in cache
+        again = await client.get(path, headers={"if-none-match": response.headers["etag"]})
+        assert again.status_code == 304, path
+        assert again.content == b""
+    assert (await client.get("/static/css/site.css")).status_code == 404  # only hashed names
+
+
+async def test_the_passkeys_script_is_loaded_only_where_passkeys_are_used(client: Client) -> None:
+    assert any("passkey" in path for path in await _assets(client))  # sign-in with a passkey
+    home = (await client.get("/accessibility")).text
+    assert "passkey" not in home
 
 
 async def test_a_post_without_a_csrf_token_is_refused(client: Client) -> None:
@@ -175,7 +204,7 @@ def test_the_api_schema_is_not_published_in_production(tmp_path) -> None:  # typ
 async def test_pages_and_static_files_are_sent_compressed(
     client: Client, accepted: str, sent: str
 ) -> None:
-    for path in ("/login", "/accessibility", "/static/css/site.css", "/static/vendor/htmx.min.js"):
+    for path in ("/login", "/accessibility", *await _assets(client)):
         response = await client.get(path, headers={"accept-encoding": accepted})
         assert response.status_code == 200
         assert response.headers["content-encoding"] == sent, path
