@@ -215,6 +215,9 @@ class FaceCheck(UUIDAuditBase):
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # Runs of the matching job so far: a check that keeps failing is given up, not retried forever.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A worker's lease: until then nobody else claims the check (it is running, or waiting
+    # to be tried again after a failed run); a crashed worker's lease simply runs out.
+    running_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class HandoffCode(UUIDAuditBase):
