@@ -1,15 +1,13 @@
-"""The order in which pending face checks are matched: round-robin between holders.
-
-Each holder's oldest pending check comes before any holder's second one, so one holder's burst
-(many family members, or a script) cannot hold back another holder's single check. Checks
-that are running count for their holder's turn, but only free ones can be claimed."""
+"""The matcher queue's order, kept in the database so it holds for every worker process:
+pending checks by turn (domain.face.next_turn, fair between holders), then age."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import ColumnElement, ScalarSelect, func, or_, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from app.db.models import AffinityBinding, FaceCheck
 
@@ -24,26 +22,29 @@ def is_free(
     return or_(running_until.is_(None), running_until <= now)
 
 
-def fairest_free(now: datetime) -> ScalarSelect[object]:
-    """The id of the free pending check whose turn comes first, or NULL."""
-    turn = (
-        func.row_number()
-        .over(
-            partition_by=AffinityBinding.holder_person_id,
-            order_by=(FaceCheck.created_at, FaceCheck.id),
-        )
-        .label("turn")
-    )
-    ranked = (
-        select(FaceCheck.id, FaceCheck.created_at, FaceCheck.running_until, turn)
-        .join(AffinityBinding, AffinityBinding.id == FaceCheck.binding_id)
-        .where(FaceCheck.state == PENDING)
-        .subquery("ranked")
-    )
+def fairest_free(now: datetime) -> ScalarSelect[UUID]:
+    """The id of the free pending check whose turn comes first, or NULL. An alias of its
+    own, so inside an UPDATE of face_checks it looks at all of them, not the updated row."""
+    queued = aliased(FaceCheck)
     return (
-        select(ranked.c.id)
-        .where(is_free(ranked.c.running_until, now))
-        .order_by(ranked.c.turn, ranked.c.created_at, ranked.c.id)
+        select(queued.id)
+        .where(queued.state == PENDING, is_free(queued.running_until, now))
+        .order_by(queued.turn, queued.created_at, queued.id)
         .limit(1)
+        .scalar_subquery()
+    )
+
+
+def serving() -> ScalarSelect[int | None]:
+    """The lowest turn still pending: the round being served."""
+    return select(func.min(FaceCheck.turn)).where(FaceCheck.state == PENDING).scalar_subquery()
+
+
+def holders_last(holder_id: UUID) -> ScalarSelect[int | None]:
+    """The highest turn of the holder's pending checks."""
+    return (
+        select(func.max(FaceCheck.turn))
+        .join(AffinityBinding, AffinityBinding.id == FaceCheck.binding_id)
+        .where(FaceCheck.state == PENDING, AffinityBinding.holder_person_id == holder_id)
         .scalar_subquery()
     )

@@ -35,6 +35,7 @@ from app.db.models import (
 )
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
+from app.domain.face import next_turn
 from app.domain.identity import IdNumber
 from app.domain.origin import NOWHERE, Origin
 from app.domain.views import PersonView
@@ -530,10 +531,10 @@ class FaceChecks:
         return await self.session.get(FaceCheck, check_id)
 
     async def claim_fairest(self, now: datetime, lease_until: datetime) -> tuple[UUID, int] | None:
-        """Lease the free pending check whose turn comes first between holders (fair_turns)
-        and count one more run of it; None when no check is free. The claim is one
-        conditional UPDATE, so two workers never hold one check: of workers racing for the
-        same one, the losers update nothing and look again. Returns the id and runs so far."""
+        """Lease the free pending check whose turn comes first (fair_turns) and count one more
+        run of it; None when no check is free. The claim is one conditional UPDATE, so two
+        workers never hold one check: of workers racing for the same one, the losers update
+        nothing and look again. Returns the id and the runs so far."""
         while True:
             fairest = fair_turns.fairest_free(now)
             claimed = (
@@ -553,6 +554,15 @@ class FaceChecks:
                 return claimed[0], claimed[1]
             if await self.session.scalar(select(fairest)) is None:
                 return None
+
+    async def next_turn(self, holder_id: UUID) -> int:
+        """The turn of a new check of the holder's (domain.face.next_turn)."""
+        row = (
+            await self.session.execute(
+                select(fair_turns.serving(), fair_turns.holders_last(holder_id))
+            )
+        ).one()
+        return next_turn(row[0], row[1])
 
     async def hold(self, check_id: UUID, until: datetime) -> None:
         """Keep a pending check from being claimed until then (a failed run's back-off)."""

@@ -163,7 +163,13 @@ async def start_check(
         raise HandoffInvalid
     # The claim keeps a second pending check out; a unique index in the database holds it too.
     check = await uow.face_checks.add(
-        FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
+        FaceCheck(
+            binding_id=binding.id,
+            state=PENDING,
+            selfie_file=selfie_file,
+            purpose=purpose,
+            turn=await uow.face_checks.next_turn(binding.holder_person_id),
+        )
     )
     uow.audit.record(
         _action(purpose, "started"),
