@@ -54,13 +54,19 @@ class RecordingMatcher:
     """Stands in for the face matcher (a real match takes a second or more): it notes whose
     selfie each call was given, in the order of the calls, takes a little time, and matches."""
 
-    def __init__(self, whose: dict[bytes, str], seconds: float = 0.05) -> None:
+    def __init__(
+        self, whose: dict[bytes, str], seconds: float = 0.05, gate: asyncio.Event | None = None
+    ) -> None:
         self.whose = whose
         self.seconds = seconds
+        self.gate = gate or asyncio.Event()  # matching waits for it, when one is given
+        if gate is None:
+            self.gate.set()
         self.calls: list[str] = []
 
     async def distance(self, selfie: bytes, reference: bytes) -> float:
         self.calls.append(self.whose.get(selfie, "?"))
+        await self.gate.wait()
         await asyncio.sleep(self.seconds)
         return 0.1
 
@@ -205,6 +211,52 @@ async def test_one_holders_burst_does_not_hold_back_another_holders_check(
     assert sorted(matcher.calls) == ["A"] * 10 + ["B"]  # each check matched once
     assert matcher.calls.index("B") < 2, matcher.calls  # not after A's burst
     assert set(await _states(seeded, burst + single)) == {("matched", 1)}
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+@pytest.mark.parametrize("kind", QUEUES)
+async def test_a_check_sent_while_a_burst_is_matched_comes_next(
+    kind: str, concurrency: int, migrated: Settings, seeded: UnitOfWork, new_uow: NewUow
+) -> None:
+    """As in use: each check is queued once its request is committed, while the queue runs
+    (the matcher is held until B's check is sent, so the workers are busy with A's)."""
+    matcher = RecordingMatcher({}, gate=asyncio.Event())
+    queue = _queue(kind, migrated, new_uow, matcher, concurrency=concurrency)
+    await queue.start()
+    try:
+        burst = await _send(queue, seeded, migrated, matcher, HOLDER_A, MOTHER[1], "A", 10)
+        for _ in range(1500):  # until every worker is matching one of A's (30 s at most)
+            if len(matcher.calls) >= concurrency:
+                break
+            await asyncio.sleep(0.02)
+        single = await _send(queue, seeded, migrated, matcher, HOLDER_B, FATHER, "B", 1)
+        matcher.gate.set()
+        await _all_decided(seeded, burst + single)
+    finally:
+        await queue.stop()
+    assert matcher.calls[:concurrency] == ["A"] * concurrency
+    assert matcher.calls.index("B") < 2 * concurrency, matcher.calls  # next, or beside the next
+
+
+async def _send(
+    queue: JobQueue,
+    uow: UnitOfWork,
+    settings: Settings,
+    matcher: RecordingMatcher,
+    holder: str,
+    member: str,
+    label: str,
+    n: int,
+) -> list[UUID]:
+    """n checks of a holder, each queued once recorded, as the request's commit does."""
+    photo = "obama2.jpg" if label == "A" else "biden.jpg"
+    ids = []
+    for _ in range(n):
+        [check_id] = await _checks(uow, settings, holder, member, photo, 1)
+        matcher.whose.update(await _selfies(uow, settings, {label: [check_id]}))
+        await queue.enqueue(check_id)
+        ids.append(check_id)
+    return ids
 
 
 @pytest.mark.parametrize("kind", QUEUES)
