@@ -18,6 +18,7 @@ from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import SaqJobs
 from app.adapters.portraits import FilePortraits
 from app.config import Settings, get_settings
+from app.db import sqlite
 from app.db.pii import PiiCipher
 from app.jobs import face_jobs, resume
 from app.services.context import UnitOfWork
@@ -29,6 +30,7 @@ async def worker_jobs(settings: Settings) -> AsyncIterator[SaqJobs]:
     assert settings.redis_url, "a worker of its own needs REDIS_URL"
     policy = settings.policy
     engine = create_async_engine(settings.database_url)
+    sqlite.tune(engine)  # workers claim checks at once: WAL and a busy timeout on SQLite
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     cipher = PiiCipher(settings.secret_key)
 

@@ -201,6 +201,14 @@ class FaceCheck(UUIDAuditBase):
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
         ),
+        # The matcher queue's order: the pending checks by turn (domain.face.next_turn).
+        Index(
+            "ix_face_checks_pending_turn",
+            "turn",
+            "created_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
     )
 
     binding_id: Mapped[UUID] = mapped_column(
@@ -215,6 +223,11 @@ class FaceCheck(UUIDAuditBase):
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # Runs of the matching job so far: a check that keeps failing is given up, not retried forever.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Its place in the matcher queue, fair between holders (domain.face.next_turn).
+    turn: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A worker's lease: until then nobody else claims the check (it is running, or waiting
+    # to be tried again after a failed run); a crashed worker's lease simply runs out.
+    running_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class HandoffCode(UUIDAuditBase):

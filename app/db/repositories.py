@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.db import fair_turns
 from app.db.models import (
     AffinityBinding,
     AffinityDraft,
@@ -34,6 +35,7 @@ from app.db.models import (
 )
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
+from app.domain.face import next_turn
 from app.domain.identity import IdNumber
 from app.domain.origin import NOWHERE, Origin
 from app.domain.views import PersonView
@@ -528,17 +530,57 @@ class FaceChecks:
     async def get(self, check_id: UUID) -> FaceCheck | None:
         return await self.session.get(FaceCheck, check_id)
 
-    async def count_run(self, check_id: UUID) -> int | None:
-        """One more run of a pending check's job, counted in one statement; None when the check
-        is decided or gone. Returns the runs so far."""
-        runs: int | None = await self.session.scalar(
+    async def claim_fairest(self, now: datetime, lease_until: datetime) -> tuple[UUID, int] | None:
+        """Lease the free pending check whose turn comes first (fair_turns) and count one more
+        run of it; None when no check is free. The claim is one conditional UPDATE, so two
+        workers never hold one check: of workers racing for the same one, the losers update
+        nothing and look again. Returns the id and the runs so far."""
+        while True:
+            fairest = fair_turns.fairest_free(now)
+            claimed = (
+                await self.session.execute(
+                    update(FaceCheck)
+                    .where(
+                        FaceCheck.id == fairest,
+                        FaceCheck.state == fair_turns.PENDING,
+                        fair_turns.is_free(FaceCheck.running_until, now),
+                    )
+                    .values(running_until=lease_until, attempts=FaceCheck.attempts + 1)
+                    .returning(FaceCheck.id, FaceCheck.attempts)
+                    .execution_options(synchronize_session=False)
+                )
+            ).one_or_none()
+            if claimed is not None:
+                return claimed[0], claimed[1]
+            if await self.session.scalar(select(fairest)) is None:
+                return None
+
+    async def next_turn(self, holder_id: UUID) -> int:
+        """The turn of a new check of the holder's (domain.face.next_turn)."""
+        row = (
+            await self.session.execute(
+                select(fair_turns.serving(), fair_turns.holders_last(holder_id))
+            )
+        ).one()
+        return next_turn(row[0], row[1])
+
+    async def hold(self, check_id: UUID, until: datetime) -> None:
+        """Keep a pending check from being claimed until then (a failed run's back-off)."""
+        await self.session.execute(
             update(FaceCheck)
-            .where(FaceCheck.id == check_id, FaceCheck.state == "pending")
-            .values(attempts=FaceCheck.attempts + 1)
-            .returning(FaceCheck.attempts)
+            .where(FaceCheck.id == check_id, FaceCheck.state == fair_turns.PENDING)
+            .values(running_until=until)
             .execution_options(synchronize_session=False)
         )
-        return runs
+
+    async def first_lease_end(self, now: datetime) -> datetime | None:
+        """When the first lease on a pending check runs out, if any is held."""
+        end: datetime | None = await self.session.scalar(
+            select(func.min(FaceCheck.running_until)).where(
+                FaceCheck.state == fair_turns.PENDING, FaceCheck.running_until > now
+            )
+        )
+        return end
 
     async def pending_for(self, binding_id: UUID) -> FaceCheck | None:
         return await self.session.scalar(

@@ -45,3 +45,13 @@ class Attempts(msgspec.Struct, frozen=True):
 
     def needs_in_person(self, limit: int) -> bool:
         return self.total >= limit
+
+
+def next_turn(serving: int | None, holders_last: int | None) -> int:
+    """The matcher queue's turn of a new check (start-time fair queuing between holders):
+    checks are matched in order of turn, so a holder with several pending checks gets one
+    turn per round while another holder's new check joins the round being served.
+    `serving`: the lowest turn still pending (None: nothing pending); `holders_last`: the
+    highest turn of the same holder's pending checks (None: none)."""
+    now = serving or 0
+    return now if holders_last is None else max(now, holders_last + 1)

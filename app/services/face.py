@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -162,7 +163,13 @@ async def start_check(
         raise HandoffInvalid
     # The claim keeps a second pending check out; a unique index in the database holds it too.
     check = await uow.face_checks.add(
-        FaceCheck(binding_id=binding.id, state=PENDING, selfie_file=selfie_file, purpose=purpose)
+        FaceCheck(
+            binding_id=binding.id,
+            state=PENDING,
+            selfie_file=selfie_file,
+            purpose=purpose,
+            turn=await uow.face_checks.next_turn(binding.holder_person_id),
+        )
     )
     uow.audit.record(
         _action(purpose, "started"),
@@ -178,37 +185,74 @@ async def pending_checks(uow: UnitOfWork) -> list[UUID]:
     return await uow.face_checks.pending_ids()
 
 
-async def run_check(
+@dataclass(frozen=True)
+class Runs:
+    """How the matching jobs run checks: a lease outlasts the longest run (the queue stops a
+    run at its time limit), a failed run is tried again after a growing delay, and a check is
+    given up after `most` runs."""
+
+    most: int
+    lease: timedelta
+    retry_seconds: float
+
+    def backoff(self, runs: int) -> float:
+        return self.retry_seconds * 2.0 ** (runs - 1)
+
+
+async def run_next(
     new_uow: Callable[[], UnitOfWork],
     store: DocumentStore,
     portraits: PortraitSource,
     matcher: FaceMatcher,
-    check_id: UUID,
-    *,
-    max_runs: int,
-) -> None:
-    """One run of a check's matching job. The run is counted in the database first, so a check
-    that keeps failing (or kills its process) is given up after `max_runs`, even across
-    restarts; until then an error is raised again for the queue to retry."""
+    runs: Runs,
+) -> float | None:
+    """One turn of a matching job: claim the pending check that comes first between holders
+    (not the one the job was queued for: one job is queued per check, so every check gets a
+    turn, in fair order) and run it. Returns None when done, or seconds after which the job
+    should look again: a failed run's back-off, or the end of a lease another worker holds
+    (it may have crashed)."""
     uow = new_uow()
     try:
-        runs = await uow.face_checks.count_run(check_id)
+        now = utcnow()
+        claimed = await uow.face_checks.claim_fairest(now, now + runs.lease)
+        ends = None if claimed else await uow.face_checks.first_lease_end(now)
         await uow.commit()
-        if runs is None:
-            return  # decided already, or gone
-        if runs > max_runs:
-            await _give_up(uow, store, check_id, runs)
-            return
-        try:
-            await _match(uow, store, portraits, matcher, check_id)
-        except Exception:
-            if runs < max_runs:
-                raise
-            log.exception("face check %s failed on its last run (%d)", check_id, runs)
-            await uow.db.rollback()
-            await _give_up(uow, store, check_id, runs)
+        if claimed is None:
+            return None if ends is None else max((ends - now).total_seconds(), 0.0)
+        return await _run_claimed(uow, store, portraits, matcher, runs, *claimed)
     finally:
         await uow.db.close()
+
+
+async def _run_claimed(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    matcher: FaceMatcher,
+    runs: Runs,
+    check_id: UUID,
+    run: int,
+) -> float | None:
+    """The run is counted in the database before it starts, so a check that keeps failing (or
+    kills its process) is given up after `runs.most`, even across restarts."""
+    if run > runs.most:
+        await _give_up(uow, store, check_id, run)
+        return None
+    try:
+        await _match(uow, store, portraits, matcher, check_id)
+    except Exception:
+        await uow.db.rollback()
+        if run < runs.most:
+            delay = runs.backoff(run)
+            log.exception(
+                "face check %s failed on run %d, tried again in %.1f s", check_id, run, delay
+            )
+            await uow.face_checks.hold(check_id, utcnow() + timedelta(seconds=delay))
+            await uow.commit()
+            return delay
+        log.exception("face check %s failed on its last run (%d)", check_id, run)
+        await _give_up(uow, store, check_id, run)
+    return None
 
 
 async def _match(
