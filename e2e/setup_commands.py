@@ -52,6 +52,7 @@ from app.db.models import (
 )
 from app.domain.affinity import BindingEvent
 from app.domain.identity import parse_id_number
+from app.services import face
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.registry import set_portrait
@@ -143,6 +144,7 @@ async def fail_face_too_often(uow: UnitOfWork, binding: AffinityBinding) -> None
     binding.face_failures_total = uow.policy.face_failures_before_in_person
     binding.face_failures_recent = 0
     await uow.bindings.apply(binding, BindingEvent.FACE_FAILED_TOO_OFTEN, utcnow())
+    face.give_reference(binding)
 
 
 def mark_needs_in_person(binding_id: str) -> Step:

@@ -89,9 +89,10 @@ def send_request_for_mother(page: Page, family: Family) -> str:
     return expect_member_page(page, mother)
 
 
-def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tuple[str, str]:
+def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tuple[str, str, str]:
     """The holder asks for affinity services for the mother, then face recognition fails 20
-    times (set in the database). Returns her member page path and the number of failures."""
+    times (set in the database). Returns her member page path, the number of failures and the
+    reference code on the holder's slip."""
     for person in (family.holder, family.mother):  # the staff here are Beijing's
         assert person.id_number.startswith(BEIJING), person.id_number
     member_path = send_request_for_mother(page, family)
@@ -101,14 +102,19 @@ def mother_needs_in_person(server: LiveServer, page: Page, family: Family) -> tu
     visit_check(page)
     expect(page.locator("main .tag")).to_have_text(NEEDS_IN_PERSON)
     expect(page.locator("main .next-action")).to_contain_text(
-        f"{family.mother.name} must be checked in person at a social insurance service centre"
+        f"Staff at a social insurance service centre check {family.mother.name} in person"
     )
-    return member_path, failures
+    reference = page.locator("main .slip .code").inner_text()
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", reference), reference
+    return member_path, failures, reference
 
 
-def open_from_queue(page: Page, family: Family, binding_id: str, failures: str) -> None:
+def open_from_queue(
+    page: Page, family: Family, binding_id: str, failures: str, reference: str | None = None
+) -> None:
     """On the queue: the mother's row (other tests' Beijing requests may be listed too); her
-    link leads to the decision page (a boosted swap: focus moves to the heading)."""
+    link, or the slip's reference code typed in, leads to the decision page (a boosted swap:
+    focus moves to the heading)."""
     holder, mother = family.holder, family.mother
     href = f"a[href='/staff/bindings/{binding_id}']"
     row = page.locator("main table tbody tr").filter(has=page.locator(href))
@@ -119,7 +125,13 @@ def open_from_queue(page: Page, family: Family, binding_id: str, failures: str) 
     expect(row).to_contain_text("Parent")
     assert mother.id_number not in page.content(), "the full ID number must never be shown"
 
-    link.click()
+    if reference is None:
+        link.click()
+    else:
+        page.get_by_role("textbox", name="Reference code on the card holder's slip").fill(
+            reference.lower().replace("-", " ")  # as someone might type it
+        )
+        submit(page, "Find")
     page.wait_for_url(path_is(f"/staff/bindings/{binding_id}"))
     visit_check(page)
     h1 = page.locator("main h1")
@@ -167,7 +179,7 @@ def test_staff_check_a_member_in_person_and_approve(
     mother = family.mother
     staff = make_staff()
     holder_page = open_page(js=True)
-    member_path, failures = mother_needs_in_person(live_server, holder_page, family)
+    member_path, failures, reference = mother_needs_in_person(live_server, holder_page, family)
     binding_id = member_path.rsplit("/", 1)[1]
 
     # Staff, in their own browser, with a platform authenticator (Chromium's virtual one).
@@ -197,7 +209,7 @@ def test_staff_check_a_member_in_person_and_approve(
     assert authenticator_credentials(session, authenticator) == []
 
     first_staff_sign_in(page, staff, session, authenticator, enrolment_code(live_server, staff))
-    open_from_queue(page, family, binding_id, failures)
+    open_from_queue(page, family, binding_id, failures, reference)
     reason = page.get_by_role("textbox", name="Reason", exact=True)
 
     # Nothing chosen: both errors, each next to its field and linked from the summary.
@@ -271,7 +283,7 @@ def test_staff_reject_after_the_in_person_check(
     mother = family.mother
     staff = make_staff()
     holder_page = open_page(js=True)
-    member_path, failures = mother_needs_in_person(live_server, holder_page, family)
+    member_path, failures, _ = mother_needs_in_person(live_server, holder_page, family)
     binding_id = member_path.rsplit("/", 1)[1]
 
     page = open_page(js=True)

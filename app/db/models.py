@@ -181,6 +181,8 @@ class AffinityBinding(UUIDAuditBase):
     face_wait_until: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
+    # Given when the binding goes to staff: the slip's code, which staff look it up by.
+    in_person_reference: Mapped[str | None] = mapped_column(String(8), unique=True, default=None)
 
     holder: Mapped[Person] = relationship(foreign_keys=[holder_person_id], lazy="joined")
     member: Mapped[Person] = relationship(foreign_keys=[member_person_id], lazy="joined")

@@ -236,6 +236,7 @@ def binding_detail(binding: AffinityBinding) -> BindingDetail:
             recent=binding.face_failures_recent,
             wait_until=binding.face_wait_until,
         ),
+        in_person_reference=binding.in_person_reference,
     )
 
 

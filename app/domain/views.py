@@ -99,6 +99,7 @@ class BindingDetail:
     submitted_at: datetime
     activated_at: datetime | None
     attempts: Attempts  # failed face matches and any wait they imposed
+    in_person_reference: str | None = None  # the slip's code, once sent to staff
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from app.domain.affinity import (
     LIVE_STATES,
     BindingState,
 )
+from app.domain.in_person import display_reference
 from app.domain.views import BindingDetail, Holder
 from app.routes import step_up
 from app.routes.deps import (
@@ -61,7 +62,7 @@ def _next_action(binding: BindingDetail) -> str:
         return _("Ask {name} to complete face recognition").format(name=binding.member.name)
     if binding.state == BindingState.NEEDS_IN_PERSON.value:
         return _(
-            "Face recognition failed too many times. {name} must be checked in person at a social insurance service centre, with their ID card"
+            "Staff at a social insurance service centre check {name} in person. Go there together with the slip and the documents it lists"
         ).format(name=binding.member.name)
     if binding.state == BindingState.ACTIVE.value:
         return _("You can act for {name}").format(name=binding.member.name)
@@ -259,6 +260,29 @@ class AffinityController(Controller):
         await mine.choose_in_person(uow, account, binding_id, utcnow())
         return see_other(f"/affinity/{binding_id}")
 
+    @get("/{binding_id:uuid}/slip")
+    async def slip(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        binding_id: FromPath[UUID],
+    ) -> Response[Any]:
+        """The printable slip for the service centre: the reference code and what to bring."""
+        binding = await mine.one(uow, account, binding_id)
+        if (
+            binding.in_person_reference is None
+            or binding.state != BindingState.NEEDS_IN_PERSON.value
+        ):
+            return see_other(f"/affinity/{binding_id}")
+        context = {
+            "binding": binding,
+            "reference": display_reference(binding.in_person_reference),
+            "printed": format_moment(utcnow()),
+            **LABELS,
+        }
+        return page(request, "pages/affinity/slip.html", context)
+
     @post("/{binding_id:uuid}/cancel")
     async def cancel(
         self,
@@ -353,6 +377,9 @@ async def _member_page(
         "submitted": format_moment(binding.submitted_at),
         "face_wait_until": format_moment(attempts.wait_until)
         if attempts.waiting(now) and attempts.wait_until
+        else None,
+        "reference": display_reference(binding.in_person_reference)
+        if binding.in_person_reference
         else None,
         **LABELS,
     }

@@ -9,11 +9,12 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.domain.affinity import BindingState
+from app.domain.in_person import normalise_reference
 from app.domain.policy import Policy
 from app.domain.views import StaffView
 from app.routes import sessions
@@ -29,6 +30,7 @@ from app.services.auth_core import PasskeyRejected, RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Limits, TooManyAttempts
 
+REFERENCE_MAX = 20  # the input's maxlength; longer is refused as not a code
 _PENDING = "staff_pending"  # password checked, passkey not yet
 _SIGNED_IN = "staff_id"
 _CHALLENGE = "staff_challenge"
@@ -225,6 +227,26 @@ class StaffAuthController(Controller):
         return see_other("/staff/login")
 
 
+async def _by_reference(
+    uow: UnitOfWork, staff: StaffView, raw: str, errors: FormErrors
+) -> UUID | None:
+    if not raw.strip():
+        errors.add("reference", _("Enter the reference code from the slip"))
+        return None
+    code = normalise_reference(raw)
+    if code is None:
+        errors.add(
+            "reference", _("Enter the reference code as it is on the slip: 8 letters and digits")
+        )
+        return None
+    found = await staff_service.by_reference(uow, staff, code)
+    if found is None:
+        errors.add(
+            "reference", _("No request with this reference code is waiting in your region's queue")
+        )
+    return found
+
+
 def _refused_code_message(policy: Policy) -> str:
     hours = policy.staff_enrolment_code_hours
     return ngettext(
@@ -285,7 +307,14 @@ class StaffQueueController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         staff: NamedDependency[StaffView],
-    ) -> Response[str]:
+        reference: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        """The region's queue; with `reference`, the binding whose slip carries that code."""
+        errors = FormErrors()
+        if reference is not None:
+            found = await _by_reference(uow, staff, reference, errors)
+            if found is not None:
+                return see_other(f"/staff/bindings/{found}")
         context = {
             "staff": staff,
             "bindings": await staff_service.queued(uow, staff),
@@ -295,8 +324,10 @@ class StaffQueueController(Controller):
             "relationship_label": relationship_label,
             "state_label": state_label,
             "notice": _("Decision recorded.") if request.query_params.get("decided") else None,
+            "errors": errors,
+            "values": {"reference": (reference or "")[:REFERENCE_MAX]},
         }
-        return page(request, "pages/staff/queue.html", context)
+        return page(request, "pages/staff/queue.html", context, status=422 if errors else 200)
 
     @get("/bindings/{binding_id:uuid}")
     async def binding(

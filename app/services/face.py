@@ -18,6 +18,7 @@ from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, f
 from app.domain.certification import certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
+from app.domain.in_person import new_reference
 from app.domain.policy import Policy
 from app.domain.views import FaceCheckView
 from app.services.affinity import replace_document
@@ -385,6 +386,14 @@ async def _binding_outcome(
         return
     if event is BindingEvent.FACE_MATCHED:
         binding.activated_at = now
+    else:
+        give_reference(binding)
+
+
+def give_reference(binding: AffinityBinding) -> None:
+    """The code on the holder's slip, which staff find the binding by. 31^8 codes: a clash
+    is as unlikely as guessing one, and the unique index refuses it rather than mix two up."""
+    binding.in_person_reference = new_reference()
 
 
 def _certification_outcome(
@@ -478,12 +487,14 @@ async def check_view(uow: UnitOfWork, check_id: UUID) -> FaceCheckView | None:
 
 
 async def choose_in_person(uow: UnitOfWork, binding: AffinityBinding, now: datetime) -> bool:
-    """The holder takes the in-person route (say, when the registry holds no portrait): the
-    binding joins the staff queue of the member's region. False if it no longer awaits the face."""
+    """The holder takes the in-person route (no registry portrait, or the member cannot do
+    face recognition): the binding joins the staff queue of the member's region. False if it
+    no longer awaits the face."""
     try:
         await uow.bindings.apply(binding, BindingEvent.CHOSE_IN_PERSON, now)
     except IllegalTransition:
         return False
+    give_reference(binding)
     uow.audit.record(
         "affinity.chose_in_person",
         at=now,

@@ -225,6 +225,11 @@ async def queued(uow: UnitOfWork, member: StaffView) -> list[BindingDetail]:
     return [binding_detail(b) for b in await queue(uow, member)]
 
 
+async def by_reference(uow: UnitOfWork, member: StaffView, code: str) -> UUID | None:
+    """The binding in this staff member's queue whose slip carries `code` (normalised)."""
+    return next((b.id for b in await queue(uow, member) if b.in_person_reference == code), None)
+
+
 async def queued_detail(
     uow: UnitOfWork, member: StaffView, binding_id: UUID
 ) -> BindingDetail | None:

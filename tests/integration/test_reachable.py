@@ -1,5 +1,5 @@
 """Every page a holder needs is reachable by links from the home page: signed in, with an
-active family member and one waiting for face recognition, and the demo's records, a crawl from `/` that follows only
+active family member, one waiting for an in-person check, and the demo's records, a crawl from `/` that follows only
 links and GET forms reaches every GET route a holder may use. A new page nobody links to fails
 here; a page that is rightly reached another way is in NOT_LINKED, with the reason."""
 
@@ -19,7 +19,7 @@ from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly, seed_histories
-from tests.conftest import committed, sign_in
+from tests.conftest import committed, csrf_token, sign_in
 from tests.integration.test_affinity_wizard import _bind_mother, face
 
 WANG_FANG = parse_id_number("110105198503140224")
@@ -139,7 +139,9 @@ async def test_every_page_a_holder_uses_is_linked_from_home(
         ),
     )
     await sign_in(client)
-    await _bind_mother(client)  # waiting for face recognition
+    mother = await _bind_mother(client)  # waiting for face recognition, then in person
+    token = await csrf_token(client, mother)
+    await client.post(f"{mother}/in-person", data={"_csrf_token": token})
     reached = await _crawl(client)
     routes = _holder_get_routes(app)
     pages = set(reached) | {re.sub(r"^/family/[0-9a-f-]{36}", "/my", p) for p in reached}
