@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import (
@@ -176,10 +177,23 @@ def _redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
 def _sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     if isinstance(exc, StaffSignInRequired):
         return _redirect(request, "/staff/login")
-    if exc.reason == "expired":
-        return _redirect(request, "/login?expired=1")
-    target = request.url.path if request.method == "GET" else "/"
-    return _redirect(request, f"/login?next={target}" if target != "/" else "/login")
+    target = _return_to(request)
+    query = {"expired": "1"} if exc.reason == "expired" else {}
+    if target != "/":
+        query["next"] = target
+    return _redirect(request, f"/login?{urlencode(query, safe='/')}" if query else "/login")
+
+
+def _return_to(request: Request[Any, Any, Any]) -> str:
+    """Where to come back after signing in again: the page asked for, or for a form sent
+    after the session ended, the page it was sent from (a wizard's answers wait in its draft)."""
+    if request.method == "GET":
+        query = request.url.query
+        return f"{request.url.path}?{query}" if query else request.url.path
+    sent_from = urlsplit(request.headers.get("referer", ""))
+    if sent_from.netloc == request.url.netloc and sent_from.path.startswith("/"):
+        return f"{sent_from.path}?{sent_from.query}" if sent_from.query else sent_from.path
+    return "/"
 
 
 def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) -> Response[Any]:

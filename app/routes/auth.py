@@ -24,7 +24,7 @@ from app.routes.deps import (
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
-from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
+from app.routes.web import FormErrors, client_ip, is_htmx, page, safe_next, see_other
 from app.services import account_security
 from app.services import passkeys as passkey_service
 from app.services.auth_core import PasskeyRejected, RelyingParty
@@ -127,9 +127,12 @@ class AuthController(Controller):
     @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
     async def extend_session(
         self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
-    ) -> Redirect:
-        """The idle warning's "Stay signed in": any signed-in request restarts the idle clock."""
+    ) -> Response[Any]:
+        """The idle warning's "Stay signed in": any signed-in request restarts the idle clock.
+        With HTMX the page stays as it is (nothing typed is lost); without, back to it."""
         sessions.still_here(request)
+        if is_htmx(request):
+            return Response(content=None, status_code=204)
         values = await read_form(request)
         return see_other(safe_next(values.get("next")))
 

@@ -43,22 +43,27 @@
   });
 })();
 
-// The idle warning: shown 2 minutes before the server ends an idle session.
+// The idle warning: a modal dialog 2 minutes before the server ends an idle session.
+// "Stay signed in" extends the session in place (a 204), so nothing typed is lost.
 (function () {
   "use strict";
   var timer = null;
   function arm() {
     var box = document.querySelector("[data-idle-warning]");
-    if (!box) return;
+    if (!box || !box.showModal) return;
     var idle = parseInt(box.getAttribute("data-idle-seconds"), 10) || 900;
     if (timer) clearTimeout(timer);
-    box.hidden = true;
+    if (box.open) box.close();
     timer = setTimeout(function () {
-      box.hidden = false;
+      box.showModal();
       var button = box.querySelector("button");
       if (button) button.focus();
     }, Math.max(idle - 120, 10) * 1000);
   }
   document.addEventListener("DOMContentLoaded", arm);
   document.addEventListener("htmx:afterSettle", arm);
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (form && form.hasAttribute && form.hasAttribute("data-idle-extend") && event.detail.successful) arm();
+  });
 })();

@@ -126,9 +126,17 @@ async def test_idle_sessions_end_and_can_be_extended(
     assert "data-idle-warning" in home.text and 'data-idle-seconds="900"' in home.text
     token = await csrf_token(client, "/account")
     response = await client.post(
-        "/session/extend", data={"_csrf_token": token, "next": "/card"}, follow_redirects=False
+        "/session/extend",
+        data={"_csrf_token": token, "next": "/my/benefits?line=pension&year=2007"},
+        follow_redirects=False,
     )
-    assert response.headers["location"] == "/card"
+    assert response.headers["location"] == "/my/benefits?line=pension&year=2007"  # the query too
+    in_place = await client.post(
+        "/session/extend", data={"_csrf_token": token}, headers={"HX-Request": "true"}
+    )
+    assert in_place.status_code == 204 and in_place.content == b""  # the page stays as it is
+    page = await client.get("/my/benefits?line=pension", headers=EN)
+    assert 'name="next" value="/my/benefits?line=pension"' in page.text
 
     later = datetime.now(UTC) + timedelta(minutes=16)
     monkeypatch.setattr("app.routes.deps.utcnow", lambda: later)
@@ -136,3 +144,46 @@ async def test_idle_sessions_end_and_can_be_extended(
     assert response.headers["location"] == "/login?expired=1"
     monkeypatch.undo()
     assert (await client.get("/", follow_redirects=False)).status_code == 303  # the session is gone
+
+
+async def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_sign_in(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without JS nobody is warned: the form's page is where signing in again leads back."""
+    await sign_in(client)
+    token = await csrf_token(client, "/affinity/add/pin")
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    monkeypatch.setattr("app.routes.deps.utcnow", lambda: later)
+    response = await client.post(
+        "/affinity/add/pin",
+        data={"_csrf_token": token, "pin": "258369"},
+        headers={"referer": "http://localhost/affinity/add/pin"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/login?expired=1&next=/affinity/add/pin"
+    monkeypatch.undo()
+    login = await client.get(response.headers["location"], headers=EN)
+    assert 'name="next" value="/affinity/add/pin"' in login.text
+    token = await csrf_token(client)
+    back = await client.post(
+        "/login",
+        data={
+            "_csrf_token": token,
+            "id_number": "110105198503140224",
+            "password": "family-demo-2025",
+            "next": "/affinity/add/pin",
+        },
+        follow_redirects=False,
+    )
+    assert back.headers["location"] == "/affinity/add/pin"
+
+    token = await csrf_token(client, "/affinity/add/pin")
+    later = datetime.now(UTC) + timedelta(minutes=16)
+    monkeypatch.setattr("app.routes.deps.utcnow", lambda: later)
+    elsewhere = await client.post(  # a page of another site is never where it leads
+        "/affinity/add/pin",
+        data={"_csrf_token": token, "pin": "258369"},
+        headers={"referer": "https://evil.example/affinity/add/pin"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/login?expired=1"
