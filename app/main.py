@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
