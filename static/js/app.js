@@ -24,6 +24,15 @@
     if (next) next.value = window.location.pathname;
   }
 
+  // A confirmation that came with a new page ("The request was cancelled.") is read out from
+  // the live region that was already there: one that arrives with the swap is not.
+  function announce(notice) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    region.textContent = "";
+    if (notice) setTimeout(function () { region.textContent = notice.textContent.trim(); }, 100);
+  }
+
   // After a form is submitted into a smaller region, focus goes to a new error summary, as
   // after a page load. Live updates as one types or chooses leave focus where it is.
   function submitted(event) {
@@ -37,6 +46,7 @@
     if (root.id === "main") {
       syncLanguageNext();
       focusAfterRender(root);
+      announce(root.querySelector("[data-notice]"));
       return;
     }
     if (submitted(event) && root.querySelector("[data-error-summary]")) focusAfterRender(root);
