@@ -75,6 +75,10 @@ from app.routes.staff import StaffAuthController, StaffQueueController, StaffSig
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
+from app.routes.transfer_apply import (
+    MemberTransferApplyController,
+    OwnTransferApplyController,
+)
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
 from app.routes.web import configure_templates, is_htmx, page, see_other
@@ -268,6 +272,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CardController,
             AffinityController,
             AffinityWizardController,
+            OwnTransferApplyController,
+            MemberTransferApplyController,
             VerifyController,
             StaffAuthController,
             StaffQueueController,

@@ -16,6 +16,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.flow import FlowGraph, StepInfo
 from app.domain.regions import province_of
 from app.domain.transfer import OFFICIAL_CALENDAR, CalendarUnknown, TransferKind, WorkCalendar
 
@@ -106,6 +107,19 @@ def _resident_same_year(app: Application) -> bool:
     if app.from_last_year is None or app.to_first_year is None:
         return True  # not yet enrolled for a later year at the new place
     return app.to_first_year <= app.from_last_year
+
+
+# The application's pages: a change to the line voids the regions, one to the regions the check;
+# the PIN step-up submits.
+APPLY = FlowGraph(
+    "transfer",
+    (
+        StepInfo("line", undoes=("regions",)),
+        StepInfo("regions", undoes=("check",)),
+        StepInfo("check"),
+        StepInfo("pin", final=True),  # the PIN step-up submits the application
+    ),
+)
 
 
 # --- The steps after an application ------------------------------------------------------------

@@ -1,0 +1,180 @@
+"""Applying for a transfer through the pages (issue 13 points 2–6): for oneself and for a member,
+each refusal with its rule's reason on the page, the temporary account offered instead, the PIN
+step-up submitting, the timeline with its deadlines, the dashboard, and 404 for strangers."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
+from app.config import Settings
+from app.db.models import AuditEvent, ContributionRecord, InsuranceTransfer
+from app.domain.identity import IdNumber, parse_id_number
+from app.domain.transfer import pooled_fund_amount
+from app.services.context import UnitOfWork
+from app.services.seed import open_binding_directly, seed_histories
+from tests.conftest import csrf_token, sign_in
+from tests.integration.test_affinity_wizard import EN, face
+
+Client = AsyncTestClient[Litestar]
+WANG_FANG = parse_id_number("110105198503140224")
+ZHANG_WEI = parse_id_number("110105198309210137")
+MOTHER = parse_id_number("110105195806070426")
+WANG_PIN, CHEN_ID, CHEN_PASSWORD = "258369", "440106199207150513", "second-demo-2025"
+
+
+async def _open(seeded: UnitOfWork, settings: Settings, member: IdNumber, relation: str) -> UUID:
+    binding = await open_binding_directly(
+        seeded,
+        DocumentStore(settings.upload_dir),
+        holder=WANG_FANG,
+        member=member,
+        relationship=relation,
+        proof=face(),
+    )
+    await seeded.commit()
+    return binding
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+async def _post(client: Client, path: str, data: dict[str, str]) -> object:
+    token = await csrf_token(client, "/account")
+    return await client.post(
+        path, data={"_csrf_token": token, **data}, headers=EN, follow_redirects=False
+    )
+
+
+async def _step(client: Client, path: str, data: dict[str, str], status: int = 303) -> str:
+    response = await _post(client, path, data)
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    if status == 303:
+        return str(response.headers["location"])  # type: ignore[attr-defined]
+    return _text(response.text)  # type: ignore[attr-defined]
+
+
+async def _to_check(client: Client, base: str, line: str, old: str, new: str) -> str:
+    assert await _step(client, f"{base}/line", {"line": line}) == f"{base}/regions"
+    return await _step(client, f"{base}/regions", {"from_city": old, "to_city": new})
+
+
+async def test_wang_fang_applies_for_zhang_weis_pension(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await seed_histories(seeded, utcnow().date())
+    binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
+    await sign_in(client)
+    member = f"/family/{binding}"
+    page = await client.get(member, headers=EN)
+    assert f'href="{member}/transfers/apply"' in page.text
+    base = f"{member}/transfers/apply"
+    start = await client.get(base, follow_redirects=False)
+    assert start.headers["location"] == f"{base}/line"
+    # The old place is filled in from his records: Guangzhou, before Beijing.
+    await _step(client, f"{base}/line", {"line": "pension"})
+    regions = await client.get(f"{base}/regions", headers=EN)
+    assert '<option value="4401" selected>' in regions.text
+    assert await _to_check(client, base, "pension", "4401", "1101") == f"{base}/check"
+    check = await client.get(f"{base}/check", headers=EN)
+    text = _text(check.text)
+    # Point 3: the Guangzhou months' 12 %, shown apart from his own account.
+    person = await seeded.people.by_id_number(ZHANG_WEI)
+    assert person
+    rows = await seeded.db.execute(
+        select(ContributionRecord.year, ContributionRecord.month, ContributionRecord.base).where(
+            ContributionRecord.person_id == person.id,
+            ContributionRecord.line == "pension",
+            ContributionRecord.status == "paid",
+            ContributionRecord.region_code.startswith("44"),
+        )
+    )
+    pooled = pooled_fund_amount((date(y, m, 1), Decimal(b)) for y, m, b in rows)
+    assert f"{pooled:,.2f}" in text and "moved from fund to fund" in text
+    assert "The new place reviews the application and sends the letter of acceptance" in text
+    assert await _step(client, f"{base}/check", {}) == f"{base}/pin"
+    pin = await client.get(f"{base}/pin", headers=EN)
+    checked = re.search(r'name="checked" value="([0-9a-f]{64})"', pin.text)
+    assert checked
+    # A wrong PIN sends nothing.
+    wrong = await _step(client, f"{base}/pin", {"pin": "111111", "checked": checked[1]}, 422)
+    assert "PIN" in wrong
+    target = await _step(client, f"{base}/pin", {"pin": WANG_PIN, "checked": checked[1]})
+    assert re.fullmatch(rf"{member}/transfers/[0-9a-f-]{{36}}", target)
+    timeline = await client.get(target, headers=EN)
+    assert timeline.status_code == 200
+    text = _text(timeline.text)
+    assert "Waiting on: The agency in Beijing (new place)" in text
+    assert "due by" in text and 'hx-trigger="every 15s"' in timeline.text
+    # The dashboard shows it in progress, linked to the timeline.
+    family = await client.get("/family", headers=EN)
+    assert f'href="{target}"' in family.text
+    assert "Transfer of the Employee pension insurance in progress" in _text(family.text)
+    # A second one of the same line is refused with the rule's reason.
+    again = await _step(client, f"{base}/line", {"line": "pension"}, 422)
+    assert "A transfer of this insurance is already under way" in again
+    await seeded.commit()
+    event = await seeded.db.scalar(
+        select(AuditEvent).where(AuditEvent.action == "transfer.applied")
+    )
+    assert event and event.detail == "line=pension from=440100 to=110100"
+
+
+async def test_refusals_say_their_rule(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await seed_histories(seeded, utcnow().date())
+    mother = await _open(seeded, settings, MOTHER, "parent")
+    await sign_in(client)
+    base = "/my/transfers/apply"
+    await _step(client, f"{base}/line", {"line": "pension"})
+    cases = {
+        ("1101", "4401"): "Contributions are still being paid in Beijing",
+        ("1101", "1101"): "Both places are in the same province",
+        ("3101", "1101"): "There are no contributions to this insurance on record in Shanghai",
+    }
+    for (old, new), reason in cases.items():
+        page = await _step(client, f"{base}/regions", {"from_city": old, "to_city": new}, 422)
+        assert reason in page, page
+    # Missing answers are said next to the fields.
+    page = await _step(client, f"{base}/regions", {"from_city": "", "to_city": "9999"}, 422)
+    assert "Select the city the insurance moves from" in page
+    assert "Select the city the insurance moves to" in page
+    # A pensioner's pension: refused on the first step.
+    refused = await _step(client, f"/family/{mother}/transfers/apply/line", {"line": "pension"}, 422)
+    assert "People who already draw a pension do not transfer" in refused
+
+
+async def test_a_stranger_sees_nothing(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await seed_histories(seeded, utcnow().date())
+    binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
+    await sign_in(client)
+    base = f"/family/{binding}/transfers/apply"
+    await _to_check(client, base, "medical", "4401", "1101")
+    await _step(client, f"{base}/check", {})
+    pin = await client.get(f"{base}/pin", headers=EN)
+    checked = re.search(r'name="checked" value="([0-9a-f]{64})"', pin.text)
+    assert checked
+    target = await _step(client, f"{base}/pin", {"pin": WANG_PIN, "checked": checked[1]})
+    token = await csrf_token(client, "/account")
+    await client.post("/logout", data={"_csrf_token": token})
+    await sign_in(client, CHEN_ID, CHEN_PASSWORD)
+    for path in (target, f"/family/{binding}/transfers", base, f"{base}/line"):
+        response = await client.get(path, headers=EN, follow_redirects=False)
+        assert response.status_code == 404, path
+    transfer_id = target.rsplit("/", 1)[1]
+    assert (await client.get(f"/my/transfers/{transfer_id}")).status_code == 404
+    rows = await seeded.db.scalars(select(InsuranceTransfer))
+    assert [t.line for t in rows] == ["medical"]
