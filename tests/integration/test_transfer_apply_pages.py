@@ -4,12 +4,15 @@ step-up submitting, the timeline with its deadlines, the dashboard, and 404 for 
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import httpx
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -18,10 +21,12 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.db.models import AuditEvent, ContributionRecord, InsuranceTransfer
+from app.db.repositories import TransferDrafts
 from app.domain.identity import IdNumber, parse_id_number
 from app.domain.transfer import pooled_fund_amount
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly, seed_histories
+from tests.at_once import NewClient, Overlap
 from tests.conftest import csrf_token, sign_in
 from tests.integration.test_affinity_wizard import EN, face
 
@@ -151,7 +156,9 @@ async def test_refusals_say_their_rule(
     assert "Select the city the insurance moves from" in page
     assert "Select the city the insurance moves to" in page
     # A pensioner's pension: refused on the first step.
-    refused = await _step(client, f"/family/{mother}/transfers/apply/line", {"line": "pension"}, 422)
+    refused = await _step(
+        client, f"/family/{mother}/transfers/apply/line", {"line": "pension"}, 422
+    )
     assert "People who already draw a pension do not transfer" in refused
 
 
@@ -178,3 +185,46 @@ async def test_a_stranger_sees_nothing(
     assert (await client.get(f"/my/transfers/{transfer_id}")).status_code == 404
     rows = await seeded.db.scalars(select(InsuranceTransfer))
     assert [t.line for t in rows] == ["medical"]
+
+
+async def test_twenty_pin_entries_at_once_send_one_application(
+    at_once_on_the_database: NewClient,
+    seeded: UnitOfWork,
+    settings: Settings,
+    overlap: Overlap,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twenty browsers of the holder at the PIN step of the same application: one transfer."""
+    await seed_histories(seeded, utcnow().date())
+    binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
+    base = f"/family/{binding}/transfers/apply"
+    ready = []
+    for _ in range(20):
+        browser = at_once_on_the_database()
+        await sign_in(browser)  # type: ignore[arg-type]
+        token = await csrf_token(browser, "/account")  # type: ignore[arg-type]
+        for step, data in (
+            ("line", {"line": "pension"}),
+            ("regions", {"from_city": "4401", "to_city": "1101"}),
+            ("check", {}),
+        ):
+            answer = await browser.post(f"{base}/{step}", data={"_csrf_token": token, **data})
+            assert answer.status_code == 303, answer.text
+        ready.append((browser, token))
+    pin_page = await ready[0][0].get(f"{base}/pin")
+    checked = re.search(r'name="checked" value="([0-9a-f]{64})"', pin_page.text)
+    assert checked
+    overlap.wrap(monkeypatch, TransferDrafts, "of", meet=0.5)  # each loads the draft
+
+    async def send(browser: httpx.AsyncClient, token: str) -> httpx.Response:
+        form = {"_csrf_token": token, "pin": WANG_PIN, "checked": checked[1]}
+        return await browser.post(f"{base}/pin", data=form, headers=EN)
+
+    answers = await asyncio.gather(*(send(b, t) for b, t in ready))
+    assert overlap.most > 1, "the requests did not overlap"
+    assert {a.status_code for a in answers} <= {303, 422}
+    sent = [a for a in answers if a.status_code == 303 and "/apply" not in a.headers["location"]]
+    assert len(sent) == 1, [(a.status_code, a.headers.get("location")) for a in answers]
+    await seeded.commit()
+    rows = list(await seeded.db.scalars(select(InsuranceTransfer)))
+    assert len(rows) == 1 and rows[0].line == "pension"
