@@ -22,10 +22,15 @@ from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.db.models import AuditEvent, ContributionRecord, InsuranceTransfer
 from app.db.repositories import TransferDrafts
-from app.domain.identity import IdNumber, parse_id_number
+from app.domain.contributions import Period
+from app.domain.identity import IdNumber, check_char, parse_id_number
 from app.domain.transfer import pooled_fund_amount
+from app.domain.transfer_steps import Refusal, TransferLine
+from app.services import transfer_apply as applying
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.demo_histories import Job, employee_records, last_month
+from app.services.seed import add_holder, open_binding_directly, seed_histories
+from app.services.subject import Subject
 from tests.at_once import NewClient, Overlap
 from tests.conftest import csrf_token, sign_in
 from tests.integration.test_affinity_wizard import EN, face
@@ -228,3 +233,134 @@ async def test_twenty_pin_entries_at_once_send_one_application(
     await seeded.commit()
     rows = list(await seeded.db.scalars(select(InsuranceTransfer)))
     assert len(rows) == 1 and rows[0].line == "pension"
+
+
+# ---- the refusals that need records of their own -----------------------------------------------
+
+ZHOU_QIANG = "32010219700315013"  # a man with a Jiangsu hukou, in Beijing from the age of 54
+ZHOU_PASSWORD, ZHOU_PIN = "zhou-demo-2025", "570394"
+
+
+def _record(
+    person: UUID, line: str, period: Period, region: str, **kw: object
+) -> ContributionRecord:
+    values: dict[str, object] = {
+        "scheme": "employee",
+        "base": Decimal("8000.00"),
+        "employer_part": Decimal("1280.00"),
+        "individual_part": Decimal("640.00"),
+        "status": "paid",
+        **kw,
+    }
+    return ContributionRecord(
+        person_id=person,
+        line=line,
+        year=period.year,
+        month=period.month,
+        region_code=region,
+        **values,
+    )
+
+
+async def _zhou_qiang(seeded: UnitOfWork) -> UUID:
+    number = parse_id_number(ZHOU_QIANG + check_char(ZHOU_QIANG))
+    await add_holder(seeded, name="周强", number=number, password=ZHOU_PASSWORD, pin=ZHOU_PIN)
+    person = await seeded.people.by_id_number(number)
+    assert person
+    jobs = [
+        Job(Period(2000, 1), Period(2024, 12), "440106", "广州", Decimal("1.0")),
+        Job(Period(2025, 1), last_month(utcnow().date()), "110105", "北京", Decimal("1.0")),
+    ]
+    await seeded.contributions.add_many(employee_records(person.id, jobs))
+    await seeded.commit()
+    return person.id
+
+
+async def test_the_temporary_account_is_offered_and_opened_instead(
+    client: Client, seeded: UnitOfWork
+) -> None:
+    await _zhou_qiang(seeded)
+    await sign_in(client, ZHOU_QIANG + check_char(ZHOU_QIANG), ZHOU_PASSWORD)
+    base = "/my/transfers/apply"
+    await _step(client, f"{base}/line", {"line": "pension"})
+    regions = {"from_city": "4401", "to_city": "1101"}
+    response = await _post(client, f"{base}/regions", regions)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    page = response.text  # type: ignore[attr-defined]
+    assert "a temporary contribution account is opened in Beijing instead" in _text(page)
+    assert 'name="temporary" value="yes"' in page
+    target = await _step(client, f"{base}/regions", {**regions, "temporary": "yes"})
+    assert target == f"{base}/check"
+    check = _text((await client.get(f"{base}/check", headers=EN)).text)
+    assert "all its contributions move, the employer's and the individual's, with interest" in check
+    assert "From the pooled fund" not in check
+    await _step(client, f"{base}/check", {})
+    pin = await client.get(f"{base}/pin", headers=EN)
+    checked = re.search(r'name="checked" value="([0-9a-f]{64})"', pin.text)
+    assert checked
+    target = await _step(client, f"{base}/pin", {"pin": ZHOU_PIN, "checked": checked[1]})
+    timeline = _text((await client.get(target, headers=EN)).text)
+    assert "The new place opens the temporary contribution account" in timeline
+    assert "no statutory deadline" in timeline
+    row = await seeded.db.scalar(select(InsuranceTransfer))
+    assert row and row.kind == "temporary_account" and row.pooled_amount is None
+
+
+async def test_arrears_and_a_retired_members_medical_insurance(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await seed_histories(seeded, utcnow().date())
+    husband = await _open(seeded, settings, ZHANG_WEI, "spouse")
+    mother = await _open(seeded, settings, MOTHER, "parent")
+    he = await seeded.people.by_id_number(ZHANG_WEI)
+    she = await seeded.people.by_id_number(MOTHER)
+    assert he and she
+    recent = last_month(utcnow().date())
+    await seeded.contributions.add_many(
+        [
+            _record(he.id, "pension", Period(2014, 6), "440106", status="arrears"),
+            _record(she.id, "medical", recent, "440106"),
+        ]
+    )
+    await seeded.commit()
+    await sign_in(client)
+    base = f"/family/{husband}/transfers/apply"
+    await _step(client, f"{base}/line", {"line": "pension"})
+    page = await _step(client, f"{base}/regions", {"from_city": "4401", "to_city": "1101"}, 422)
+    assert "The account in Guangzhou, Guangdong has unpaid contributions" in page
+    base = f"/family/{mother}/transfers/apply"
+    await _step(client, f"{base}/line", {"line": "medical"})
+    page = await _step(client, f"{base}/regions", {"from_city": "1101", "to_city": "4401"}, 422)
+    assert "The employee medical insurance of someone who has retired is not transferred" in page
+
+
+async def test_residents_medical_insurance_not_within_the_same_year(
+    seeded: UnitOfWork,
+) -> None:
+    """On a fixed day: residents' premiums are yearly, so "recent" is read a year at a time."""
+    person_id = await _zhou_qiang(seeded)
+    await seeded.contributions.remove_for(person_id)
+    resident = {"scheme": "resident", "base": Decimal(0), "employer_part": Decimal(0)}
+    await seeded.contributions.add_many(
+        [
+            _record(person_id, "medical", Period(2026, 1), "110105", months_covered=12, **resident),
+            _record(person_id, "medical", Period(2026, 10), "440106", months_covered=3, **resident),
+        ]
+    )
+    await seeded.commit()
+    view = await seeded.views.person(person_id)
+    assert view
+    subject = Subject(person=view, holder=view)
+    asked = applying.Request(TransferLine.MEDICAL, "110100", "440100")
+    found = await applying.check(seeded, subject, asked, date(2026, 12, 6))
+    assert found is Refusal.RESIDENT_SAME_YEAR
+    # Enrolled at the new place for the next year: then it may be applied for.
+    await seeded.contributions.remove_for(person_id)
+    await seeded.contributions.add_many(
+        [
+            _record(person_id, "medical", Period(2026, 1), "110105", months_covered=12, **resident),
+            _record(person_id, "medical", Period(2027, 1), "440106", months_covered=12, **resident),
+        ]
+    )
+    found = await applying.check(seeded, subject, asked, date(2027, 2, 6))
+    assert found is None
