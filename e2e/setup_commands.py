@@ -13,6 +13,7 @@ python -m e2e.setup_commands remove-bindings HOLDER_ID MEMBER_ID...
                                                            the holder's bindings with each member,
                                                            their checks and codes
 python -m e2e.setup_commands remove-card ID_NUMBER         the person back without an e-card
+python -m e2e.setup_commands remove-transfers ID_NUMBER    the person's transfers and drafts
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
 python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
                                                            puts a date back (none: never)
@@ -35,7 +36,7 @@ from datetime import date
 from uuid import UUID
 
 import anyio
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -47,8 +48,11 @@ from app.db.models import (
     ECard,
     FaceCheck,
     HandoffCode,
+    InsuranceTransfer,
     Person,
     StaffPasskey,
+    TransferDraft,
+    TransferEvent,
 )
 from app.domain.affinity import BindingEvent
 from app.domain.identity import parse_id_number
@@ -189,6 +193,23 @@ def remove_card(raw_id: str) -> Step:
     return step
 
 
+def remove_transfers(raw_id: str) -> Step:
+    """The person's transfers (their steps go with them) and application drafts: journeys that
+    apply start from none."""
+
+    async def step(uow: UnitOfWork) -> None:
+        person = await _person(uow, raw_id)
+        theirs = select(InsuranceTransfer.id).where(InsuranceTransfer.person_id == person.id)
+        await uow.db.execute(delete(TransferEvent).where(TransferEvent.transfer_id.in_(theirs)))
+        await uow.db.execute(
+            delete(InsuranceTransfer).where(InsuranceTransfer.person_id == person.id)
+        )
+        await uow.db.execute(delete(TransferDraft).where(TransferDraft.person_id == person.id))
+        await uow.commit()
+
+    return step
+
+
 def last_certified(raw_id: str) -> Step:
     async def step(uow: UnitOfWork) -> str:
         person = await _person(uow, raw_id)
@@ -226,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("holder_id")
     remove.add_argument("member_ids", nargs="+")
     commands.add_parser("remove-card").add_argument("id_number")
+    commands.add_parser("remove-transfers").add_argument("id_number")
     commands.add_parser("last-certified").add_argument("id_number")
     restore = commands.add_parser("restore-last-certified")
     restore.add_argument("id_number")
@@ -247,6 +269,8 @@ def _step(args: argparse.Namespace) -> Step:
             return remove_bindings(args.holder_id, args.member_ids)
         case "remove-card":
             return remove_card(args.id_number)
+        case "remove-transfers":
+            return remove_transfers(args.id_number)
         case "last-certified":
             return last_certified(args.id_number)
         case "restore-last-certified":
