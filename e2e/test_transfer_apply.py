@@ -129,6 +129,13 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     expect(steps.nth(1)).to_have_attribute("data-status", "current")
     expect(steps.nth(2)).to_have_attribute("data-status", "pending")
     expect(page.locator("#transfer-timeline")).to_have_attribute("hx-trigger", "every 15s")
+    if js:  # while open the page refreshes itself; the live region stays in place
+        with page.expect_response(lambda r: "refresh=poll" in r.url, timeout=25_000) as poll:
+            pass
+        assert poll.value.status == 200
+        visit_check(page)
+        expect(state).to_contain_text("Waiting on: The agency in Beijing (new place)")
+        expect(page.locator("#transfer-state")).to_have_count(1)
     submit(page, "Refresh")  # without JS the plain page again
     visit_check(page)
     expect(state).to_contain_text("Waiting on")

@@ -170,9 +170,15 @@ class TransferController(Controller):
         transfer_id: FromPath[UUID],
     ) -> Response[str]:
         """One timeline for the person and the holder; another's transfer is a 404."""
-        transfer = await timelines.one(uow, subject, transfer_id, utcnow())
+        polled = request.query_params.get("refresh") == "poll"
+        transfer = await timelines.one(uow, subject, transfer_id, utcnow(), audit=not polled)
         if transfer is None:
             raise NotFoundException
         path = f"{subject.base}/transfers/{transfer.id}"
-        context = {"subject": subject, "transfer": transfer, "request_path": path}
+        context = {
+            "subject": subject,
+            "transfer": transfer,
+            "request_path": path,
+            "poll_url": f"{path}?refresh=poll",
+        }
         return page(request, "pages/transfers/timeline.html", context)

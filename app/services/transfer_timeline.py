@@ -90,13 +90,15 @@ async def of_subject(uow: UnitOfWork, subject: Subject, today: date) -> list[Tra
 
 
 async def one(
-    uow: UnitOfWork, subject: Subject, transfer_id: UUID, now: datetime
+    uow: UnitOfWork, subject: Subject, transfer_id: UUID, now: datetime, *, audit: bool = True
 ) -> TransferView | None:
-    """The subject's transfer; None for anyone else's (the page answers 404)."""
+    """The subject's transfer; None for anyone else's (the page answers 404). The page's own
+    refreshes while it stays open are not audited again."""
     row = await uow.transfers.one_of(transfer_id, subject.person.id)
     if row is None:
         return None
-    record(uow, subject, "transfer.viewed", now, detail=f"transfer={row.id}")
+    if audit:
+        record(uow, subject, "transfer.viewed", now, detail=f"transfer={row.id}")
     return await _view(uow, row, now.date())
 
 
