@@ -937,6 +937,24 @@ class Transfers:
         self.session.add(event)
         await self.session.flush()
 
+    async def move(
+        self, transfer: InsuranceTransfer, before: str, after: str, closed_on: date | None
+    ) -> bool:
+        """Set the state only while the row is still in ``before``: of two agency actions at
+        once one wins; the loser's row is reloaded and False returned."""
+        result = await self.session.execute(
+            update(InsuranceTransfer)
+            .where(InsuranceTransfer.id == transfer.id, InsuranceTransfer.state == before)
+            .values(state=after, closed_on=closed_on)
+            .execution_options(synchronize_session=False)
+        )
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            await self.session.refresh(transfer)
+            return False
+        set_committed_value(transfer, "state", after)
+        set_committed_value(transfer, "closed_on", closed_on)
+        return True
+
 
 class TransferDrafts:
     def __init__(self, session: AsyncSession) -> None:

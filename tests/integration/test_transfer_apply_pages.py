@@ -95,6 +95,9 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     await _step(client, f"{base}/line", {"line": "pension"})
     regions = await client.get(f"{base}/regions", headers=EN)
     assert '<option value="4401" selected>' in regions.text
+    # Not insured in Shanghai: refused with the rule's reason, next to the new place.
+    refused = await _step(client, f"{base}/regions", {"from_city": "4401", "to_city": "3101"}, 422)
+    assert "There are no recent contributions in Shanghai" in refused
     assert await _to_check(client, base, "pension", "4401", "1101") == f"{base}/check"
     check = await client.get(f"{base}/check", headers=EN)
     text = _text(check.text)
