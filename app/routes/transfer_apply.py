@@ -136,10 +136,10 @@ async def _save_regions(call: StepCall[ApplyDraft], form: RegionsForm) -> str | 
     regions = (_region(form.from_city), _region(form.to_city))
     temporary = form.temporary == "yes" and line is TransferLine.PENSION
     asked = applying.Request(line, *regions, temporary=temporary)
-    found = await applying.check(call.uow, subject, asked, utcnow().date())
+    found, asked = await applying.checked(call.uow, subject, asked, utcnow().date())
     if found is not None:
         raise _refused(found, line, regions)
-    await drafts.choose_regions(call.uow, call.account, subject, regions, temporary, utcnow())
+    await drafts.choose_regions(call.uow, call.account, subject, regions, asked.temporary, utcnow())
     return None
 
 

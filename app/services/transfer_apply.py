@@ -153,20 +153,29 @@ async def amounts_of(uow: UnitOfWork, subject: Subject, asked: Request) -> Amoun
 async def check(uow: UnitOfWork, subject: Subject, asked: Request, today: date) -> Refusal | None:
     """The rule the application breaks, if any. Asking for the temporary account lifts only the
     temporary-account rule, and only where it applies."""
+    return (await checked(uow, subject, asked, today))[0]
+
+
+async def checked(
+    uow: UnitOfWork, subject: Subject, asked: Request, today: date
+) -> tuple[Refusal | None, Request]:
+    """The refusal, and the request as it stands: a temporary account only where the rule
+    calls for one (asked for elsewhere, it is an ordinary transfer)."""
     found = await facts(uow, subject, asked, today)
-    if asked.temporary and found.kind is TransferKind.TEMPORARY_ACCOUNT:
+    temporary = asked.temporary and found.kind is TransferKind.TEMPORARY_ACCOUNT
+    if temporary:
         found = replace(found, kind=TransferKind.TRANSFER)
-    return refusal(found)
+    return refusal(found), replace(asked, temporary=temporary)
 
 
 async def apply(
     uow: UnitOfWork, subject: Subject, asked: Request, now: datetime
 ) -> Applied | Refusal:
     """Open the transfer (or the temporary account), or say which rule refuses it."""
-    found = await check(uow, subject, asked, now.date())
+    found, asked = await checked(uow, subject, asked, now.date())
     if found is not None:
         return found
-    temporary = asked.temporary and asked.line is TransferLine.PENSION
+    temporary = asked.temporary
     money = await amounts_of(uow, subject, asked)
     transfer = InsuranceTransfer(
         person_id=subject.person.id,

@@ -98,8 +98,11 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     # Not insured in Shanghai: refused with the rule's reason, next to the new place.
     refused = await _step(client, f"{base}/regions", {"from_city": "4401", "to_city": "3101"}, 422)
     assert "There are no recent contributions in Shanghai" in refused
-    assert await _to_check(client, base, "pension", "4401", "1101") == f"{base}/check"
+    # A temporary account asked for where the rule does not call for one: a transfer it is.
+    regions = {"from_city": "4401", "to_city": "1101", "temporary": "yes"}
+    assert await _step(client, f"{base}/regions", regions) == f"{base}/check"
     check = await client.get(f"{base}/check", headers=EN)
+    assert "Temporary contribution account" not in check.text
     text = _text(check.text)
     # Point 3: the Guangzhou months' 12 %, shown apart from his own account.
     person = await seeded.people.by_id_number(ZHANG_WEI)
