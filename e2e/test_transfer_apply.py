@@ -109,7 +109,7 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
         "moved from fund to fund. It is not part of the personal account"
     )
     expect(main).to_contain_text("The new place reviews the application and sends the letter")
-    expect(main).to_contain_text(re.compile(r"(due by|expected by) \d{4}-\d{2}-\d{2}"))
+    expect(main).to_contain_text(re.compile(r"(Due by|Expected by) \d{4}-\d{2}-\d{2}"))
     submit(page, "Continue")
     expect(page).to_have_url(path_is(f"{apply}/pin"))
     visit_check(page)

@@ -131,7 +131,7 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     assert timeline.status_code == 200
     text = _text(timeline.text)
     assert "Waiting on: The agency in Beijing (new place)" in text
-    assert "due by" in text and 'hx-trigger="every 15s"' in timeline.text
+    assert "Due by" in text and 'hx-trigger="every 15s"' in timeline.text
     # The dashboard shows it in progress, linked to the timeline.
     family = await client.get("/family", headers=EN)
     assert f'href="{target}"' in family.text
@@ -307,7 +307,7 @@ async def test_the_temporary_account_is_offered_and_opened_instead(
     target = await _step(client, f"{base}/pin", {"pin": ZHOU_PIN, "checked": checked[1]})
     timeline = _text((await client.get(target, headers=EN)).text)
     assert "The new place opens the temporary contribution account" in timeline
-    assert "no statutory deadline" in timeline
+    assert "No statutory deadline." in timeline
     row = await seeded.db.scalar(select(InsuranceTransfer))
     assert row and row.kind == "temporary_account" and row.pooled_amount is None
 

@@ -123,7 +123,7 @@ async def test_a_due_date_past_the_shipped_calendar_is_provisional(
     response = await client.get(f"/my/transfers/{row.id}", headers=EN)
     assert response.status_code == 200
     page = _text(response.text)
-    assert f"expected by {expected.isoformat()}, subject to the holiday notice" in page
+    assert f"Expected by {expected.isoformat()}, subject to the holiday notice." in page
     assert "Waiting on: The agency in Beijing (new place)." in page
     # The dashboard shows it in progress, for the holder herself too.
     family = await client.get("/family", headers=EN)
