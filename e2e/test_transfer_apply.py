@@ -99,6 +99,7 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     expect(page).to_have_url(path_is(f"{apply}/check"))
     visit_check(page)
     heading(page, "Check your answers")
+    assert_no_horizontal_scroll(page)
     main = page.locator("main")
     expect(main).to_contain_text("Guangzhou, Guangdong")
     amounts = page.locator("#transfer-amounts")
@@ -121,6 +122,7 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     expect(page).to_have_url(re.compile(rf"{re.escape(spouse_base)}/transfers/[0-9a-f-]{{36}}$"))
     visit_check(page)
     heading(page, "Transfer of the Employee pension insurance")
+    assert_no_horizontal_scroll(page)
     timeline_url = page.url
     state = page.locator("#transfer-state")
     expect(state).to_contain_text("Waiting on: The agency in Beijing (new place)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from app.domain.transfer_steps import Refusal, TransferLine
 from app.services import transfer_apply as applying
 from app.services.context import UnitOfWork
 from app.services.demo_histories import Job, employee_records, last_month
+from app.services.maintenance import tidy
 from app.services.seed import add_holder, open_binding_directly, seed_histories
 from app.services.subject import Subject
 from tests.at_once import NewClient, Overlap
@@ -370,3 +371,21 @@ async def test_residents_medical_insurance_not_within_the_same_year(
     )
     found = await applying.check(seeded, subject, asked, date(2027, 2, 6))
     assert found is None
+
+
+async def test_an_unfinished_application_expires_and_is_tidied_away(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await seed_histories(seeded, utcnow().date())
+    await sign_in(client)
+    await _step(client, "/my/transfers/apply/line", {"line": "pension"})  # then left
+    she = await seeded.people.by_id_number(WANG_FANG)
+    assert she
+    account = await seeded.accounts.for_person(she.id)
+    assert account
+    assert await seeded.transfer_drafts.of(account.id, she.id) is not None
+    store = DocumentStore(settings.upload_dir)
+    assert (await tidy(seeded, store, utcnow())).drafts == 0
+    later = utcnow() + timedelta(hours=seeded.policy.draft_expiry_hours, minutes=1)
+    assert (await tidy(seeded, store, later)).drafts == 1
+    assert await seeded.transfer_drafts.of(account.id, she.id) is None
