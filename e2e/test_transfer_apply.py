@@ -11,6 +11,7 @@ since other journeys count the demo holder's family members and his open transfe
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -26,6 +27,7 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     expect_error_summary,
     follow_link,
+    id_number,
     path_is,
     remove_bindings,
     sign_in,
@@ -160,3 +162,70 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     submit(page, "Continue")
     visit_check(page)
     expect_error_summary(page, "A transfer of this insurance is already under way")
+
+
+# --- the temporary-account rule ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def late_mover(live_server: LiveServer) -> Member:
+    """A holder with a Jiangsu hukou, in Guangzhou from 2000 to 2024 and insured in Beijing
+    since January 2025, at 54: the rule keeps the relationship in Guangzhou."""
+    number = id_number("19700315", region="320102")
+    people = [
+        {"name": "周强", "id_number": number, "household": "", "password": LATE_PASSWORD,
+         "pin": LATE_PIN},
+    ]  # fmt: skip
+    live_server.run_setup("add-people", json.dumps(people))
+    jobs = [
+        {"first": "2000-01", "last": "2024-12", "region": "440106", "employer": "广州",
+         "index": "1.0"},
+        {"first": "2025-01", "last": "last-month", "region": "110105", "employer": "北京",
+         "index": "1.0"},
+    ]  # fmt: skip
+    live_server.run_setup("add-history", number, json.dumps(jobs))
+    return Member("周强", number, "")
+
+
+LATE_PASSWORD, LATE_PIN = "late-mover-2025", "570394"
+
+
+def test_the_temporary_account_is_offered_instead(
+    page: Page, js: bool, live_server: LiveServer, late_mover: Member
+) -> None:
+    live_server.run_setup("remove-transfers", late_mover.id_number)
+    sign_in(page, late_mover.id_number, LATE_PASSWORD)
+    expect(page).to_have_url(path_is("/"))
+    visit_check(page)
+    page.goto("/my")
+    visit_check(page)
+    apply = "/my/transfers/apply"
+    follow_link(page, "Apply for a transfer", f"{apply}/line")
+    page.get_by_label("Employee pension insurance").check()
+    submit(page, "Continue")
+    visit_check(page)
+    page.locator("main select[name=to_city]").select_option("1101")
+    submit(page, "Continue")
+    visit_check(page)
+    expect_error_summary(page, "a temporary contribution account is opened in Beijing instead")
+    offer = page.locator("#temporary-offer")
+    expect(offer).to_contain_text("Open the temporary account instead")
+    submit(page, "Open a temporary account instead")
+    expect(page).to_have_url(path_is(f"{apply}/check"))
+    visit_check(page)
+    expect(page.locator("main")).to_contain_text(
+        "Open a temporary contribution account instead of a transfer"
+    )
+    expect(page.locator("#transfer-amounts")).to_contain_text("all its contributions move")
+    submit(page, "Continue")
+    visit_check(page)
+    page.locator("main input[name=pin]").fill(LATE_PIN)
+    submit(page, "Send the application")
+    expect(page).to_have_url(re.compile(r"/my/transfers/[0-9a-f-]{36}$"))
+    visit_check(page)
+    heading(page, "Temporary account in Beijing")
+    expect(page.locator("ol.timeline")).to_contain_text(
+        "The new place opens the temporary contribution account"
+    )
+    expect(page.locator("ol.timeline")).to_contain_text("No statutory deadline.")
+    live_server.run_setup("remove-transfers", late_mover.id_number)
