@@ -8,6 +8,11 @@ Pension: 国办发〔2009〕66号 art. 8 with 人社部规〔2016〕5号: the ne
 letter (同意接收函) within 15 working days of the application, the old place transfers within
 15 of the letter, the new place records within 15 of receiving relationship and funds.
 Medical: 医保办发〔2021〕43号: transfer-out within 10 working days, transfer-in within 5.
+Where art. 5 keeps the relationship at the old place, the new place opens a temporary account
+instead: one step of its own, with no clock set by the rules.
+
+The stages are the transition table every agency action goes through (advance, reject); the
+timeline reads each step's dates and due date from the recorded steps.
 """
 
 from __future__ import annotations
