@@ -78,6 +78,10 @@ from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
 from app.routes.system import accessibility, healthz, set_language
+from app.routes.transfer_apply import (
+    MemberTransferApplyController,
+    OwnTransferApplyController,
+)
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
 from app.routes.web import configure_templates, is_htmx, jinja_env, page, see_other
@@ -296,6 +300,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CardController,
             AffinityController,
             AffinityWizardController,
+            OwnTransferApplyController,
+            MemberTransferApplyController,
             VerifyController,
             StaffAuthController,
             StaffQueueController,

@@ -13,13 +13,17 @@ python -m e2e.setup_commands remove-bindings HOLDER_ID MEMBER_ID...
                                                            the holder's bindings with each member,
                                                            their checks and codes
 python -m e2e.setup_commands remove-card ID_NUMBER         the person back without an e-card
+python -m e2e.setup_commands remove-transfers ID_NUMBER    the person's transfers and drafts
+python -m e2e.setup_commands add-history ID_NUMBER JSON     an employee contribution history
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
 python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
                                                            puts a date back (none: never)
 
 JSON: add-people takes a list of {"name", "id_number", "household", "password", "pin"} (an
 empty password: no sign-in), with an optional "portrait" (a photo file: the registry's
-portrait of them); add-staff takes {"number", "name", "region", "password"}.
+portrait of them); add-staff takes {"number", "name", "region", "password"}; add-history a list
+of jobs {"first": "YYYY-MM", "last": "YYYY-MM" or "last-month", "region", "employer", "index"}
+(as the demo histories are written, app/services/demo_histories.py).
 The services the portal uses do the work wherever there is one.
 """
 
@@ -32,10 +36,11 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 import anyio
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -47,14 +52,19 @@ from app.db.models import (
     ECard,
     FaceCheck,
     HandoffCode,
+    InsuranceTransfer,
     Person,
     StaffPasskey,
+    TransferDraft,
+    TransferEvent,
 )
 from app.domain.affinity import BindingEvent
+from app.domain.contributions import Period
 from app.domain.identity import parse_id_number
 from app.services import face
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
+from app.services.demo_histories import Job, employee_records, last_month
 from app.services.registry import set_portrait
 from app.services.seed import add_holder
 from app.services.staff import add_staff
@@ -191,6 +201,50 @@ def remove_card(raw_id: str) -> Step:
     return step
 
 
+def add_history(raw_id: str, jobs_json: str) -> Step:
+    async def step(uow: UnitOfWork) -> None:
+        person = await _person(uow, raw_id)
+        recent = last_month(date.today())
+
+        def period(text: str) -> Period:
+            if text == "last-month":
+                return recent
+            year, month = text.split("-")
+            return Period(int(year), int(month))
+
+        jobs = [
+            Job(
+                period(j["first"]),
+                period(j["last"]),
+                j["region"],
+                j["employer"],
+                Decimal(j["index"]),
+            )
+            for j in json.loads(jobs_json)
+        ]
+        await uow.contributions.add_many(employee_records(person.id, jobs))
+        await uow.commit()
+
+    return step
+
+
+def remove_transfers(raw_id: str) -> Step:
+    """The person's transfers (their steps go with them) and application drafts: journeys that
+    apply start from none."""
+
+    async def step(uow: UnitOfWork) -> None:
+        person = await _person(uow, raw_id)
+        theirs = select(InsuranceTransfer.id).where(InsuranceTransfer.person_id == person.id)
+        await uow.db.execute(delete(TransferEvent).where(TransferEvent.transfer_id.in_(theirs)))
+        await uow.db.execute(
+            delete(InsuranceTransfer).where(InsuranceTransfer.person_id == person.id)
+        )
+        await uow.db.execute(delete(TransferDraft).where(TransferDraft.person_id == person.id))
+        await uow.commit()
+
+    return step
+
+
 def last_certified(raw_id: str) -> Step:
     async def step(uow: UnitOfWork) -> str:
         person = await _person(uow, raw_id)
@@ -228,6 +282,10 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("holder_id")
     remove.add_argument("member_ids", nargs="+")
     commands.add_parser("remove-card").add_argument("id_number")
+    commands.add_parser("remove-transfers").add_argument("id_number")
+    history = commands.add_parser("add-history")
+    history.add_argument("id_number")
+    history.add_argument("jobs_json", metavar="JSON")
     commands.add_parser("last-certified").add_argument("id_number")
     restore = commands.add_parser("restore-last-certified")
     restore.add_argument("id_number")
@@ -249,6 +307,10 @@ def _step(args: argparse.Namespace) -> Step:
             return remove_bindings(args.holder_id, args.member_ids)
         case "remove-card":
             return remove_card(args.id_number)
+        case "remove-transfers":
+            return remove_transfers(args.id_number)
+        case "add-history":
+            return add_history(args.id_number, args.jobs_json)
         case "last-certified":
             return last_certified(args.id_number)
         case "restore-last-certified":

@@ -362,3 +362,49 @@ class InsuranceTransfer(UUIDAuditBase):
     state: Mapped[str] = mapped_column(String(24))  # applied ... completed, rejected
     applied_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # A transfer, or (pension, art. 5) the opening of a temporary account instead.
+    kind: Mapped[str] = mapped_column(String(24), default="transfer", server_default="transfer")
+    # Who applied: the person, or the holder acting for them (None: set up outside the portal).
+    applied_by_person_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    # What moves, as shown when applying: the personal account, and (pension) the pooled
+    # fund's 12 %, which goes fund to fund and is never the person's balance.
+    account_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    pooled_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+
+
+class TransferEvent(UUIDAuditBase):
+    """One agency step of a transfer, done or refused (with the reason), on a day."""
+
+    __tablename__ = "insurance_transfer_events"
+
+    transfer_id: Mapped[UUID] = mapped_column(
+        ForeignKey("insurance_transfers.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(24))  # the state the step led to
+    agency: Mapped[str] = mapped_column(String(8))  # from or to
+    done_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TransferDraft(UUIDAuditBase):
+    """An application being prepared, one per holder and subject; kept in the database like the
+    add-member wizard's, and it expires the same way when left unfinished."""
+
+    __tablename__ = "transfer_drafts"
+    __table_args__ = (
+        Index("ux_transfer_drafts_holder_person", "holder_account_id", "person_id", unique=True),
+    )
+
+    holder_account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    line: Mapped[str | None] = mapped_column(String(16), default=None)
+    from_region: Mapped[str | None] = mapped_column(String(6), default=None)
+    to_region: Mapped[str | None] = mapped_column(String(6), default=None)
+    temporary: Mapped[bool] = mapped_column(default=False)  # art. 5: open the account instead
+    regions_done: Mapped[bool] = mapped_column(default=False)
+    checked: Mapped[bool] = mapped_column(default=False)

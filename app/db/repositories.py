@@ -32,6 +32,8 @@ from app.db.models import (
     StaffEnrolmentCode,
     StaffMember,
     StaffPasskey,
+    TransferDraft,
+    TransferEvent,
 )
 from app.db.pii import PiiCipher
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, next_state
@@ -857,6 +859,35 @@ class Contributions:
         )
         return set(rows)
 
+    async def paid_months(
+        self, person_id: UUID, line: str
+    ) -> list[tuple[int, int, str, Decimal, Decimal, Decimal, str, date | None, bool]]:
+        """(year, month, scheme, base, employer part, individual part, region code, back paid
+        on, documented) of every paid month of a line, oldest first: what a transfer moves."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.scheme,
+                ContributionRecord.base,
+                ContributionRecord.employer_part,
+                ContributionRecord.individual_part,
+                ContributionRecord.region_code,
+                ContributionRecord.back_paid_on,
+                ContributionRecord.back_pay_documented,
+            )
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.status == "paid",
+            )
+            .order_by(ContributionRecord.year, ContributionRecord.month)
+        )
+        return [
+            (int(y), int(m), str(sc), Decimal(b), Decimal(e), Decimal(i), str(r), on, bool(d))
+            for y, m, sc, b, e, i, r, on, d in rows
+        ]
+
     async def arrears_months(self, person_id: UUID) -> int:
         count = await self.session.scalar(
             select(func.count())
@@ -908,3 +939,88 @@ class Transfers:
         self.session.add(transfer)
         await self.session.flush()
         return transfer
+
+    async def of_person(self, person_id: UUID) -> list[InsuranceTransfer]:
+        """Every transfer of the person, the latest application first."""
+        rows = await self.session.scalars(
+            select(InsuranceTransfer)
+            .where(InsuranceTransfer.person_id == person_id)
+            .order_by(InsuranceTransfer.applied_on.desc(), InsuranceTransfer.created_at.desc())
+        )
+        return list(rows)
+
+    async def open_of(self, person_ids: Iterable[UUID]) -> list[InsuranceTransfer]:
+        """The open transfers of several people at once (the family dashboard)."""
+        rows = await self.session.scalars(
+            select(InsuranceTransfer).where(
+                InsuranceTransfer.person_id.in_(list(person_ids)),
+                InsuranceTransfer.closed_on.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def one_of(self, transfer_id: UUID, person_id: UUID) -> InsuranceTransfer | None:
+        """The transfer only if it is this person's: anyone else's looks like none."""
+        return await self.session.scalar(
+            select(InsuranceTransfer).where(
+                InsuranceTransfer.id == transfer_id, InsuranceTransfer.person_id == person_id
+            )
+        )
+
+    async def events(self, transfer_id: UUID) -> list[TransferEvent]:
+        rows = await self.session.scalars(
+            select(TransferEvent)
+            .where(TransferEvent.transfer_id == transfer_id)
+            .order_by(TransferEvent.done_on, TransferEvent.created_at)
+        )
+        return list(rows)
+
+    async def add_event(self, event: TransferEvent) -> None:
+        self.session.add(event)
+        await self.session.flush()
+
+    async def move(
+        self, transfer: InsuranceTransfer, before: str, after: str, closed_on: date | None
+    ) -> bool:
+        """Set the state only while the row is still in ``before``: of two agency actions at
+        once one wins; the loser's row is reloaded and False returned."""
+        result = await self.session.execute(
+            update(InsuranceTransfer)
+            .where(InsuranceTransfer.id == transfer.id, InsuranceTransfer.state == before)
+            .values(state=after, closed_on=closed_on)
+            .execution_options(synchronize_session=False)
+        )
+        if not isinstance(result, CursorResult) or result.rowcount != 1:
+            await self.session.refresh(transfer)
+            return False
+        set_committed_value(transfer, "state", after)
+        set_committed_value(transfer, "closed_on", closed_on)
+        return True
+
+
+class TransferDrafts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, account_id: UUID, person_id: UUID) -> TransferDraft | None:
+        return await self.session.scalar(
+            select(TransferDraft).where(
+                TransferDraft.holder_account_id == account_id,
+                TransferDraft.person_id == person_id,
+            )
+        )
+
+    async def add(self, draft: TransferDraft) -> TransferDraft:
+        self.session.add(draft)
+        await self.session.flush()
+        return draft
+
+    async def remove(self, draft: TransferDraft) -> None:
+        await self.session.delete(draft)
+        await self.session.flush()
+
+    async def purge(self, now: datetime) -> int:
+        result = await self.session.execute(
+            delete(TransferDraft).where(TransferDraft.expires_at <= now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

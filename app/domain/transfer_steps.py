@@ -8,6 +8,11 @@ Pension: 国办发〔2009〕66号 art. 8 with 人社部规〔2016〕5号: the ne
 letter (同意接收函) within 15 working days of the application, the old place transfers within
 15 of the letter, the new place records within 15 of receiving relationship and funds.
 Medical: 医保办发〔2021〕43号: transfer-out within 10 working days, transfer-in within 5.
+Where art. 5 keeps the relationship at the old place, the new place opens a temporary account
+instead: one step of its own, with no clock set by the rules.
+
+The stages are the transition table every agency action goes through (advance, reject); the
+timeline reads each step's dates and due date from the recorded steps.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import enum
 from dataclasses import dataclass
 from datetime import date
 
+from app.domain.flow import FlowGraph, StepInfo
 from app.domain.regions import province_of
 from app.domain.transfer import OFFICIAL_CALENDAR, CalendarUnknown, TransferKind, WorkCalendar
 
@@ -108,6 +114,19 @@ def _resident_same_year(app: Application) -> bool:
     return app.to_first_year <= app.from_last_year
 
 
+# The application's pages: a change to the line voids the regions, one to the regions the check;
+# the PIN step-up submits.
+APPLY = FlowGraph(
+    "transfer",
+    (
+        StepInfo("line", undoes=("regions",)),
+        StepInfo("regions", undoes=("check",)),
+        StepInfo("check"),
+        StepInfo("pin", final=True),  # the PIN step-up submits the application
+    ),
+)
+
+
 # --- The steps after an application ------------------------------------------------------------
 
 
@@ -126,12 +145,13 @@ class Agency(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """One agency's step: from which state to which, and its clock in working days."""
+    """One agency's step: from which state to which, and its clock in working days (None: the
+    rules set none)."""
 
     before: TransferState
     after: TransferState
     agency: Agency
-    working_days: int
+    working_days: int | None
 
 
 STAGES: dict[TransferLine, tuple[Stage, ...]] = {
@@ -145,24 +165,44 @@ STAGES: dict[TransferLine, tuple[Stage, ...]] = {
         Stage(TransferState.TRANSFERRED_OUT, TransferState.COMPLETED, Agency.TO, 5),
     ),
 }
+# Art. 5: instead of a transfer, the new place opens a temporary contribution account; the
+# relationship stays at the old place, so nothing moves and §6 sets no clock for it.
+TEMPORARY_STAGES: tuple[Stage, ...] = (
+    Stage(TransferState.APPLIED, TransferState.COMPLETED, Agency.TO, None),
+)
+
+TRANSFER = TransferKind.TRANSFER
 
 
 class IllegalTransition(ValueError):
     """Not this agency's step, or a transfer already closed."""
 
 
-def stage(line: TransferLine, state: TransferState) -> Stage | None:
+def stages(line: TransferLine, kind: TransferKind = TRANSFER) -> tuple[Stage, ...]:
+    """The steps of a transfer in order (the transition table staff actions go through)."""
+    if kind is TransferKind.TEMPORARY_ACCOUNT:
+        if line is not TransferLine.PENSION:
+            raise ValueError("a temporary account is a pension account")
+        return TEMPORARY_STAGES
+    return STAGES[line]
+
+
+def stage(line: TransferLine, state: TransferState, kind: TransferKind = TRANSFER) -> Stage | None:
     """The step under way in ``state``; None once completed or rejected."""
-    return next((s for s in STAGES[line] if s.before is state), None)
+    return next((s for s in stages(line, kind) if s.before is state), None)
 
 
-def waiting_on(line: TransferLine, state: TransferState) -> Agency | None:
-    current = stage(line, state)
+def waiting_on(
+    line: TransferLine, state: TransferState, kind: TransferKind = TRANSFER
+) -> Agency | None:
+    current = stage(line, state, kind)
     return current.agency if current else None
 
 
-def _own_stage(line: TransferLine, state: TransferState, agency: Agency) -> Stage:
-    current = stage(line, state)
+def _own_stage(
+    line: TransferLine, state: TransferState, agency: Agency, kind: TransferKind
+) -> Stage:
+    current = stage(line, state, kind)
     if current is None:
         raise IllegalTransition(f"a {state.value} transfer is closed")
     if current.agency is not agency:
@@ -170,13 +210,17 @@ def _own_stage(line: TransferLine, state: TransferState, agency: Agency) -> Stag
     return current
 
 
-def advance(line: TransferLine, state: TransferState, agency: Agency) -> TransferState:
-    return _own_stage(line, state, agency).after
+def advance(
+    line: TransferLine, state: TransferState, agency: Agency, kind: TransferKind = TRANSFER
+) -> TransferState:
+    return _own_stage(line, state, agency, kind).after
 
 
-def reject(line: TransferLine, state: TransferState, agency: Agency) -> TransferState:
+def reject(
+    line: TransferLine, state: TransferState, agency: Agency, kind: TransferKind = TRANSFER
+) -> TransferState:
     """Each step may be a refusal (with a reason, which the service records)."""
-    _own_stage(line, state, agency)
+    _own_stage(line, state, agency, kind)
     return TransferState.REJECTED
 
 
@@ -189,18 +233,108 @@ class Due:
         return today > self.day
 
 
+def clock(step: Stage, since: date, calendar: WorkCalendar = OFFICIAL_CALENDAR) -> Due | None:
+    """When ``step``, begun on ``since``, must be done; None when the rules set no clock."""
+    if step.working_days is None:
+        return None
+    try:
+        return Due(calendar.add_working_days(since, step.working_days), provisional=False)
+    except CalendarUnknown as unknown:
+        assert unknown.provisional is not None
+        return Due(unknown.provisional, provisional=True)
+
+
 def due(
     line: TransferLine,
     state: TransferState,
     since: date,
     calendar: WorkCalendar = OFFICIAL_CALENDAR,
+    kind: TransferKind = TRANSFER,
 ) -> Due | None:
     """When the step under way must be done, counted from the day it began."""
-    current = stage(line, state)
-    if current is None:
-        return None
-    try:
-        return Due(calendar.add_working_days(since, current.working_days), provisional=False)
-    except CalendarUnknown as unknown:
-        assert unknown.provisional is not None
-        return Due(unknown.provisional, provisional=True)
+    current = stage(line, state, kind)
+    return None if current is None else clock(current, since, calendar)
+
+
+# --- The timeline both the person and the holder see --------------------------------------------
+
+
+class StepStatus(enum.StrEnum):
+    DONE = "done"
+    REJECTED = "rejected"
+    CURRENT = "current"  # under way: waiting on its agency
+    PENDING = "pending"  # not begun
+    SKIPPED = "skipped"  # never reached: an earlier step was a refusal
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What an agency did, as recorded: the state it led to, and the day."""
+
+    state: TransferState
+    on: date
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineStep:
+    stage: Stage
+    status: StepStatus
+    began: date | None  # the day its clock started
+    ended: date | None  # done or refused on
+    due: Due | None  # None: not begun, or no clock
+    overdue: bool
+    reason: str = ""  # a refusal's
+
+
+def timeline(
+    line: TransferLine,
+    kind: TransferKind,
+    applied_on: date,
+    events: list[Event],
+    today: date,
+    calendar: WorkCalendar = OFFICIAL_CALENDAR,
+) -> list[TimelineStep]:
+    """Each step with its dates: a step's clock starts the day the one before it ended."""
+    by_state = {e.state: e for e in events}
+    refusal_event = by_state.get(TransferState.REJECTED)
+    steps: list[TimelineStep] = []
+    began: date | None = applied_on
+    for step in stages(line, kind):
+        if began is None:
+            steps.append(
+                TimelineStep(
+                    step,
+                    StepStatus.SKIPPED if refusal_event else StepStatus.PENDING,
+                    None,
+                    None,
+                    None,
+                    False,
+                )
+            )
+            continue
+        limit = clock(step, began, calendar)
+        done = by_state.get(step.after)
+        if done is not None:
+            late = limit is not None and done.on > limit.day
+            steps.append(TimelineStep(step, StepStatus.DONE, began, done.on, limit, late))
+            began = done.on
+        elif refusal_event is not None:
+            late = limit is not None and refusal_event.on > limit.day
+            steps.append(
+                TimelineStep(
+                    step,
+                    StepStatus.REJECTED,
+                    began,
+                    refusal_event.on,
+                    limit,
+                    late,
+                    refusal_event.reason,
+                )
+            )
+            began = None
+        else:
+            late = limit is not None and limit.overdue(today)
+            steps.append(TimelineStep(step, StepStatus.CURRENT, began, None, limit, late))
+            began = None
+    return steps

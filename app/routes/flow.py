@@ -13,10 +13,14 @@ and what saving it does. The controller serves each step:
 - each page gets "Step n of m", a Back link, `step_url` for Change links and, on the final step,
   the digest of the answers it shows (posted back as `checked`, so a change made meanwhile in
   another tab voids the declaration).
+
+A base may hold path parameters (`/family/{binding_id:uuid}/transfers/apply`): the controller is
+mounted there, and every URL the flow makes is filled in from the request's own parameters.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -37,16 +41,25 @@ from app.services.context import UnitOfWork
 
 DraftT = TypeVar("DraftT")
 MAX_UPLOAD_FIELD = 6 * 1024 * 1024  # read at most this much of a file field, then say "too large"
+_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")  # a path parameter in a base: {name} or {name:type}
 
 
 class StepError(Exception):
     """Raised by a step's save: the message goes next to the field and in the error summary."""
 
-    def __init__(self, field: str, message: str, *, status: int = 422) -> None:
+    def __init__(
+        self,
+        field: str,
+        message: str,
+        *,
+        status: int = 422,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.errors = FormErrors()
         self.errors.add(field, message)
         self.status = status
+        self.context = context or {}  # what else the page shows with it (an offer, say)
 
 
 class StepErrors(Exception):
@@ -54,6 +67,7 @@ class StepErrors(Exception):
         super().__init__(", ".join(errors.fields))
         self.errors = errors
         self.status = 422
+        self.context: Mapping[str, Any] = {}
 
 
 @dataclass
@@ -64,6 +78,11 @@ class StepCall(Generic[DraftT]):
     uow: UnitOfWork
     account: Holder
     draft: DraftT
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """The path parameters of the request (what a base with parameters is filled from)."""
+        return self.request.path_params
 
 
 Save = Callable[[StepCall[Any], Any], Awaitable[str | None]]
@@ -104,8 +123,13 @@ class Flow(Generic[DraftT]):
         names = [s.name for s in self.graph.steps]
         assert [s.name for s in self.steps] == names, f"{self.base}: one FlowStep per step"
 
-    def step_url(self, name: str) -> str:
-        return f"{self.base}/{name}"
+    def url(self, params: Mapping[str, Any] | None = None, name: str | None = None) -> str:
+        """The flow's URL (or a step's), its base's parameters filled from ``params``."""
+        base = _PARAMETER.sub(lambda found: str((params or {})[found.group(1)]), self.base)
+        return base if name is None else f"{base}/{name}"
+
+    def step_url(self, name: str, params: Mapping[str, Any] | None = None) -> str:
+        return self.url(params, name)
 
     def spec(self, name: str) -> FlowStep:
         return next(s for s in self.steps if s.name == name)
@@ -149,20 +173,28 @@ class _Served(Generic[DraftT]):
         values: Mapping[str, str] | None = None,
         *,
         status: int = 200,
+        extra: Mapping[str, Any] | None = None,
     ) -> Response[str]:
         graph, step = self.flow.graph, self.flow.spec(name)
         back = graph.previous(name)
+        params = call.params
+
+        def step_url(target: str) -> str:
+            return self.flow.step_url(target, params)
+
         context: dict[str, Any] = {
             "step": name,
             "step_number": graph.number(name),
             "step_count": graph.count,
-            "back_url": self.flow.step_url(back.name) if back else self.flow.base.rsplit("/", 1)[0],
-            "step_url": self.flow.step_url,
+            "back_url": step_url(back.name) if back else self.flow.url(params).rsplit("/", 1)[0],
+            "step_url": step_url,
+            "flow_url": self.flow.url(params),
             "draft": call.draft,
             "errors": errors or FormErrors(),
             "values": values or {},
             **self.flow.view(call),
             **step.view(call),
+            **(extra or {}),
         }
         if graph.step(name).final and self.flow.digest is not None:
             context["checked"] = self.flow.digest(call)
@@ -185,13 +217,19 @@ class _Served(Generic[DraftT]):
         except (StepError, StepErrors) as error:
             # A refused save may still have changed the draft (one of two photos kept, say).
             fresh = await self.call(call.request, call.uow, call.account)
-            return self.render(fresh, name, error.errors, shown, status=error.status)
+            return self.render(
+                fresh, name, error.errors, shown, status=error.status, extra=error.context
+            )
         following = self.flow.graph.next(name)
-        return see_other(target or (self.flow.step_url(following.name) if following else "/"))
+        default = self.flow.step_url(following.name, call.params) if following else "/"
+        return see_other(target or default)
 
 
-def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type[Controller]:
-    """A controller serving `flow` at its base URL, for the holder `account` provides."""
+def flow_controller(
+    flow: Flow[Any], account: Provide, *, max_body: int, name: str | None = None
+) -> type[Controller]:
+    """A controller serving `flow` at its base URL, for the holder `account` provides (`name`
+    tells apart two mounts of one graph)."""
     served = _Served(flow)
 
     class FlowController(Controller):
@@ -207,7 +245,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
         ) -> Redirect:
             call = await served.call(request, uow, account)
             first = flow.graph.first_incomplete(flow.done(call))
-            return see_other(flow.step_url(first.name))
+            return see_other(flow.step_url(first.name, call.params))
 
         @get("/{step:str}")
         async def show(
@@ -220,7 +258,7 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             call = await served.call(request, uow, account)
             where = served.where(call, step)
             if where != step:
-                return see_other(flow.step_url(where))
+                return see_other(flow.step_url(where, call.params))
             return served.render(call, step)
 
         @post("/{step:str}", request_max_body_size=max_body)
@@ -234,8 +272,9 @@ def flow_controller(flow: Flow[Any], account: Provide, *, max_body: int) -> type
             call = await served.call(request, uow, account)
             where = served.where(call, step)
             if where != step:
-                return see_other(flow.step_url(where))
+                return see_other(flow.step_url(where, call.params))
             return await served.post(call, step)
 
-    FlowController.__name__ = FlowController.__qualname__ = f"{flow.graph.name.title()}Flow"
+    title = name or f"{flow.graph.name.title()}Flow"
+    FlowController.__name__ = FlowController.__qualname__ = title
     return FlowController

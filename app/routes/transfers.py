@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.domain.regions import MAINLAND
@@ -21,6 +24,7 @@ from app.routes.benefits import province_names
 from app.routes.i18n import _
 from app.routes.web import FormErrors, page
 from app.services import transfer_check as service
+from app.services import transfer_timeline as timelines
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -136,6 +140,7 @@ class TransferController(Controller):
         blocked = records if isinstance(records, service.Blocked) else None
         service.viewed(uow, subject, now, _detail(question, blocked))
         context = _context(subject, today)
+        context["transfers"] = await timelines.of_subject(uow, subject, today)
         if isinstance(records, service.Blocked):
             context["blocked"] = BLOCKED_TEXTS[records]()
             return page(request, "pages/subject/transfers.html", context)
@@ -155,3 +160,25 @@ class TransferController(Controller):
             records, rules, question.to, question.starts, question.approved
         )
         return page(request, "pages/subject/transfers.html", context)
+
+    @get("/{transfer_id:uuid}")
+    async def timeline(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+        transfer_id: FromPath[UUID],
+    ) -> Response[str]:
+        """One timeline for the person and the holder; another's transfer is a 404."""
+        polled = request.query_params.get("refresh") == "poll"
+        transfer = await timelines.one(uow, subject, transfer_id, utcnow(), audit=not polled)
+        if transfer is None:
+            raise NotFoundException
+        path = f"{subject.base}/transfers/{transfer.id}"
+        context = {
+            "subject": subject,
+            "transfer": transfer,
+            "request_path": path,
+            "poll_url": f"{path}?refresh=poll",
+        }
+        return page(request, "pages/transfers/timeline.html", context)

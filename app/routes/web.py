@@ -28,6 +28,13 @@ from app.routes.i18n import (
     ngettext,
 )
 from app.routes.labels import relationship_label, state_label
+from app.routes.transfer_labels import (
+    agency_label,
+    line_label,
+    region_label,
+    step_label,
+)
+from app.routes.transfer_labels import state_label as transfer_state_label
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
@@ -46,6 +53,11 @@ def _build_env() -> Environment:
     env.filters["number"] = format_number
     env.globals["relationship_label"] = relationship_label
     env.globals["state_label"] = state_label
+    env.globals["line_label"] = line_label
+    env.globals["region_label"] = region_label
+    env.globals["step_label"] = step_label
+    env.globals["agency_label"] = agency_label
+    env.globals["transfer_state_label"] = transfer_state_label
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env
 

@@ -30,6 +30,7 @@ from app.db.repositories import (
     SignedInSessions,
     SpentCredentials,
     Staff,
+    TransferDrafts,
     Transfers,
 )
 from app.db.views import Views
@@ -106,6 +107,10 @@ class UnitOfWork:
     @property
     def transfers(self) -> Transfers:
         return Transfers(self.db)
+
+    @property
+    def transfer_drafts(self) -> TransferDrafts:
+        return TransferDrafts(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)

@@ -10,6 +10,7 @@ from app.domain.premiums import premium_amount, premium_year_open
 from app.domain.views import Holder
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, active_members, own, record
+from app.services.transfer_timeline import TransferView, open_by_person
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class SubjectRow:
     todos: list[Todo] = field(default_factory=list)
     certification: CertificationState | None = None
     certification_due: date | None = None
+    transfers: list[TransferView] = field(default_factory=list)  # in progress
 
 
 async def for_subject(
@@ -58,7 +60,14 @@ async def for_subject(
         todos.append(Todo(kind="no_card"))
     if audit:
         record(uow, subject, "services.viewed", now)
-    return SubjectRow(subject=subject, todos=todos, certification=state, certification_due=due)
+    transfers = (await open_by_person(uow, [person.id], today)).get(person.id, [])
+    return SubjectRow(
+        subject=subject,
+        todos=todos,
+        certification=state,
+        certification_due=due,
+        transfers=transfers,
+    )
 
 
 async def family(uow: UnitOfWork, account: Holder, now: datetime) -> list[SubjectRow]:

@@ -34,6 +34,7 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     drafts = await uow.drafts.expired(now)
     for draft in drafts:
         await discard_draft(uow, draft, store)
+    transfer_drafts = await uow.transfer_drafts.purge(now)  # they hold no files
     cutoff = now - timedelta(days=uow.policy.awaiting_face_expiry_days)
     stale = await uow.bindings.in_state_since(BindingState.AWAITING_FACE.value, cutoff)
     expired = 0
@@ -59,7 +60,7 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
     await uow.commit()
-    return Tidied(len(drafts), expired, selfies, credentials, counters)
+    return Tidied(len(drafts) + transfer_drafts, expired, selfies, credentials, counters)
 
 
 async def _stopped_within(stopping: asyncio.Event, seconds: int) -> bool:
