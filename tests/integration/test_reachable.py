@@ -47,6 +47,10 @@ NOT_LINKED = {
     "/my/certification/handoff": "the hand-off code, after its POST",
     "/my/card/apply/pin": "the PIN step-up, after the application's POST",
     "/affinity/add/{step:str}": "the wizard's later steps, each after the previous one's POST",
+    "/my/transfers/apply/{step:str}": "the application's steps, each after the previous POST",
+    # Linked from /family and the person's services page once a transfer exists
+    # (test_transfer_apply_pages follows the dashboard's link to it).
+    "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
 }
 NOT_A_HOLDERS = ("/staff", "/schema")
 MEMBER = "/family/{binding_id:uuid}"  # the same pages as /my, for a member

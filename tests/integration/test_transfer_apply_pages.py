@@ -87,8 +87,10 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
     await sign_in(client)
     member = f"/family/{binding}"
-    page = await client.get(member, headers=EN)
-    assert f'href="{member}/transfers/apply"' in page.text
+    page = await client.get(member, headers=EN)  # the hub links the pre-check, which applies
+    assert f'href="{member}/transfers"' in page.text
+    precheck = await client.get(f"{member}/transfers", headers=EN)
+    assert f'href="{member}/transfers/apply"' in precheck.text
     base = f"{member}/transfers/apply"
     start = await client.get(base, follow_redirects=False)
     assert start.headers["location"] == f"{base}/line"
