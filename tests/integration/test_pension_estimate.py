@@ -164,7 +164,7 @@ async def test_the_chart_plots_the_numbers_of_its_table(client: Client, seeded: 
     assert all(value == shown for _, value, shown in table)
     assert _chosen_value(page) == dict((m, v) for m, v, _ in table)["2044-08"]
     assert 'role="img" aria-labelledby="pension-chart-title pension-chart-desc"' in page
-    assert "<caption>" in page and 'scope="col"' in page
+    assert '<caption id="pension-table-caption">' in page and 'scope="col"' in page
     totals = [value for _, value, _ in table]
     assert totals == sorted(totals)  # later is higher: more months, a shorter divisor
 

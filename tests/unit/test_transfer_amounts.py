@@ -27,8 +27,10 @@ BEIJING = [_month(2015, m, "110105", "9000.00") for m in range(1, 4)]
 def test_pension_moves_the_old_places_account_and_its_twelve_percent():
     found = amounts(PENSION, GUANGZHOU + BEIJING, "440100", "110100")
     # 12 % of the twelve bases of 1998 (not December 1997): 12 × 5000 × 0.12.
-    assert found.pooled == Decimal("7200.00") == pooled_fund_amount(
-        (date(m.year, m.month, 1), m.base) for m in GUANGZHOU
+    assert (
+        found.pooled
+        == Decimal("7200.00")
+        == pooled_fund_amount((date(m.year, m.month, 1), m.base) for m in GUANGZHOU)
     )
     expected = account_balance([(1997, Decimal("400.00")), (1998, Decimal("4800.00"))])
     assert found.account == expected and found.months == 13 and not found.temporary

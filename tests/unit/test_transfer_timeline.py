@@ -89,7 +89,10 @@ def test_completed():
 def test_the_temporary_account_is_one_step_of_the_new_place_without_a_clock():
     (only,) = stages(PENSION, TEMPORARY)
     assert (only.before, only.after, only.agency, only.working_days) == (
-        S.APPLIED, S.COMPLETED, Agency.TO, None
+        S.APPLIED,
+        S.COMPLETED,
+        Agency.TO,
+        None,
     )
     assert waiting_on(PENSION, S.APPLIED, TEMPORARY) is Agency.TO
     assert due(PENSION, S.APPLIED, date(2026, 3, 2), kind=TEMPORARY) is None
