@@ -4,8 +4,8 @@ A page's first reads (who is signed in, whose page it is) are single statements 
 anything is written, so a transaction adds nothing to them but cost. Each one sees what is
 committed when it runs, as it would as the first statement of the request's transaction.
 
-- PostgreSQL: a pooled connection in autocommit mode, so one round trip, with no BEGIN before
-  and no ROLLBACK after.
+- PostgreSQL: a pool of connections in autocommit mode, so one round trip, with no BEGIN
+  before and no ROLLBACK after.
 - SQLite: the plain `sqlite3` driver, in place. A primary-key read from the page cache takes
   less than a hop to a worker thread and back (aiosqlite makes one for each of cursor,
   execute, fetch and close). It never waits: in WAL mode a reader is not blocked by writers,
@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Executable, Row, create_engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from app.db import sqlite
 
@@ -44,12 +45,22 @@ class Reads:
 
 class AutocommitReads(Reads):
     def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+        # Connections of their own, set to autocommit once when opened: switching a pooled
+        # connection there and back for each read would cost round trips of its own.
+        self.engine = create_async_engine(
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=engine.pool.size() if isinstance(engine.pool, QueuePool) else 5,
+            max_overflow=10,
+            pool_reset_on_return=None,  # nothing to roll back
+        )
 
     async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[Row[Any]]:
         async with self.engine.connect() as connection:
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return (await autocommit.execute(query, dict(params))).all()
+            return (await connection.execute(query, dict(params))).all()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
 
 
 class SQLiteReads(Reads):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.config import Settings
 from app.db.models import HolderAccount, Person
-from app.db.reads import Reads, SQLiteReads, reads_for
+from app.db.reads import AutocommitReads, Reads, SQLiteReads, reads_for
 from app.services.context import UnitOfWork
 from tests.conftest import sign_in
 
@@ -103,6 +103,8 @@ async def test_the_home_page_runs_two_statements(
     engines = [app.state.database.get_engine().sync_engine]
     if isinstance(app.state.reads, SQLiteReads):
         engines += [app.state.reads.in_place, app.state.reads.waiting]
+    if isinstance(app.state.reads, AutocommitReads):
+        engines.append(app.state.reads.engine.sync_engine)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", seen)
     try:
