@@ -1,7 +1,7 @@
 """Applying for a transfer: the demo holder 王芳 applies for her husband 张伟's pension transfer
 from Guangzhou to Beijing and follows its timeline.
 
-Reached by links only: the family list, the member, "Apply for a transfer". She first picks
+Reached by links only: the family list, the member, "Relationship transfer", "Apply for a transfer". She first picks
 Guangzhou as the new place too (refused: the same province, with the rule's reason), then
 Beijing; the check page shows his Guangzhou account and, apart, the pooled fund's 12 %; her PIN
 sends it; the timeline says the Beijing agency is on the clock; the family list shows the
@@ -69,8 +69,9 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     page.goto("/family")
     visit_check(page)
     follow_link(page, "张伟", spouse_base)
+    follow_link(page, "Relationship transfer", f"{spouse_base}/transfers")
     apply = f"{spouse_base}/transfers/apply"
-    follow_link(page, "Apply for a transfer", f"{apply}/line")
+    follow_link(page, "Apply for a transfer for 张伟", f"{apply}/line")
     heading(page, "Which insurance moves?")
     expect(page.locator("#wizard-step")).to_contain_text("Step 1 of 4")
     assert_no_horizontal_scroll(page)
@@ -197,8 +198,7 @@ def test_the_temporary_account_is_offered_instead(
     sign_in(page, late_mover.id_number, LATE_PASSWORD)
     expect(page).to_have_url(path_is("/"))
     visit_check(page)
-    page.goto("/my")
-    visit_check(page)
+    follow_link(page, "Relationship transfer", "/my/transfers")  # from home, the hub
     apply = "/my/transfers/apply"
     follow_link(page, "Apply for a transfer", f"{apply}/line")
     page.get_by_label("Employee pension insurance").check()

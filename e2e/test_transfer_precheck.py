@@ -3,7 +3,7 @@ job in Guangdong (a transfer; 114 months there already, so 6 more make it the pl
 payment), sends the form empty first (the errors), then asks the same for herself (at 41 a
 woman gets a temporary account, unless the move is an approved official transfer).
 
-Reached by links from the family list: the subject, "Moving to another province". The
+Reached by links from the family list: the subject, "Relationship transfer". The
 binding with the husband is opened directly and removed afterwards, since other journeys count
 the demo holder's family members.
 """
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.e2e
 SPOUSE = Member("张伟", "110105198309210137", "spouse")
 PROOF = FACES / "obama.jpg"
 SITE = "e-SSC affinity services"
-LINK = "Moving to another province"
+LINK = "Relationship transfer"
 
 
 @pytest.fixture(scope="module")
