@@ -45,6 +45,12 @@ def money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def in_todays_money(amount: Decimal, growth_percent: Decimal, years: int) -> Decimal:
+    """An amount `years` from now in today's money: discounted by the wage growth the estimate
+    assumes, the same rate that grew it (a reader takes a figure without a year as today's)."""
+    return money(amount / (1 + growth_percent / 100) ** max(0, years))
+
+
 def _whole_divisor(age_years: int) -> int:
     try:
         return DIVISORS[age_years]

@@ -18,6 +18,7 @@ from app.domain.pension import (
     RESIDENTS_DIVISOR,
     Estimate,
     estimate,
+    in_todays_money,
     money,
     project_balance,
     residents_pension,
@@ -148,6 +149,9 @@ class Projection:
     balance_now: Decimal
     minimum_months: int
     estimate: Estimate
+    todays_total: Decimal  # the estimate in today's money, deflated by the wage growth
+    deflator_years: int  # from this year to the retirement year
+    wage_growth: Decimal  # the deflator, in percent a year
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +322,7 @@ def project(
         inputs.interest / HUNDRED,
     )
     index = weighted_index(basis.index, basis.months, future, inputs.index)
+    years = month.year - basis.start.year
     result = estimate(
         avg_wage=wage_before(month.year, basis.start.year, inputs),
         index=index,
@@ -336,6 +341,9 @@ def project(
         balance_now=basis.balance,
         minimum_months=minimum_contribution_months(month.year),
         estimate=result,
+        todays_total=in_todays_money(result.total, inputs.wage_growth, years),
+        deflator_years=years,
+        wage_growth=inputs.wage_growth,
     )
 
 

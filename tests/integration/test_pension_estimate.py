@@ -147,6 +147,13 @@ async def test_wang_fangs_estimate_follows_the_domain_rules(
     assert _chosen_value(page) == expected.total
     assert f"{expected.total:,.2f}" in page and f"{expected.basic:,.2f}" in page
     assert f"{expected.account:,.2f}" in page and f"{expected.balance:,.2f}" in page
+    # The headline is in today's money, the retirement year's figure beside it, the deflator said.
+    years = statutory.year - today.year
+    todays = (expected.total / Decimal("1.04") ** years).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    headline = page.split('class="pension-total">', 1)[1].split("</p>", 1)[0]
+    assert f"{todays:,.2f}" in headline and "a month, in today's money" in headline
+    assert f"{expected.total:,.2f} a month in {statutory.year} money" in page
+    assert f"the wage growth assumed, 4 % a year over {years} years" in page
     assert f'value="{average_wage(today.year, "110105")}"' in page  # C prefilled
     assert 'value="1.50"' in page  # the latest official interest rate
     assert 'id="pension-summary" class="pension-summary" role="status"' in page
@@ -279,6 +286,7 @@ async def test_the_printable_summary(
     assert "1101**********0137" in page and "张伟" in page
     assert "Answers used" in page and "How it is worked out" in page
     assert "Estimated pension from 2047-01" in page
+    assert "in today's money" in page and "a month in 2047 money" in page
     assert "<svg" not in page and "<form" not in page.split("<main", 1)[1].split("</main>")[0]
     assert f'href="/family/{husband}/pension?retire_at=2047-01' in page
     assert "print retire_at=2047-01" in await _viewed(seeded, ZHANG_WEI)

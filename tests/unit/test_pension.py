@@ -12,6 +12,7 @@ from app.domain.pension import (
     basic_pension,
     divisor,
     estimate,
+    in_todays_money,
     project_balance,
     project_index,
     residents_pension,
@@ -243,3 +244,12 @@ def test_project_index_lies_between_the_two(current, so_far, future, future_inde
         return
     average = project_index(current, so_far, future, future_index)
     assert min(current, future_index) <= average <= max(current, future_index)
+
+
+def test_todays_money_discounts_by_the_growth_assumed() -> None:
+    assert in_todays_money(D("15494.00"), D("4"), 17) == (D("15494") / D("1.04") ** 17).quantize(
+        D("0.01")
+    )
+    assert in_todays_money(D("100"), D("4"), 0) == D("100.00")
+    assert in_todays_money(D("100"), D("0"), 30) == D("100.00")
+    assert in_todays_money(D("104"), D("4"), 1) == D("100.00")
