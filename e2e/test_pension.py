@@ -178,9 +178,13 @@ def step(scope: Locator, label: str) -> Locator:
 
 
 def shown_total(scope: Locator) -> Decimal:
-    total = scope.locator(".pension-total")
-    expect(total).to_have_text(re.compile(r"^CN¥[\d,]+\.\d{2} a month$"))
-    return amount_of(total.inner_text())
+    """The estimate in the retirement year's money (the headline is today's money)."""
+    today = scope.locator(".pension-total")
+    expect(today).to_have_text(re.compile(r"^CN¥[\d,]+\.\d{2} a month, in today's money$"))
+    nominal = scope.locator(".pension-nominal")
+    expect(nominal).to_have_text(re.compile(r"^CN¥[\d,]+\.\d{2} a month in \d{4} money\. "))
+    assert amount_of(today.inner_text()) < amount_of(nominal.inner_text())  # wages grow
+    return amount_of(nominal.inner_text())
 
 
 def expect_retirement_age(page: Page, birth: date, category: Category, label: str) -> None:
