@@ -205,9 +205,7 @@ class FaceCheck(UUIDAuditBase):
     # At most one pending check per binding, and per person, held by the database: selfies
     # sent at once cannot both start one (the losers' inserts fail).
     __table_args__ = (
-        CheckConstraint(
-            "(binding_id IS NULL) <> (person_id IS NULL)", name="one_owner"
-        ),
+        CheckConstraint("(binding_id IS NULL) <> (person_id IS NULL)", name="one_owner"),
         Index(
             "ux_face_checks_one_pending",
             "binding_id",
