@@ -41,10 +41,14 @@ def serving() -> ScalarSelect[int | None]:
 
 
 def holders_last(holder_id: UUID) -> ScalarSelect[int | None]:
-    """The highest turn of the holder's pending checks."""
+    """The highest turn of the holder's pending checks: of members they act for, and their
+    own (a person certifying themself holds their own turns)."""
     return (
         select(func.max(FaceCheck.turn))
-        .join(AffinityBinding, AffinityBinding.id == FaceCheck.binding_id)
-        .where(FaceCheck.state == PENDING, AffinityBinding.holder_person_id == holder_id)
+        .outerjoin(AffinityBinding, AffinityBinding.id == FaceCheck.binding_id)
+        .where(
+            FaceCheck.state == PENDING,
+            or_(AffinityBinding.holder_person_id == holder_id, FaceCheck.person_id == holder_id),
+        )
         .scalar_subquery()
     )

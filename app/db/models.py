@@ -9,6 +9,7 @@ from uuid import UUID
 from advanced_alchemy.base import DefaultBase, UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -42,6 +43,13 @@ class Person(UUIDAuditBase):
     retired_on: Mapped[date | None] = mapped_column(Date, default=None)
     pension_monthly: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
     last_certified_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # Their own face checks (certifying themself, with no binding): counted as a binding's are.
+    face_failures_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    face_failures_recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    face_unusable_recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    face_wait_until: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
 
     # Loaded with the person: every signed-in page shows the card, so it costs no extra query.
     card: Mapped[ECard | None] = relationship(lazy="joined", uselist=False, viewonly=True)
@@ -193,12 +201,21 @@ class FaceCheck(UUIDAuditBase):
     once decided (policy.selfie_retention_days)."""
 
     __tablename__ = "face_checks"
-    # At most one pending check per binding, held by the database: selfies sent at once
-    # cannot both start one (the losers' inserts fail).
+    # A check is of a binding's member, or of a person certifying themself: one, never both.
+    # At most one pending check per binding, and per person, held by the database: selfies
+    # sent at once cannot both start one (the losers' inserts fail).
     __table_args__ = (
+        CheckConstraint("(binding_id IS NULL) <> (person_id IS NULL)", name="one_owner"),
         Index(
             "ux_face_checks_one_pending",
             "binding_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ux_face_checks_one_pending_person",
+            "person_id",
             unique=True,
             sqlite_where=text("state = 'pending'"),
             postgresql_where=text("state = 'pending'"),
@@ -213,8 +230,12 @@ class FaceCheck(UUIDAuditBase):
         ),
     )
 
-    binding_id: Mapped[UUID] = mapped_column(
-        ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True
+    binding_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("affinity_bindings.id", ondelete="CASCADE"), index=True, default=None
+    )
+    # A pensioner certifying themself on /my (no binding): the person checked.
+    person_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True, default=None
     )
     state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable, error
     # "binding" opens the affinity service; "certification" is the yearly §7 check.

@@ -57,6 +57,24 @@ class People:
     async def get(self, person_id: UUID) -> Person | None:
         return await self.session.get(Person, person_id)
 
+    async def fresh(self, person_id: UUID) -> Person | None:
+        """The person's row as it is now (a background check may have changed it)."""
+        person = await self.session.get(Person, person_id)
+        if person is not None:
+            await self.session.refresh(person)
+        return person
+
+    async def claim(self, person_id: UUID) -> Person | None:
+        """Lock the person's row until the transaction ends and read it afresh (as
+        Bindings.claim does): one start of their own face check at a time."""
+        await self.session.execute(
+            update(Person)
+            .where(Person.id == person_id)
+            .values(updated_at=Person.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        return await self.fresh(person_id)
+
     async def household_of(self, person: Person | PersonView) -> list[Person]:
         """Others whom the registry links to this person's household."""
         if not person.household_code:
@@ -589,6 +607,12 @@ class FaceChecks:
             select(FaceCheck).where(
                 FaceCheck.binding_id == binding_id, FaceCheck.state == "pending"
             )
+        )
+
+    async def pending_of_person(self, person_id: UUID) -> FaceCheck | None:
+        """A person's own pending check (certifying themself)."""
+        return await self.session.scalar(
+            select(FaceCheck).where(FaceCheck.person_id == person_id, FaceCheck.state == "pending")
         )
 
     async def pending_ids(self) -> list[UUID]:

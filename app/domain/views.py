@@ -69,7 +69,8 @@ class FaceCheckView:
     """One face recognition attempt, as its status page shows it."""
 
     id: UUID
-    binding_id: UUID
+    binding_id: UUID | None  # a member's check; None when a person certifies themself
+    person_id: UUID | None  # the person certifying themself
     purpose: str  # "binding" or "certification"
     state: str  # pending, matched, failed, unusable, error
     reason: str | None

@@ -18,6 +18,7 @@ from app.adapters.portraits import PortraitSource
 from app.routes.deps import provide_portraits, provide_store
 from app.routes.face_check import (
     HelperSelfieForm,
+    OwnSelfieForm,
     handoff_shown,
     keep_handoff,
     start_face_check,
@@ -85,14 +86,15 @@ class CertificationController(Controller):
         portraits: NamedDependency[PortraitSource],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
-        """On this phone: consent, then the selfie; matching runs in the background."""
+        """On this phone: consent, then the selfie (of the member, or of oneself once due);
+        matching runs in the background."""
         base = f"{subject.base}/certification"
         errors = FormErrors()
         try:
             started = await start_face_check(
                 request,
                 uow,
-                HelperSelfieForm,
+                HelperSelfieForm if subject.acting_for else OwnSelfieForm,
                 lambda selfie: service.start(uow, store, portraits, subject, selfie, utcnow()),
             )
         except service.NotCertifiable:

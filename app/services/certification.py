@@ -1,9 +1,10 @@
 """Eligibility certification (待遇资格认证, domain-rules §7) for a pensioner: the state of the
 yearly cycle, and certifying by face recognition against the binding's reference image.
 
-Only a member the holder acts for can be checked here, against the registry portrait (under 16,
-the face photo given when binding them; never a document the holder chose). The holder themself
-certifies elsewhere, and so does a member the registry holds no portrait of.
+A member the holder acts for is checked against the registry portrait (under 16, the face photo
+given when binding them; never a document the holder chose), counted on the binding. A pensioner
+certifies themself on /my once it is due, against their own registry portrait, counted on
+them. Whoever the registry holds no portrait of certifies in person.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from app.services.subject import Subject, record, refreshed
 
 
 class NotCertifiable(Exception):
-    """Not a pensioner, or the holder themself: no face check is offered here."""
+    """Not a pensioner, or (certifying oneself) not due yet: no face check is offered here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +41,8 @@ class CertificationView:
     last_certified: date | None = None
     valid_until: date | None = None  # the due date: the last day the certification counts
     days_left: int | None = None
-    online: bool = False  # a face check can be done here (a pensioner member)
-    no_reference: bool = False  # a member, but no registry portrait: in person only
+    online: bool = False  # a face check can be done here (a member; oneself once due)
+    no_reference: bool = False  # no registry portrait: in person (or 12333) only
     in_person: bool = False  # too many failed checks: certify at a service centre
     wait_until: datetime | None = None
     tries_before_wait: int = 0
@@ -53,6 +54,13 @@ async def _binding_of(uow: UnitOfWork, subject: Subject) -> AffinityBinding | No
     return await uow.bindings.get(subject.binding.id) if subject.binding else None
 
 
+async def _counted_of(uow: UnitOfWork, subject: Subject) -> face.Counted | None:
+    """Whose face check counters apply: the member's binding, or the person's own row."""
+    if subject.acting_for:
+        return await _binding_of(uow, subject)
+    return await uow.people.fresh(subject.person.id)
+
+
 async def reference_available(
     uow: UnitOfWork,
     store: DocumentStore,
@@ -60,6 +68,8 @@ async def reference_available(
     subject: Subject,
     now: datetime,
 ) -> bool:
+    if not subject.acting_for:
+        return await face.has_own_reference(portraits, subject.person.id)
     binding = await _binding_of(uow, subject)
     return binding is not None and await face.has_reference(uow, store, portraits, binding, now)
 
@@ -74,18 +84,21 @@ async def describe(
     if not person.is_pensioner:
         return CertificationView(subject=subject, pensioner=False)
     last = person.last_certified_on
-    binding = await _binding_of(uow, subject)
-    attempts = face.attempts_of(binding) if binding else None
+    state = certification_state(last, today)
+    counted = await _counted_of(uow, subject)
+    attempts = face.attempts_of(counted) if counted else None
+    # Oneself: only once due (a member's holder may certify them early).
+    offered = counted is not None and (subject.acting_for or state is not CertificationState.VALID)
     return CertificationView(
         subject=subject,
         pensioner=True,
-        state=certification_state(last, today),
+        state=state,
         last_certified=last,
         valid_until=due_date(last) if last else None,
         days_left=days_left(last, today) if last else None,
-        online=binding is not None and has_reference,
-        no_reference=binding is not None and not has_reference,
-        in_person=binding is not None and face.certification_in_person(binding, uow.policy),
+        online=offered and has_reference,
+        no_reference=offered and not has_reference,
+        in_person=counted is not None and face.certification_in_person(counted, uow.policy),
         wait_until=attempts.wait_until if attempts and attempts.waiting(now) else None,
         tries_before_wait=attempts.tries_before_wait(uow.policy.face_failures_before_wait)
         if attempts
@@ -113,7 +126,13 @@ async def start(
     selfie: bytes,
     now: datetime,
 ) -> FaceCheck:
-    """Raises NotCertifiable, ImageRejected, FaceWait, CertifyInPerson or NoReference."""
+    """Raises NotCertifiable, ImageRejected, FaceWait, CertifyInPerson, NoReference or
+    CheckPending."""
+    if not subject.acting_for:
+        try:
+            return await face.start_own_check(uow, store, portraits, subject.person.id, selfie, now)
+        except face.NotAwaitingFace:
+            raise NotCertifiable from None
     binding = await _certifiable(uow, subject)
     return await face.start_check(
         uow, store, portraits, binding, selfie, now, purpose=face.CERTIFICATION
@@ -129,18 +148,14 @@ async def handoff(uow: UnitOfWork, subject: Subject, now: datetime) -> str:
 
 
 async def check_of(uow: UnitOfWork, subject: Subject, check_id: UUID) -> FaceCheckView | None:
-    """This member's certification check (describe() then reads the binding and person as
-    fresh as it)."""
-    binding = subject.binding
+    """This member's certification check, or the person's own (describe() then reads the
+    binding and person as fresh as it)."""
     check = await face.check_view(uow, check_id)
-    if (
-        binding is None
-        or check is None
-        or check.binding_id != binding.id
-        or check.purpose != face.CERTIFICATION
-    ):
+    if check is None or check.purpose != face.CERTIFICATION:
         return None
-    return check
+    if subject.binding is not None:
+        return check if check.binding_id == subject.binding.id else None
+    return check if check.person_id == subject.person.id else None
 
 
 def valid_until_after(check: FaceCheckView) -> date | None:
@@ -160,7 +175,7 @@ class Outcome:
 
 
 async def outcome(uow: UnitOfWork, check: FaceCheckView) -> Outcome:
-    binding = await uow.bindings.get(check.binding_id)
+    binding = await uow.bindings.get(check.binding_id) if check.binding_id else None
     return Outcome(
         valid_until=valid_until_after(check),
         resumed=check.reason == face.RESUMED,

@@ -12,10 +12,10 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.portraits import PortraitSource
-from app.db.models import AffinityBinding, FaceCheck, HandoffCode
+from app.db.models import AffinityBinding, FaceCheck, HandoffCode, Person
 from app.db.views import face_check_view
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition, face_reference
-from app.domain.certification import certification_state
+from app.domain.certification import CertificationState, certification_state
 from app.domain.face import Attempts, UnusablePhoto, is_match
 from app.domain.handoff import new_code
 from app.domain.in_person import new_reference
@@ -66,8 +66,13 @@ def expects(binding: AffinityBinding, purpose: str) -> bool:
     return purpose == BINDING or binding.member.is_pensioner
 
 
-def certification_in_person(binding: AffinityBinding, policy: Policy) -> bool:
-    return attempts_of(binding).needs_in_person(policy.face_failures_before_in_person)
+# Whose counters a check counts on: the binding's (a member checked by the holder), or the
+# person's own (a pensioner certifying themself, with no binding).
+Counted = AffinityBinding | Person
+
+
+def certification_in_person(counted: Counted, policy: Policy) -> bool:
+    return attempts_of(counted).needs_in_person(policy.face_failures_before_in_person)
 
 
 def _action(purpose: str, what: str) -> str:
@@ -77,18 +82,18 @@ def _action(purpose: str, what: str) -> str:
     return "certification." + ("passed" if what == MATCHED else what)
 
 
-def attempts_of(binding: AffinityBinding) -> Attempts:
+def attempts_of(counted: Counted) -> Attempts:
     return Attempts(
-        total=binding.face_failures_total,
-        recent=binding.face_failures_recent,
-        wait_until=binding.face_wait_until,
+        total=counted.face_failures_total,
+        recent=counted.face_failures_recent,
+        wait_until=counted.face_wait_until,
     )
 
 
-def _store_attempts(binding: AffinityBinding, attempts: Attempts) -> None:
-    binding.face_failures_total = attempts.total
-    binding.face_failures_recent = attempts.recent
-    binding.face_wait_until = attempts.wait_until
+def _store_attempts(counted: Counted, attempts: Attempts) -> None:
+    counted.face_failures_total = attempts.total
+    counted.face_failures_recent = attempts.recent
+    counted.face_wait_until = attempts.wait_until
 
 
 async def reference_image(
@@ -117,6 +122,11 @@ async def has_reference(
     now: datetime,
 ) -> bool:
     return await reference_image(uow, store, portraits, binding, now) is not None
+
+
+async def has_own_reference(portraits: PortraitSource, person_id: UUID) -> bool:
+    """A pensioner certifying themself is matched against their registry portrait only."""
+    return await portraits.portrait(person_id) is not None
 
 
 async def purge_selfies(uow: UnitOfWork, store: DocumentStore, now: datetime) -> int:
@@ -181,9 +191,87 @@ async def start_check(
     return check
 
 
+async def start_own_check(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    person_id: UUID,
+    selfie: bytes,
+    now: datetime,
+) -> FaceCheck:
+    """A pensioner certifies themself (no binding), against their registry portrait, under
+    the same limits as a member, counted on the person. Raises NotAwaitingFace while the
+    certification is valid (or they receive no pension), and otherwise as start_check."""
+    person = await uow.people.claim(person_id)  # one start at a time, on fresh counters
+    if person is None or not own_certification_due(person, now):
+        raise NotAwaitingFace
+    if await portraits.portrait(person.id) is None:
+        raise NoReference
+    attempts = attempts_of(person)
+    if certification_in_person(person, uow.policy):
+        raise CertifyInPerson
+    if attempts.waiting(now) and attempts.wait_until is not None:
+        raise FaceWait(attempts.wait_until)
+    if pending := await uow.face_checks.pending_of_person(person.id):
+        raise CheckPending(pending.id)
+    await purge_selfies(uow, store, now)
+    selfie_file = await replace_document(uow, store, None, selfie)
+    # The claim keeps a second pending check out; a unique index in the database holds it too.
+    check = await uow.face_checks.add(
+        FaceCheck(
+            person_id=person.id,
+            state=PENDING,
+            selfie_file=selfie_file,
+            purpose=CERTIFICATION,
+            turn=await uow.face_checks.next_turn(person.id),  # their own turns, as a holder's
+        )
+    )
+    uow.audit.record(_action(CERTIFICATION, "started"), at=now, actor=person.id, subject=person.id)
+    return check
+
+
+def own_certification_due(person: Person, now: datetime) -> bool:
+    """A pensioner certifies themself here once the certification is due or overdue."""
+    state = certification_state(person.last_certified_on, now.date())
+    return person.is_pensioner and state is not CertificationState.VALID
+
+
 async def pending_checks(uow: UnitOfWork) -> list[UUID]:
     """Checks still waiting for their match: enqueued again when a server starts."""
     return await uow.face_checks.pending_ids()
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who a check is about: the member checked, whose counters it counts on, who acted (the
+    holder, or the person themself) and the binding if there is one."""
+
+    member: Person
+    counted: Counted
+    actor: UUID
+    binding: AffinityBinding | None = None
+
+
+async def _parties(uow: UnitOfWork, check: FaceCheck) -> Parties | None:
+    if check.binding_id is not None:
+        binding = await uow.bindings.get(check.binding_id)
+        if binding is None:
+            return None
+        return Parties(binding.member, binding, binding.holder_person_id, binding)
+    person = await uow.people.get(check.person_id) if check.person_id else None
+    return None if person is None else Parties(person, person, person.id)
+
+
+async def _reference_of(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    parties: Parties,
+    now: datetime,
+) -> bytes | None:
+    if parties.binding is not None:
+        return await reference_image(uow, store, portraits, parties.binding, now)
+    return await portraits.portrait(parties.member.id)  # a pensioner: over 16, the registry's
 
 
 @dataclass(frozen=True)
@@ -265,21 +353,21 @@ async def _match(
 ) -> None:
     """Match the selfie against the reference and decide."""
     check = await uow.face_checks.get(check_id)
-    binding = await uow.bindings.get(check.binding_id) if check else None
-    if check is None or binding is None or check.state != PENDING or not check.selfie_file:
+    parties = await _parties(uow, check) if check else None
+    if check is None or parties is None or check.state != PENDING or not check.selfie_file:
         return
-    reference = await reference_image(uow, store, portraits, binding, utcnow())
+    reference = await _reference_of(uow, store, portraits, parties, utcnow())
     if reference is None:  # the registry lost it since the check began: nothing is counted
         await _give_up(uow, store, check.id, 0, reason=NO_REFERENCE)
         return
     try:
         distance = await matcher.distance(await store.read(check.selfie_file), reference)
     except UnusablePhoto as problem:
-        await _decide(uow, store, binding, check, state=UNUSABLE, reason=problem.reason)
+        await _decide(uow, store, parties, check, state=UNUSABLE, reason=problem.reason)
         return
     matched = is_match(distance, uow.policy.face_match_threshold)
     await _decide(
-        uow, store, binding, check, state=MATCHED if matched else FAILED, distance=distance
+        uow, store, parties, check, state=MATCHED if matched else FAILED, distance=distance
     )
 
 
@@ -289,8 +377,8 @@ async def _give_up(
     """The user is told the photo could not be checked and asked to try again; it is not
     counted as a failed match."""
     check = await uow.face_checks.get(check_id)
-    binding = await uow.bindings.get(check.binding_id) if check else None
-    if check is None or binding is None or check.state != PENDING:
+    parties = await _parties(uow, check) if check else None
+    if check is None or parties is None or check.state != PENDING:
         return
     await store.delete(check.selfie_file)
     check.state, check.reason, check.selfie_file = ERROR, reason, None
@@ -298,8 +386,8 @@ async def _give_up(
     uow.audit.record(
         _action(check.purpose, ERROR),
         at=check.decided_at,
-        actor=binding.holder_person_id,
-        subject=binding.member_person_id,
+        actor=parties.actor,
+        subject=parties.member.id,
         detail=f"runs={runs}" if reason == ERROR else reason,
     )
     await uow.commit()
@@ -308,7 +396,7 @@ async def _give_up(
 async def _decide(
     uow: UnitOfWork,
     store: DocumentStore,
-    binding: AffinityBinding,
+    parties: Parties,
     check: FaceCheck,
     *,
     state: str,
@@ -326,42 +414,42 @@ async def _decide(
         if distance
         else (reason or "")
     )
-    _count_unusable(binding, state, policy, now)
+    _count_unusable(parties.counted, state, policy, now)
     if check.purpose == CERTIFICATION:
-        _certification_outcome(binding, check, policy, now)
+        _certification_outcome(parties, check, policy, now)
         if check.reason == RESUMED:
             detail += " payments_resumed"
-    else:
-        await _binding_outcome(uow, binding, state, now)
+    elif parties.binding is not None:
+        await _binding_outcome(uow, parties.binding, state, now)
     uow.audit.record(
         _action(check.purpose, state),
         at=now,
-        actor=binding.holder_person_id,
-        subject=binding.member_person_id,
+        actor=parties.actor,
+        subject=parties.member.id,
         detail=detail,
     )
     await uow.commit()
 
 
-def _count_unusable(binding: AffinityBinding, state: str, policy: Policy, now: datetime) -> None:
+def _count_unusable(counted: Counted, state: str, policy: Policy, now: datetime) -> None:
     """Unusable photos in a row count towards their own cap; reaching it imposes the failures'
     wait. Any photo that could be compared ends the row."""
     if state != UNUSABLE:
-        binding.face_unusable_recent = 0
+        counted.face_unusable_recent = 0
         return
-    binding.face_unusable_recent += 1
-    if binding.face_unusable_recent >= policy.face_unusable_before_wait:
-        binding.face_unusable_recent = 0
-        binding.face_wait_until = now + timedelta(minutes=policy.face_wait_minutes)
+    counted.face_unusable_recent += 1
+    if counted.face_unusable_recent >= policy.face_unusable_before_wait:
+        counted.face_unusable_recent = 0
+        counted.face_wait_until = now + timedelta(minutes=policy.face_wait_minutes)
 
 
-def _count_failure(binding: AffinityBinding, policy: Policy, now: datetime) -> Attempts:
-    attempts = attempts_of(binding).after_failure(
+def _count_failure(counted: Counted, policy: Policy, now: datetime) -> Attempts:
+    attempts = attempts_of(counted).after_failure(
         now,
         before_wait=policy.face_failures_before_wait,
         wait=timedelta(minutes=policy.face_wait_minutes),
     )
-    _store_attempts(binding, attempts)
+    _store_attempts(counted, attempts)
     return attempts
 
 
@@ -397,19 +485,19 @@ def give_reference(binding: AffinityBinding) -> None:
 
 
 def _certification_outcome(
-    binding: AffinityBinding, check: FaceCheck, policy: Policy, now: datetime
+    parties: Parties, check: FaceCheck, policy: Policy, now: datetime
 ) -> None:
     """A pass certifies the member today and clears the counters (the member has just proved
     who they are). A failure counts like one for the binding, but never changes its state:
     after too many, the member certifies in person while the binding stays active."""
     if check.state == MATCHED:
-        member = binding.member
+        member = parties.member
         if certification_state(member.last_certified_on, now.date()).suspends_payments:
             check.reason = RESUMED
         member.last_certified_on = now.date()
-        _store_attempts(binding, Attempts())
+        _store_attempts(parties.counted, Attempts())
     elif check.state == FAILED:
-        _count_failure(binding, policy, now)
+        _count_failure(parties.counted, policy, now)
 
 
 # ---- hand-off to the member's own phone ------------------------------------------------
