@@ -14,7 +14,7 @@ count the demo holder's family members.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -460,3 +460,15 @@ def test_the_mothers_pension_is_already_paid(page: Page, js: bool, family: dict[
         expect(main.locator(nothing)).to_have_count(0)
     expect(main).not_to_contain_text("Estimated pension")
     expect(main).not_to_contain_text("Retirement month")
+
+
+def test_the_chart_labels_are_legible_on_a_small_phone(open_page: Callable[..., Page]) -> None:
+    """At 320 px the chart is drawn narrower than its units: its labels stay 12 px or more."""
+    page = open_page(js=False, viewport={"width": 320, "height": 640})
+    sign_in_as_holder(page)
+    page.goto("/my/pension")
+    visit_check(page)
+    assert_no_horizontal_scroll(page)
+    for label in page.locator("svg.chart text").all():
+        box = label.bounding_box()
+        assert box is not None and box["height"] >= 12, (label.inner_text(), box)
