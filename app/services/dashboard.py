@@ -13,6 +13,9 @@ from app.services.subject import Subject, active_members, own, record
 from app.services.transfer_timeline import TransferView, open_by_person
 
 
+URGENT = frozenset({"certification_overdue", "arrears"})
+
+
 @dataclass(frozen=True, slots=True)
 class Todo:
     """One thing to do. kind: certification_due, certification_overdue, premium_unpaid,
@@ -23,6 +26,11 @@ class Todo:
     year: int | None = None
     amount: int | None = None
     count: int = 0
+
+    @property
+    def urgent(self) -> bool:
+        """Money is held back already: suspended payments, contributions in arrears."""
+        return self.kind in URGENT
 
 
 @dataclass(frozen=True, slots=True)

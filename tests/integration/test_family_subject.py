@@ -110,7 +110,13 @@ async def test_the_dashboard_lists_each_member_with_what_needs_doing(
         assert f'href="/family/{binding}"' in page
     assert f'href="/family/{mother}/certification">Eligibility certification due by' in page
     assert f'href="/family/{father}/certification">Eligibility certification overdue' in page
+    # Payments held back look urgent and come first; the rest is listed as it is.
+    father_todos = page.split(f'href="/family/{father}"', 1)[1].split("</ul>", 1)[0]
+    first = father_todos.split('<li class="todo', 2)[1]
+    assert first.startswith(" todo-certification_overdue todo-urgent")
+    assert '<strong class="todo-flag">Urgent:</strong>' in first
     assert f'href="/family/{son}/card">No e-card yet' in page
+    assert "todo-no_card todo-urgent" not in page
     year = premium_year_open(utcnow().date(), seeded.policy.medical_collection_window)
     if year:  # the son pays residents' medical insurance; the next year's is being collected
         assert f"premium for {year} not paid yet" in page
