@@ -77,3 +77,34 @@
     if (form && form.hasAttribute && form.hasAttribute("data-idle-extend") && event.detail.successful) arm();
   });
 })();
+
+// Photos for face recognition are shrunk on the phone to the size the matcher works at, so a
+// 5 MB camera photo goes as a few hundred KB. Whatever fails leaves the photo as it was.
+(function () {
+  "use strict";
+  function shrink(input) {
+    var file = input.files && input.files[0];
+    var max = parseInt(input.getAttribute("data-max-side"), 10);
+    if (!file || !max || !window.createImageBitmap || !window.DataTransfer) return;
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) return;
+    createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, max / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1) return;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) {
+        if (!blob || blob.size >= file.size || input.files[0] !== file) return;
+        var list = new DataTransfer();
+        list.items.add(new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" }));
+        input.files = list.files;
+        input.setAttribute("data-shrunk", canvas.width + "x" + canvas.height);
+      }, "image/jpeg", 0.9);
+    }).catch(function () {});
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("input[type=file][data-max-side]")) shrink(target);
+  });
+})();
