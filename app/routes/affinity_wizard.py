@@ -15,6 +15,7 @@ from litestar.di import Provide
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
+from app.domain.face import UnusablePhoto
 from app.domain.identity import parse_id_number
 from app.domain.views import DraftView
 from app.routes import formspec as fs
@@ -31,7 +32,12 @@ from app.routes.flow import (
 from app.routes.formspec import N_
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
-from app.routes.messages import binding_refused_message, image_message, pin_lock_moment
+from app.routes.messages import (
+    binding_refused_message,
+    face_photo_message,
+    image_message,
+    pin_lock_moment,
+)
 from app.routes.step_up import PinForm, check_pin, is_fresh
 from app.routes.web import FormErrors, client_ip
 from app.services import affinity as service
@@ -163,9 +169,15 @@ async def _save_documents(call: StepCall[DraftView], form: DocumentsForm) -> str
     needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
     chosen = {"proof": form.proof, "face_photo": form.face_photo if needs_photo else None}
     uploads = {field: data for field, data in chosen.items() if data is not None}
-    refused = await service.attach_documents(uow, _store(call), draft, uploads)
+    matcher = call.request.app.state.matcher
+    refused = await service.attach_documents(uow, _store(call), draft, uploads, matcher)
     for field, rejected in refused.items():
-        errors.add(field, image_message(field, rejected, uow.policy))
+        errors.add(
+            field,
+            face_photo_message(rejected.reason)
+            if isinstance(rejected, UnusablePhoto)
+            else image_message(field, rejected, uow.policy),
+        )
     if errors:
         raise StepErrors(errors)
     try:

@@ -140,6 +140,36 @@ async def test_a_child_under_16_needs_a_face_photo(client: Client) -> None:
     assert response.headers["location"] == "/affinity/add/check"
 
 
+def _no_face() -> bytes:
+    """The lower third of a real portrait: suit and background, no face."""
+    with Image.open(FACES / "obama.jpg") as image:
+        crop = image.convert("RGB").crop((0, image.height * 2 // 3, image.width, image.height))
+    out = io.BytesIO()
+    crop.save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_a_face_photo_that_cannot_serve_is_refused_at_upload(client: Client) -> None:
+    await _through_notice(client)
+    await _details(client, *SON, "child")
+    cases = [
+        (face("two_people.jpg"), "The face photo shows more than one face"),
+        (_no_face(), "No face was found in the face photo"),
+    ]
+    for photo, message in cases:
+        response = await _documents(client, proof=face("biden.jpg"), face_photo=photo)
+        assert response.status_code == 422
+        summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+        assert 'href="#face_photo"' in summary and message in summary
+        field = response.text.split('id="face_photo-error"', 1)[1].split("</p>", 1)[0]
+        assert message in field
+        # the relationship document uploaded with it is kept; only the face photo is asked again
+        assert 'id="proof-error"' not in response.text
+        assert "A photo is already uploaded" in response.text.split('id="proof-hint"', 1)[1]
+    response = await _documents(client, face_photo=face("obama2.jpg"))
+    assert response.headers["location"] == "/affinity/add/check"
+
+
 async def test_details_errors(client: Client) -> None:
     await _through_notice(client)
     cases = [
