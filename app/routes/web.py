@@ -28,6 +28,7 @@ from app.routes.i18n import (
     ngettext,
 )
 from app.routes.labels import relationship_label, state_label
+from app.routes.punctuation import JOINS
 
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
@@ -46,6 +47,7 @@ def _build_env() -> Environment:
     env.filters["number"] = format_number
     env.globals["relationship_label"] = relationship_label
     env.globals["state_label"] = state_label
+    env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env
 
@@ -131,11 +133,25 @@ def see_other(path: str) -> Redirect:
     return Redirect(path, status_code=303)
 
 
+NEXT_MAX = 200
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
     """Only local paths, so `next` cannot send anyone to another site."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value[:200]
+        return value[:NEXT_MAX]
     return default
+
+
+def page_address(request: Request[Any, Any, Any]) -> str:
+    """The page shown, with its query (the filters chosen), to come back to; the path alone
+    when the query is too long to be kept whole."""
+    path, query = request.url.path, request.url.query
+    full = f"{path}?{query}" if query else path
+    return full if len(full) <= NEXT_MAX else path
+
+
+jinja_env.globals["page_address"] = page_address
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
