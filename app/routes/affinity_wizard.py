@@ -61,6 +61,15 @@ class DetailsForm(msgspec.Struct):
     relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
 
 
+class ChangeDetailsForm(msgspec.Struct):
+    """Back from "Check your answers": the number is saved, so an empty field keeps it
+    (nobody is made to type it again, WCAG 3.3.7); a number typed replaces it."""
+
+    name: Annotated[str, fs.text(NAME_MAX, missing=N_("Enter the family member's name"))] = ""
+    id_number: Annotated[str, fs.id_number(missing="")] = ""
+    relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
+
+
 class RelationshipForm(msgspec.Struct):
     """Way in B: the member was chosen from the household, so only the relationship is asked."""
 
@@ -125,8 +134,11 @@ async def _save_notice(call: StepCall[DraftView], form: NoticeForm) -> str | Non
 async def _save_details(call: StepCall[DraftView], form: Any) -> str | None:
     draft, uow = call.draft, call.uow
     lookup = None
-    if isinstance(form, DetailsForm):
-        name, number = form.name, parse_id_number(form.id_number)
+    if isinstance(form, DetailsForm | ChangeDetailsForm):
+        saved = service.member_number(uow, draft)
+        typed = form.id_number
+        name = form.name
+        number = parse_id_number(typed) if typed or saved is None else saved
         shared = call.request.app.state.counters
         lookup = service.Lookup(limits_for(uow, shared), client_ip(call.request))
     else:  # a prefilled draft always has its member's number
@@ -212,7 +224,9 @@ async def _save_check(call: StepCall[DraftView], form: CheckForm) -> str | None:
 
 def _details_form(call: StepCall[DraftView]) -> type[msgspec.Struct]:
     draft = call.draft
-    return RelationshipForm if draft.prefilled and draft.name else DetailsForm
+    if draft.prefilled and draft.name:
+        return RelationshipForm
+    return ChangeDetailsForm if draft.id_number_cipher is not None else DetailsForm
 
 
 WIZARD_FLOW: Flow[DraftView] = Flow(
