@@ -140,6 +140,16 @@ async def test_the_language_switch_keeps_the_filters(client: Client) -> None:
     assert kept and kept.group(1) == "/my/benefits"
 
 
+async def test_every_page_offers_help_by_phone(client: Client) -> None:
+    for language, text in (
+        ("en", "Help: call the 12333 social security hotline"),
+        ("zh-CN", "帮助：拨打12333社会保障服务热线"),
+    ):
+        page = await client.get("/login", headers={"Accept-Language": language})
+        footer = page.text.split("<footer", 1)[1]
+        assert f'<a href="tel:12333">{text}</a>' in footer
+
+
 async def test_language_next_cannot_leave_the_site(client: Client) -> None:
     token = await csrf_token(client)
     response = await client.post(
