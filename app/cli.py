@@ -186,6 +186,10 @@ def _open_binding(args: list[str]) -> int:
     store = DocumentStore(get_settings().upload_dir)
     proof_bytes = Path(proof).read_bytes()
     face_bytes = Path(face[0]).read_bytes() if face else None
+    problem = _face_problem(face_bytes) if face_bytes else None
+    if problem:
+        print(f"FACE_PHOTO: not one usable face ({problem})", file=sys.stderr)
+        return 1
 
     async def open_it(uow: UnitOfWork) -> UUID:
         return await open_binding_directly(
