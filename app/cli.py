@@ -34,10 +34,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from app.adapters import hashing
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.face_matcher import check_one_face
 from app.adapters.images import ImageRejected
 from app.adapters.portraits import FilePortraits
 from app.config import get_settings
 from app.db.pii import PiiCipher
+from app.domain.face import UnusablePhoto
 from app.domain.identity import InvalidIdNumber, parse_id_number
 from app.domain.staff_enrolment import display_code
 from app.services import registry
@@ -118,6 +120,23 @@ def _add_holder(args: list[str]) -> int:
     return 0
 
 
+def _face_problem(photo: bytes) -> str | None:
+    """Why a registry portrait could never be matched (no face, several...), or None."""
+    policy = get_settings().policy
+    try:
+        check_one_face(
+            photo,
+            image="reference",
+            max_side=policy.face_max_side_pixels,
+            min_face=policy.face_min_face_pixels,
+        )
+    except UnusablePhoto as problem:
+        return problem.reason
+    except OSError:
+        return None  # not an image at all: refused with its reason when it is stored
+    return None
+
+
 def _add_person(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.cli add-person")
     parser.add_argument("name")
@@ -132,6 +151,10 @@ def _add_person(args: list[str]) -> int:
         print(f"invalid ID number ({error.reason})", file=sys.stderr)
         return 2
     portrait = options.portrait.read_bytes() if options.portrait else None
+    problem = _face_problem(portrait) if portrait else None
+    if problem:
+        print(f"--portrait: not one usable face ({problem})", file=sys.stderr)
+        return 1
     portraits = FilePortraits(get_settings().portrait_dir)
 
     async def add(uow: UnitOfWork) -> UUID:
@@ -163,6 +186,10 @@ def _open_binding(args: list[str]) -> int:
     store = DocumentStore(get_settings().upload_dir)
     proof_bytes = Path(proof).read_bytes()
     face_bytes = Path(face[0]).read_bytes() if face else None
+    problem = _face_problem(face_bytes) if face_bytes else None
+    if problem:
+        print(f"FACE_PHOTO: not one usable face ({problem})", file=sys.stderr)
+        return 1
 
     async def open_it(uow: UnitOfWork) -> UUID:
         return await open_binding_directly(

@@ -102,7 +102,11 @@ def test_each_step_says_what_is_wrong(
     expect(page.locator("fieldset#relationship")).to_have_attribute(
         "aria-describedby", "relationship-error"
     )
-    expect(page.locator("[data-error-summary] a[href='#relationship']")).to_have_text(message)
+    # The summary's link leads to the first radio, where an answer can be chosen.
+    link = page.locator("[data-error-summary] a[href='#relationship-spouse']")
+    expect(link).to_have_text(message)
+    link.click()
+    expect(page.locator("#relationship-spouse")).to_be_focused()
     visit_check(page)
 
     do_details_step(page, mother.name, mother.id_number, "parent")

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import DEMO_ID, DEMO_PASSWORD, follow_link, path_is, visit_check
+from e2e.helpers import DEMO_ID, DEMO_PASSWORD, follow_link, path_is, sign_in, visit_check
+from e2e.test_benefits import choose_pension_2007, query_of
 
 pytestmark = pytest.mark.e2e
 
@@ -80,3 +81,21 @@ def test_english_browser_gets_english(open_page: Callable[..., Page], js: bool) 
     visit_check(page)
     _expect_language(page, "en", "en")
     expect(page.locator("h1")).to_have_text("Sign in")
+
+
+def test_the_switch_keeps_the_filters_chosen(open_page: Callable[..., Page], js: bool) -> None:
+    """Filters chosen on the rights and benefits list (JS on: swapped in place, the address
+    updated by HTMX) are still chosen after the language changes."""
+    page = open_page(js=js)
+    sign_in(page, DEMO_ID, DEMO_PASSWORD)
+    page.wait_for_url(path_is("/"))
+    page.goto("/my/benefits")
+    visit_check(page)
+    choose_pension_2007(page)
+    _switch_language(page, "zh_Hans", back_to="/my/benefits")
+    _expect_language(page, "zh-Hans", "zh_Hans")
+    assert (query_of(page)["line"], query_of(page)["year"]) == (["pension"], ["2007"]), page.url
+    expect(page.locator("main select[name=line]")).to_have_value("pension")
+    expect(page.locator("main input[name=year]")).to_have_value("2007")
+    _switch_language(page, "en", back_to="/my/benefits")
+    assert query_of(page)["year"] == ["2007"], page.url

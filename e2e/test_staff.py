@@ -219,7 +219,7 @@ def test_staff_check_a_member_in_person_and_approve(
         page, "Choose whether to approve or reject", "Give the reason for the decision"
     )
     visit_check(page)
-    expect(summary.locator("a[href='#decision']")).to_have_text(
+    expect(summary.locator("a[href='#decision-approve']")).to_have_text(
         "Choose whether to approve or reject"
     )
     expect(summary.locator("a[href='#reason']")).to_have_text("Give the reason for the decision")

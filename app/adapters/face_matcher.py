@@ -64,8 +64,8 @@ def _check_quality(rgb: np.ndarray[Any, Any], box: Any, image: str) -> None:
         raise UnusablePhoto("blurred", image)
 
 
-def describe(data: bytes, *, image: str, max_side: int, min_face: int) -> np.ndarray[Any, Any]:
-    """The 128-d descriptor of the one usable face in the photo, or UnusablePhoto."""
+def _one_face(data: bytes, image: str, max_side: int, min_face: int) -> tuple[Any, Any]:
+    """The pixels and the box of the one usable face in the photo, or UnusablePhoto."""
     if not _MODELS:
         _load_models()
     rgb = _pixels(data, max_side)
@@ -78,6 +78,17 @@ def describe(data: bytes, *, image: str, max_side: int, min_face: int) -> np.nda
     if min(box.width(), box.height()) < min_face:
         raise UnusablePhoto("too_small", image)
     _check_quality(rgb, box, image)
+    return rgb, box
+
+
+def check_one_face(data: bytes, *, image: str, max_side: int, min_face: int) -> None:
+    """Raises UnusablePhoto unless the photo shows one usable face (detection only)."""
+    _one_face(data, image, max_side, min_face)
+
+
+def describe(data: bytes, *, image: str, max_side: int, min_face: int) -> np.ndarray[Any, Any]:
+    """The 128-d descriptor of the one usable face in the photo, or UnusablePhoto."""
+    rgb, box = _one_face(data, image, max_side, min_face)
     shape = _MODELS["shape"](rgb, box)
     return np.asarray(_MODELS["encoder"].compute_face_descriptor(rgb, shape, 1))
 
@@ -125,6 +136,15 @@ class FaceMatcher:
                 self.min_face,
             )
 
+    async def check_reference(self, photo: bytes) -> None:
+        """Raises UnusablePhoto (image "reference") unless the photo shows one usable face:
+        a face photo that could never be matched is refused when it is uploaded."""
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(
+                self._executor(), _check_call, photo, self.max_side, self.min_face
+            )
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
@@ -133,3 +153,7 @@ class FaceMatcher:
 
 def _distance_call(selfie: bytes, reference: bytes, max_side: int, min_face: int) -> float:
     return distance_between(selfie, reference, max_side=max_side, min_face=min_face)
+
+
+def _check_call(photo: bytes, max_side: int, min_face: int) -> None:
+    check_one_face(photo, image="reference", max_side=max_side, min_face=min_face)

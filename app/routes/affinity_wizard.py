@@ -15,6 +15,7 @@ from litestar.di import Provide
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.domain.affinity import WIZARD, BindingRefused, Relationship, Step
+from app.domain.face import UnusablePhoto
 from app.domain.identity import parse_id_number
 from app.domain.views import DraftView
 from app.routes import formspec as fs
@@ -31,7 +32,12 @@ from app.routes.flow import (
 from app.routes.formspec import N_
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label, state_label
-from app.routes.messages import binding_refused_message, image_message, pin_lock_moment
+from app.routes.messages import (
+    binding_refused_message,
+    face_photo_message,
+    image_message,
+    pin_lock_moment,
+)
 from app.routes.step_up import PinForm, check_pin, is_fresh
 from app.routes.web import FormErrors, client_ip
 from app.services import affinity as service
@@ -52,6 +58,15 @@ class NoticeForm(msgspec.Struct):
 class DetailsForm(msgspec.Struct):
     name: Annotated[str, fs.text(NAME_MAX, missing=N_("Enter the family member's name"))] = ""
     id_number: Annotated[str, fs.id_number()] = ""
+    relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
+
+
+class ChangeDetailsForm(msgspec.Struct):
+    """Back from "Check your answers": the number is saved, so an empty field keeps it
+    (nobody is made to type it again, WCAG 3.3.7); a number typed replaces it."""
+
+    name: Annotated[str, fs.text(NAME_MAX, missing=N_("Enter the family member's name"))] = ""
+    id_number: Annotated[str, fs.id_number(missing="")] = ""
     relationship: Annotated[str, fs.choice(RELATIONSHIPS, missing=_RELATIONSHIP_MISSING)] = ""
 
 
@@ -119,8 +134,11 @@ async def _save_notice(call: StepCall[DraftView], form: NoticeForm) -> str | Non
 async def _save_details(call: StepCall[DraftView], form: Any) -> str | None:
     draft, uow = call.draft, call.uow
     lookup = None
-    if isinstance(form, DetailsForm):
-        name, number = form.name, parse_id_number(form.id_number)
+    if isinstance(form, DetailsForm | ChangeDetailsForm):
+        saved = service.member_number(uow, draft)
+        typed = form.id_number
+        name = form.name
+        number = parse_id_number(typed) if typed or saved is None else saved
         shared = call.request.app.state.counters
         lookup = service.Lookup(limits_for(uow, shared), client_ip(call.request))
     else:  # a prefilled draft always has its member's number
@@ -163,9 +181,15 @@ async def _save_documents(call: StepCall[DraftView], form: DocumentsForm) -> str
     needs_photo = service.draft_needs_face_photo(uow, draft, date.today())
     chosen = {"proof": form.proof, "face_photo": form.face_photo if needs_photo else None}
     uploads = {field: data for field, data in chosen.items() if data is not None}
-    refused = await service.attach_documents(uow, _store(call), draft, uploads)
+    matcher = call.request.app.state.matcher
+    refused = await service.attach_documents(uow, _store(call), draft, uploads, matcher)
     for field, rejected in refused.items():
-        errors.add(field, image_message(field, rejected, uow.policy))
+        errors.add(
+            field,
+            face_photo_message(rejected.reason)
+            if isinstance(rejected, UnusablePhoto)
+            else image_message(field, rejected, uow.policy),
+        )
     if errors:
         raise StepErrors(errors)
     try:
@@ -200,7 +224,9 @@ async def _save_check(call: StepCall[DraftView], form: CheckForm) -> str | None:
 
 def _details_form(call: StepCall[DraftView]) -> type[msgspec.Struct]:
     draft = call.draft
-    return RelationshipForm if draft.prefilled and draft.name else DetailsForm
+    if draft.prefilled and draft.name:
+        return RelationshipForm
+    return ChangeDetailsForm if draft.id_number_cipher is not None else DetailsForm
 
 
 WIZARD_FLOW: Flow[DraftView] = Flow(

@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from app.adapters.clock import utcnow
 from app.domain.contributions import Line, Period
 from app.routes.i18n import _, format_moment
+from app.routes.punctuation import bracket
 from app.routes.web import FormErrors, is_htmx, page
 from app.services import benefits, people
 from app.services.context import UnitOfWork
@@ -96,7 +97,7 @@ class Labels:
 
     def region(self, code: str) -> str:
         name = self.provinces.get(code[:2])
-        return f"{name} ({code})" if name else code
+        return bracket(name, code) if name else code
 
     def span(self, first: Period | int, last: Period | int) -> str:
         """A run of months or years: "2015-05 to 2015-08", or one alone."""

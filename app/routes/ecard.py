@@ -57,7 +57,13 @@ async def _qr_context(uow: UnitOfWork, subject: Subject, round_: int) -> dict[st
         "renew": round_ < AUTO_RENEWALS,
         "next_round": round_ + 1,
         "renew_after": max(uow.policy.qr_valid_seconds - RENEW_BEFORE_EXPIRY_SECONDS, 5),
+        # The last code is not renewed: when it expires, the region says so instead.
+        "expires_after": uow.policy.qr_valid_seconds,
     }
+
+
+# The region once the last code has expired: no code (nothing left to scan), and "New code".
+EXPIRED = {"code": None, "expired": True, "renew": False}
 
 
 def _round(request: Request[Any, Any, Any]) -> int:
@@ -107,7 +113,11 @@ class SubjectCardController(Controller):
         """The QR region alone, for HTMX; without it, the card page has a fresh code."""
         if not is_htmx(request):
             return see_other(f"{subject.base}/card")
-        context = {"subject": subject, "qr": await _qr_context(uow, subject, _round(request))}
+        if request.query_params.get("state") == "expired":
+            qr: dict[str, Any] = EXPIRED
+        else:
+            qr = await _qr_context(uow, subject, _round(request))
+        context = {"subject": subject, "qr": qr}
         body = jinja_env.get_template("pages/subject/card_qr.html").render(context)
         return Response(body, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
 

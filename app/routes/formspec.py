@@ -53,6 +53,7 @@ def pin(*, missing: str) -> msgspec.Meta:
 
 
 def id_number(*, missing: str = N_("Enter the ID number")) -> msgspec.Meta:
+    """Required unless `missing` is "" (then empty means: keep the number saved)."""
     return _meta(Spec("id_number", 40, missing))
 
 
@@ -129,7 +130,7 @@ class Parsed(Generic[FormT]):
 
 def _problem(value: str, spec: Spec) -> str | None:
     if not value and spec.kind in {"text", "pin", "id_number"}:
-        return _(spec.missing)
+        return _(spec.missing) if spec.missing else None  # no message: optional
     if spec.kind == "text" and len(value) > spec.limit:
         return too_long(spec.limit)
     return _CHECKS[spec.kind](value, spec)

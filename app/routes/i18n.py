@@ -56,8 +56,13 @@ def choose_locale(cookie: str | None, accept_language: str | None) -> str:
     return _from_accept_language(accept_language or "")
 
 
+# How each language names itself on the switch: "简体中文" as Chinese readers write it, not
+# the CLDR form "中文 (简体)" with its ASCII brackets.
+_OWN_NAMES = {"zh_Hans": "简体中文"}
+
+
 def locale_display_name(locale: str) -> str:
-    return Locale.parse(locale).get_display_name(locale) or locale
+    return _OWN_NAMES.get(locale) or Locale.parse(locale).get_display_name(locale) or locale
 
 
 class LocaleMiddleware:

@@ -65,5 +65,20 @@ def action_label(action: str) -> str:
         "staff.documents_approved": _("Accepted the document of a request to act for you"),
         "staff.documents_rejected": _("Refused the document of a request to act for you"),
         "affinity.chose_in_person": _("Asked for an in-person check of you"),
+        "affinity.member_chosen": _("Chose you from the household to open affinity services"),
+        "affinity.details_entered": _("Entered your details to open affinity services"),
+        "affinity.expired": _("The request for affinity services expired without face recognition"),
+        "affinity.set_up": _("Opened affinity services for you"),
+        "face.error": _("Face recognition: the photo could not be checked"),
+        "certification.unusable": _("Eligibility certification: the photo could not be used"),
+        "certification.error": _("Eligibility certification: the photo could not be checked"),
+        "certification.handoff_created": _("Sent you an eligibility certification link"),
+        "certification.recorded": _("Recorded an eligibility certification you did elsewhere"),
+        "qr.card_not_usable": _(
+            "Was shown your QR code at a service counter while your card could not be used"
+        ),
+        "registry.person_added": _("Added your record to the registry"),
+        "transfer.precheck": _("Checked moving your pension insurance to another province"),
+        "transfer.applied": _("Applied to move your pension insurance to another province"),
     }
     return labels.get(action, _("Other action"))

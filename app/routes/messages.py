@@ -138,3 +138,22 @@ def no_reference_message() -> str:
     return _(
         "There is no photo in the registry to compare with, so face recognition cannot be done online. Go to a social insurance service centre with your ID card, where staff check you in person"
     )
+
+
+def face_photo_message(reason: str) -> str:
+    """Why an uploaded face photo (a face reference) cannot serve: it is the photo that is
+    wrong, not the member's selfie later."""
+    messages: dict[str, str] = {
+        "no_face": _(
+            "No face was found in the face photo. Choose a photo that shows the family member's face from the front"
+        ),
+        "several_faces": _(
+            "The face photo shows more than one face. Choose a photo of the family member alone"
+        ),
+        "too_small": _(
+            "The face in the face photo is too small. Choose a photo in which the face fills more of the picture"
+        ),
+        "too_dark": _("The face photo is too dark. Choose a photo taken in good light"),
+        "blurred": _("The face photo is blurred. Choose a sharp photo"),
+    }
+    return messages.get(reason, messages["no_face"])

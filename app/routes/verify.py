@@ -14,6 +14,7 @@ from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.adapters.portraits import PortraitSource
 from app.domain.handoff import display_code, mask_name, normalise_code
+from app.domain.typed import compact
 from app.routes.deps import provide_limits, provide_portraits, provide_store
 from app.routes.face_check import OwnSelfieForm, start_face_check
 from app.routes.flow import MAX_UPLOAD_FIELD
@@ -30,6 +31,8 @@ from app.services import certification
 from app.services import face as face_service
 from app.services.context import UnitOfWork
 from app.services.limits import HANDOFF_CODE, Counted, Limits, TooManyAttempts
+
+CODE_INPUT_MAX = 20  # the field's maxlength
 
 
 def _invalid_code_page(request: Request[Any, Any, Any], values: dict[str, str]) -> Response[str]:
@@ -73,7 +76,17 @@ class VerifyController(Controller):
         self, request: Request[Any, Any, Any], limits: NamedDependency[Limits]
     ) -> Response[Any]:
         values = await read_form(request)
-        code = normalise_code(values.get("code", ""))
+        typed = values.get("code", "")
+        if not compact(typed[:CODE_INPUT_MAX]):  # nothing typed: not a guess, so not counted
+            errors = FormErrors()
+            errors.add("code", _("Enter the code"))
+            return page(
+                request,
+                "pages/verify/enter_code.html",
+                {"errors": errors, "values": {"code": ""}},
+                status=422,
+            )
+        code = normalise_code(typed)
         if code is None:  # a wrong code too, counted as one
             counted = await _count_code(request, limits)
             if isinstance(counted, Response):

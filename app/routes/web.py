@@ -28,6 +28,7 @@ from app.routes.i18n import (
     ngettext,
 )
 from app.routes.labels import relationship_label, state_label
+from app.routes.punctuation import JOINS
 from app.routes.transfer_labels import (
     agency_label,
     line_label,
@@ -58,6 +59,7 @@ def _build_env() -> Environment:
     env.globals["step_label"] = step_label
     env.globals["agency_label"] = agency_label
     env.globals["transfer_state_label"] = transfer_state_label
+    env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env
 
@@ -143,11 +145,25 @@ def see_other(path: str) -> Redirect:
     return Redirect(path, status_code=303)
 
 
+NEXT_MAX = 200
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
     """Only local paths, so `next` cannot send anyone to another site."""
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value[:200]
+        return value[:NEXT_MAX]
     return default
+
+
+def page_address(request: Request[Any, Any, Any]) -> str:
+    """The page shown, with its query (the filters chosen), to come back to; the path alone
+    when the query is too long to be kept whole."""
+    path, query = request.url.path, request.url.query
+    full = f"{path}?{query}" if query else path
+    return full if len(full) <= NEXT_MAX else path
+
+
+jinja_env.globals["page_address"] = page_address
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:

@@ -9,6 +9,7 @@ from uuid import UUID
 import anyio
 
 from app.adapters.document_store import DocumentStore
+from app.adapters.face_matcher import FaceMatcher
 from app.adapters.images import ImageRejected, normalise_image
 from app.db.models import AffinityBinding, AffinityDraft, Person
 from app.db.repositories import DraftDocument
@@ -31,7 +32,7 @@ from app.domain.affinity import (
     names_match,
     needs_face_photo,
 )
-from app.domain.face import Attempts
+from app.domain.face import Attempts, UnusablePhoto
 from app.domain.identity import IdNumber
 from app.domain.views import BindingDetail, DoneFor, DraftView, Holder, PersonView
 from app.services.context import UnitOfWork
@@ -253,14 +254,19 @@ async def _undo(draft: AffinityDraft, step: Step, store: DocumentStore) -> None:
         draft.documents_done = False
 
 
-async def _store_image(uow: UnitOfWork, store: DocumentStore, data: bytes) -> str:
+async def _clean_image(uow: UnitOfWork, data: bytes) -> tuple[bytes, str]:
     """Raises ImageRejected. Decoding is CPU work: off the event loop."""
     policy = uow.policy
-    clean, extension = await anyio.to_thread.run_sync(
+    return await anyio.to_thread.run_sync(
         lambda: normalise_image(
             data, max_bytes=policy.upload_max_bytes, max_pixels=policy.upload_max_pixels
         )
     )
+
+
+async def _store_image(uow: UnitOfWork, store: DocumentStore, data: bytes) -> str:
+    """Raises ImageRejected."""
+    clean, extension = await _clean_image(uow, data)
     return await store.save(clean, extension)
 
 
@@ -274,18 +280,27 @@ async def replace_document(
 
 
 async def attach_documents(
-    uow: UnitOfWork, store: DocumentStore, view: DraftView, uploads: dict[str, bytes]
-) -> dict[str, ImageRejected]:
+    uow: UnitOfWork,
+    store: DocumentStore,
+    view: DraftView,
+    uploads: dict[str, bytes],
+    matcher: FaceMatcher,
+) -> dict[str, ImageRejected | UnusablePhoto]:
     """Store the proof and the face photo ("proof", "face_photo"), each replacing the one
-    before. What did upload is kept even if the other file is refused; returns the refusals."""
+    before. The face photo is the member's face reference: one that shows no usable face, or
+    several, could never be matched, so it is refused now. What did upload is kept even if the
+    other file is refused; returns the refusals."""
     draft = await _row(uow, view)
-    refused: dict[str, ImageRejected] = {}
+    refused: dict[str, ImageRejected | UnusablePhoto] = {}
     for field, data in uploads.items():
         try:
-            name = await _store_image(uow, store, data)
-        except ImageRejected as rejected:
+            clean, extension = await _clean_image(uow, data)
+            if field == "face_photo":
+                await matcher.check_reference(clean)
+        except (ImageRejected, UnusablePhoto) as rejected:
             refused[field] = rejected
             continue
+        name = await store.save(clean, extension)
         await _swap_document(
             uow, store, draft, "proof_file" if field == "proof" else "face_photo_file", name
         )

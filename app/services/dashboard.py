@@ -12,7 +12,6 @@ from app.services.context import UnitOfWork
 from app.services.subject import Subject, active_members, own, record
 from app.services.transfer_timeline import TransferView, open_by_person
 
-
 URGENT = frozenset({"certification_overdue", "arrears"})
 
 

@@ -19,10 +19,16 @@
 
   // After a boosted navigation only <main> is new: the language switch in the footer must
   // still return to the page now shown, not the one first loaded.
+  // With the query: the filters chosen stay when the language changes (as on the server, the
+  // path alone when the query is too long to keep whole).
   function syncLanguageNext() {
     var next = document.querySelector(".lang-switch input[name=next]");
-    if (next) next.value = window.location.pathname;
+    if (!next) return;
+    var here = window.location.pathname + window.location.search;
+    next.value = here.length <= 200 ? here : window.location.pathname;
   }
+  document.addEventListener("htmx:pushedIntoHistory", syncLanguageNext);
+  document.addEventListener("htmx:replacedInHistory", syncLanguageNext);
 
   // A confirmation that came with a new page ("The request was cancelled.") is read out from
   // the live region that was already there: one that arrives with the swap is not.

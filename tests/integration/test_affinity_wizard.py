@@ -140,6 +140,69 @@ async def test_a_child_under_16_needs_a_face_photo(client: Client) -> None:
     assert response.headers["location"] == "/affinity/add/check"
 
 
+def _no_face() -> bytes:
+    """The lower third of a real portrait: suit and background, no face."""
+    with Image.open(FACES / "obama.jpg") as image:
+        crop = image.convert("RGB").crop((0, image.height * 2 // 3, image.width, image.height))
+    out = io.BytesIO()
+    crop.save(out, "JPEG")
+    return out.getvalue()
+
+
+async def test_a_face_photo_that_cannot_serve_is_refused_at_upload(client: Client) -> None:
+    await _through_notice(client)
+    await _details(client, *SON, "child")
+    cases = [
+        (face("two_people.jpg"), "The face photo shows more than one face"),
+        (_no_face(), "No face was found in the face photo"),
+    ]
+    for photo, message in cases:
+        response = await _documents(client, proof=face("biden.jpg"), face_photo=photo)
+        assert response.status_code == 422
+        summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+        assert 'href="#face_photo"' in summary and message in summary
+        field = response.text.split('id="face_photo-error"', 1)[1].split("</p>", 1)[0]
+        assert message in field
+        # the relationship document uploaded with it is kept; only the face photo is asked again
+        assert 'id="proof-error"' not in response.text
+        assert "A photo is already uploaded" in response.text.split('id="proof-hint"', 1)[1]
+    response = await _documents(client, face_photo=face("obama2.jpg"))
+    assert response.headers["location"] == "/affinity/add/check"
+
+
+async def test_back_from_the_check_page_the_saved_id_number_is_kept(client: Client) -> None:
+    """WCAG 3.3.7: changing one answer does not mean typing the ID number again."""
+    await _through_notice(client)
+    await _details(client, *MOTHER, "parent")
+    await _documents(client, proof=face())
+    details = await client.get("/affinity/add/details", headers=EN)
+    assert 'name="id_number"' in details.text and MOTHER[1] not in details.text
+    assert "Saved: 1101**********0426" in details.text
+    assert "Leave the field empty to keep it" in details.text
+    response = await _details(client, MOTHER[0], "", "parent")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    check = await client.get("/affinity/add/check", headers=EN)  # nothing to do again
+    assert check.status_code == 200
+    assert "1101**********0426" in check.text and "Uploaded" in check.text
+    # Another relationship with the field left empty: the same member, a new document asked.
+    response = await _details(client, MOTHER[0], "", "grandparent")
+    assert response.headers["location"] == "/affinity/add/documents"  # type: ignore[attr-defined]
+    documents = await client.get("/affinity/add/documents", headers=EN)
+    assert "李秀英, 1101**********0426, age" in documents.text
+    # A number typed still replaces the saved one, and is checked.
+    response = await _details(client, MOTHER[0], "110105195806070425", "parent")
+    assert response.status_code == 422 and "not valid" in response.text  # type: ignore[attr-defined]
+
+
+async def test_a_relationship_error_links_to_the_first_radio(client: Client) -> None:
+    await _through_notice(client)
+    response = await _details(client, *MOTHER, "child")
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    summary = response.text.split("data-error-summary", 1)[1].split("</div>", 1)[0]  # type: ignore[attr-defined]
+    assert '<a href="#relationship-spouse">A child or grandchild must be younger' in summary
+    assert 'id="relationship-spouse"' in response.text  # type: ignore[attr-defined]
+
+
 async def test_details_errors(client: Client) -> None:
     await _through_notice(client)
     cases = [

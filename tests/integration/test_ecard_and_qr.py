@@ -197,7 +197,21 @@ async def test_the_qr_region_renews_itself_a_limited_number_of_times(
     assert 'hx-swap-oob="innerHTML"' in fragment.text and "New code shown." in fragment.text
     assert _shown_code(fragment.text) != _shown_code(page.text)
     last = await client.get("/my/card/qr?round=8", headers=HX)
-    assert "hx-trigger" not in last.text and "<svg" in last.text  # a code, and no more renewals
+    assert "every " not in last.text and "<svg" in last.text  # a code, and no more renewals
+    # When the last code expires, the region says so, with no code left to scan.
+    assert 'hx-get="/my/card/qr?state=expired" hx-trigger="load delay:60s"' in last.text
+    shown = await seeded.db.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "qr.shown")
+    )
+    expired = await client.get("/my/card/qr?state=expired", headers=HX)
+    assert expired.status_code == 200 and "<svg" not in expired.text
+    assert CODE.search(expired.text) is None
+    assert "hx-trigger" not in expired.text and "has expired" in expired.text
+    assert 'action="/my/card"' in expired.text and "New code" in expired.text
+    assert "The code has expired" in expired.text.split('id="qr-announce"', 1)[1]
+    assert shown == await seeded.db.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "qr.shown")
+    )  # no code was made for it
     plain = await client.get("/my/card/qr", follow_redirects=False)
     assert plain.status_code == 303 and plain.headers["location"] == "/my/card"
 

@@ -188,6 +188,25 @@ async def test_codes_cannot_be_guessed(client: Client) -> None:
     assert held.status_code == 429 and "Too many wrong codes" in held.text
 
 
+async def test_an_empty_code_is_asked_for_and_not_counted(client: Client) -> None:
+    """Nothing typed is not a wrong guess: "Enter the code", and the right code still works
+    after more empty tries than the wrong-code limit."""
+    member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
+    code = (await _handoff_code(client, member_url)).replace("-", "")
+    client.cookies.clear()
+    typed = await client.get("/verify")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', typed.text).group(1)  # type: ignore[union-attr]
+    for empty in ["", "   ", " - - ", "\u3000"] * 3:
+        response = await client.post(
+            "/verify", data={"_csrf_token": token, "code": empty}, headers=EN
+        )
+        assert response.status_code == 422
+        assert '<a href="#code">Enter the code</a>' in response.text
+        assert 'id="code-error"' in response.text and "not valid" not in response.text
+    held = await client.get(f"/verify/{code}", headers=EN)
+    assert held.status_code == 200, held.text
+
+
 async def test_kept_selfies_are_purged_after_the_retention(
     client: Client, app: Litestar, seeded: UnitOfWork, settings
 ) -> None:  # type: ignore[no-untyped-def]

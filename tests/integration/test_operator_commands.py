@@ -99,6 +99,24 @@ async def test_add_person_registers_a_portrait_and_a_household_link(
     assert stored and stored[:2] == b"\xff\xd8"  # re-encoded, kept as the registry's photo
     assert "110105196002020022" not in out + err
 
+    two = ROOT / "tests" / "fixtures" / "faces" / "two_people.jpg"
+    status, _, err = await _cli(
+        settings, "add-person", "王小红", "110105198001010024", "--portrait", str(two)
+    )
+    assert status == 1 and "not one usable face (several_faces)" in err
+    assert await seeded.people.by_id_number(parse_id_number("110105198001010024")) is None
+
+    status, _, err = await _cli(
+        settings,
+        "open-binding",
+        "110105198503140224",
+        "11010520150402035X",
+        "child",
+        str(two),
+        str(two),
+    )
+    assert status == 1 and "FACE_PHOTO: not one usable face (several_faces)" in err
+
     status, out, _ = await _cli(settings, "add-person", "王小明", "110105198001010016")
     assert status == 0
     assert await FilePortraits(settings.portrait_dir).portrait(UUID(out.strip())) is None

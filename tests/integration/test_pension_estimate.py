@@ -263,9 +263,16 @@ async def test_a_live_update_gets_the_result_region_only(
 
     wrong = await client.get("/my/pension?wage_growth=99", headers=HTMX)
     assert wrong.status_code == 422
-    assert 'id="pension-errors" hx-swap-oob="true"' in wrong.text
+    assert '<div id="pension-errors" hx-swap-oob="true"></div>' in wrong.text  # cleared
+    assert 'role="alert"' not in wrong.text and "data-error-summary" not in wrong.text
     assert re.search(r'id="wage_growth-error" hx-swap-oob="true">.*between', wrong.text)
     assert "<title>Error:" in wrong.text
+    typing = await client.get("/my/pension?wage_growth=-", headers=HTMX)  # "-" of "-1"
+    assert typing.status_code == 422 and 'role="alert"' not in typing.text
+    assert re.search(r'id="wage_growth-error" hx-swap-oob="true">.*number', typing.text)
+    submitted = await client.get("/my/pension?wage_growth=-", headers=EN)  # Calculate
+    assert submitted.status_code == 422
+    assert 'role="alert"' in submitted.text and '<a href="#wage_growth">' in submitted.text
 
     full = await client.get("/my/pension", headers=EN)  # the page carries the live form
     assert 'hx-get="/my/pension" hx-target="#pension-result"' in full.text

@@ -484,7 +484,7 @@ CASES = [
         "residents pension estimate",
         residents_pension,
         Seen(("151.00 (the central minimum for 2025",), ("143.00",)),
-        Seen(("151.00 (2025年全国最低标准",), ("143.00",)),
+        Seen(("151.00（2025年全国最低标准",), ("143.00",)),
     ),
 ]
 

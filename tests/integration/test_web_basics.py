@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -146,6 +147,35 @@ async def test_the_language_choice_is_kept_in_a_cookie(client: Client) -> None:
     assert response.headers["location"] == "/login"
     page = await client.get("/login", headers={"Accept-Language": "zh-CN"})
     assert '<html lang="en">' in page.text
+
+
+async def test_the_language_switch_keeps_the_filters(client: Client) -> None:
+    await sign_in(client)
+    filtered = "/my/benefits?line=pension&year=2010"
+    page = await client.get(filtered)
+    kept = re.search(r'lang-switch">.*?name="next" value="([^"]*)"', page.text, re.S)
+    assert kept and html.unescape(kept.group(1)) == filtered
+    token = await csrf_token(client, filtered)
+    response = await client.post(
+        "/language",
+        data={"_csrf_token": token, "lang": "en", "next": html.unescape(kept.group(1))},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == filtered
+    # A query too long to keep whole is dropped, never cut short.
+    long = await client.get("/my/benefits?line=" + "x" * 300)
+    kept = re.search(r'lang-switch">.*?name="next" value="([^"]*)"', long.text, re.S)
+    assert kept and kept.group(1) == "/my/benefits"
+
+
+async def test_every_page_offers_help_by_phone(client: Client) -> None:
+    for language, text in (
+        ("en", "Help: call the 12333 social security hotline"),
+        ("zh-CN", "帮助：拨打12333社会保障服务热线"),
+    ):
+        page = await client.get("/login", headers={"Accept-Language": language})
+        footer = page.text.split("<footer", 1)[1]
+        assert f'<a href="tel:12333">{text}</a>' in footer
 
 
 async def test_language_next_cannot_leave_the_site(client: Client) -> None:
