@@ -78,7 +78,5 @@ def action_label(action: str) -> str:
             "Was shown your QR code at a service counter while your card could not be used"
         ),
         "registry.person_added": _("Added your record to the registry"),
-        "transfer.precheck": _("Checked moving your pension insurance to another province"),
-        "transfer.applied": _("Applied to move your pension insurance to another province"),
     }
     return labels.get(action, _("Other action"))
