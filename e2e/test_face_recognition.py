@@ -10,10 +10,12 @@ someone else's face (the mismatch below is a photo of that face). Each test has 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.helpers import (
@@ -21,6 +23,7 @@ from e2e.helpers import (
     FACES,
     Family,
     Member,
+    consent_label,
     expect_error_summary,
     expect_field_error,
     expect_member_page,
@@ -171,3 +174,32 @@ def test_a_child_under_16_is_matched_against_the_face_photo(
         f"The photo matches. Affinity services for {son.name} are now open."
     )
     _expect_active(page, son, member_path)
+
+
+def test_a_large_camera_photo_is_shrunk_before_it_is_sent(
+    open_page: Callable[..., Page], make_family: Callable[[], Family], tmp_path: Path
+) -> None:
+    """With JS, a camera-sized selfie goes at the matcher's size, and still matches."""
+    family = make_family()
+    mother = family.mother
+    page = open_page(js=True)
+    member_path = _add_member(page, family, mother, proof=FACES / "biden.jpg")
+    large = tmp_path / "camera.jpg"
+    with Image.open(FACES / "obama2.jpg") as photo:
+        size = (photo.width * 3, photo.height * 3)  # as a camera takes it: about 7 megapixels
+        photo.convert("RGB").resize(size).save(large, "JPEG", quality=95)
+    photo_input = page.locator("#selfie")
+    photo_input.set_input_files(large)
+    expect(photo_input).to_have_attribute("data-shrunk", re.compile(r"^\d+x\d+$"))
+    width, height = map(int, str(photo_input.get_attribute("data-shrunk")).split("x"))
+    assert max(width, height) == 1024, (width, height)
+    sent = page.evaluate("() => document.getElementById('selfie').files[0].size")
+    assert sent < large.stat().st_size / 4, (sent, large.stat().st_size)
+    page.get_by_label(consent_label(mother), exact=True).check()
+    submit(page, "Check the photo")
+    result, _ = wait_for_face_result(
+        page, face_status_pattern(member_path), face_heading(mother), title=STATUS_TITLE
+    )
+    expect(result).to_contain_text(
+        f"The photo matches. Affinity services for {mother.name} are now open."
+    )
