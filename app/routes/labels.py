@@ -50,6 +50,7 @@ def action_label(action: str) -> str:
         "transfer.precheck": _("Checked what a move to another province would mean for you"),
         "transfer.applied": _("Applied for a transfer of your insurance"),
         "transfer.viewed": _("Viewed the progress of your transfer"),
+        "transfer.step": _("Recorded a step of your transfer (an agency)"),
         "face.started": _("Started your face recognition"),
         "face.matched": _("Face recognition passed"),
         "face.failed": _("Face recognition: the faces did not match"),
