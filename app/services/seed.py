@@ -116,6 +116,7 @@ DEMO_PEOPLE = (
         "late-mover-2025",
         "570394",
         household=None,
+        portrait="biden2.jpg",
     ),
 )
 
