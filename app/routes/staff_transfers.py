@@ -93,7 +93,6 @@ class StaffTransferController(Controller):
             except service.NotTheirs:
                 raise NotFoundException from None
             except service.NotTheirTurn:
-                await uow.rollback()
                 status = 409
                 errors.add(
                     "decision",
