@@ -20,7 +20,9 @@ from app.config import Settings
 from app.db.models import AuditEvent, ContributionRecord, InsuranceTransfer, TransferEvent
 from app.db.repositories import Transfers
 from app.domain.contributions import Line
+from app.domain.identity import parse_id_number
 from app.domain.transfer_steps import TransferLine, TransferState
+from app.domain.wages import average_wage
 from app.services import benefits, staff_transfers
 from app.services import pension_estimate as estimate
 from app.services import staff as staff_service
@@ -301,3 +303,19 @@ async def test_twenty_advances_at_once_move_the_step_once(
     assert await _steps(seeded) == 1
     steps = await seeded.db.scalars(select(AuditEvent).where(AuditEvent.action == "transfer.step"))
     assert len(list(steps)) == 1
+
+
+async def test_the_estimate_uses_the_place_of_payment(seeded: UnitOfWork) -> None:
+    """周强 (the demo's late mover) pays in Beijing since 2025 but has 25 years in Guangdong and
+    a Jiangsu hukou: under the 10-year rule his pension is paid in Guangdong, so the estimate's
+    average wage is Guangdong's."""
+    await seed_histories(seeded, utcnow().date())
+    person = await seeded.people.by_id_number(parse_id_number("320102197003150413"))
+    assert person
+    view = await seeded.views.person(person.id)
+    assert view
+    basis = await estimate.load(seeded, Subject(person=view, holder=view), utcnow().date())
+    assert isinstance(basis, estimate.EmployeeBasis)
+    assert basis.last.region_code == BEIJING and basis.place == "44"
+    today = utcnow().date()
+    assert estimate.defaults(basis, seeded.policy, today).avg_wage == average_wage(today.year, "44")
