@@ -63,9 +63,8 @@ def turn_of(staff: StaffView, view: TransferView) -> Agency | None:
 
 
 async def _detail(
-    uow: UnitOfWork, staff: StaffView, row: InsuranceTransfer, now: datetime
+    uow: UnitOfWork, staff: StaffView, row: InsuranceTransfer, view: TransferView
 ) -> StaffTransfer:
-    view = await view_of(uow, row, now.date())
     person = await uow.people.get(row.person_id)
     assert person is not None  # the transfer goes with its person
     paid = await uow.contributions.paid_bases(person.id, row.line)
@@ -84,7 +83,7 @@ async def waiting(uow: UnitOfWork, staff: StaffView, now: datetime) -> list[Staf
     for row in await uow.transfers.open_in_region(staff.region_prefix):
         view = await view_of(uow, row, now.date())
         if turn_of(staff, view) is not None:
-            found.append(await _detail(uow, staff, row, now))
+            found.append(await _detail(uow, staff, row, view))
     return found
 
 
@@ -110,7 +109,7 @@ async def one(
             staff=staff.id,
             detail=f"transfer={row.id}",
         )
-    return await _detail(uow, staff, row, now)
+    return await _detail(uow, staff, row, await view_of(uow, row, now.date()))
 
 
 async def act(
