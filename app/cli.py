@@ -46,7 +46,13 @@ from app.services import registry
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.maintenance import tidy
-from app.services.seed import DEMO_PEOPLE, DEMO_STAFF, add_holder, open_binding_directly, seed_demo
+from app.services.seed import (
+    ALL_DEMO_STAFF,
+    DEMO_PEOPLE,
+    add_holder,
+    open_binding_directly,
+    seed_demo,
+)
 
 T = TypeVar("T")
 
@@ -78,11 +84,11 @@ def _seed() -> int:
     print(
         f"Demo sign-in: ID number {holder.id_number}, password {holder.password}, PIN {holder.pin}"
     )
-    number, _name, password = DEMO_STAFF
-    print(
-        f"Demo staff: {number}, password {password}; for the first passkey, an enrolment code "
-        f"from: python -m app.cli staff-enrolment-code {number}"
-    )
+    for staff in ALL_DEMO_STAFF:
+        print(
+            f"Demo staff: {staff.number}, password {staff.password}; for the first passkey, an "
+            f"enrolment code from: python -m app.cli staff-enrolment-code {staff.number}"
+        )
     return 0
 
 

@@ -74,6 +74,7 @@ from app.routes.request_log import (
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.staff_transfers import StaffTransferController
 from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
 from app.routes.subject import subject_routers
@@ -305,6 +306,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             VerifyController,
             StaffAuthController,
             StaffQueueController,
+            StaffTransferController,
             CounterController,
             FamilyController,
             *subject_routers(SUBJECT_PAGES),

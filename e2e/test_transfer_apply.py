@@ -11,7 +11,6 @@ since other journeys count the demo holder's family members and his open transfe
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
@@ -27,7 +26,6 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     expect_error_summary,
     follow_link,
-    id_number,
     path_is,
     remove_bindings,
     sign_in,
@@ -169,26 +167,13 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
 
 
 @pytest.fixture(scope="module")
-def late_mover(live_server: LiveServer) -> Member:
-    """A holder with a Jiangsu hukou, in Guangzhou from 2000 to 2024 and insured in Beijing
-    since January 2025, at 54: the rule keeps the relationship in Guangzhou."""
-    number = id_number("19700315", region="320102")
-    people = [
-        {"name": "周强", "id_number": number, "household": "", "password": LATE_PASSWORD,
-         "pin": LATE_PIN},
-    ]  # fmt: skip
-    live_server.run_setup("add-people", json.dumps(people))
-    jobs = [
-        {"first": "2000-01", "last": "2024-12", "region": "440106", "employer": "广州",
-         "index": "1.0"},
-        {"first": "2025-01", "last": "last-month", "region": "110105", "employer": "北京",
-         "index": "1.0"},
-    ]  # fmt: skip
-    live_server.run_setup("add-history", number, json.dumps(jobs))
-    return Member("周强", number, "")
+def late_mover() -> Member:
+    """The demo person 周强 (seeded): a Jiangsu hukou, in Guangzhou from 2000 to 2024 and
+    insured in Beijing since January 2025, at 54: the rule keeps the relationship in Guangzhou."""
+    return Member("周强", LATE_ID, "")
 
 
-LATE_PASSWORD, LATE_PIN = "late-mover-2025", "570394"
+LATE_ID, LATE_PASSWORD, LATE_PIN = "320102197003150413", "late-mover-2025", "570394"
 
 
 def test_the_temporary_account_is_offered_instead(
@@ -200,7 +185,9 @@ def test_the_temporary_account_is_offered_instead(
     visit_check(page)
     follow_link(page, "Relationship transfer", "/my/transfers")  # from home, the hub
     apply = "/my/transfers/apply"
-    follow_link(page, "Apply for a transfer", f"{apply}/line")
+    page.locator("#apply-transfer").click()
+    page.wait_for_url(path_is(f"{apply}/line"))
+    visit_check(page)
     page.get_by_label("Employee pension insurance").check()
     submit(page, "Continue")
     visit_check(page)

@@ -991,6 +991,26 @@ class Transfers:
             )
         )
 
+    async def get(self, transfer_id: UUID) -> InsuranceTransfer | None:
+        return await self.session.get(InsuranceTransfer, transfer_id)
+
+    async def open_in_region(self, region_prefix: str) -> list[InsuranceTransfer]:
+        """Open transfers from or to the region (address codes starting with the prefix),
+        oldest application first: what its agency may have to act on."""
+        pattern = f"{region_prefix}%"
+        rows = await self.session.scalars(
+            select(InsuranceTransfer)
+            .where(
+                InsuranceTransfer.closed_on.is_(None),
+                or_(
+                    InsuranceTransfer.from_region.like(pattern),
+                    InsuranceTransfer.to_region.like(pattern),
+                ),
+            )
+            .order_by(InsuranceTransfer.applied_on, InsuranceTransfer.created_at)
+        )
+        return list(rows)
+
     async def events(self, transfer_id: UUID) -> list[TransferEvent]:
         rows = await self.session.scalars(
             select(TransferEvent)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -237,3 +238,24 @@ def provincial_history(months: Iterable[tuple[int, int, str]]) -> list[tuple[str
         (province, len(list(run)))
         for province, run in itertools.groupby(ordered, key=lambda m: m[2])
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of paid months in one place: the history kept by segment and region."""
+
+    region: str  # the address code as recorded
+    first: tuple[int, int]  # (year, month)
+    last: tuple[int, int]
+    months: int
+
+
+def segments(months: Iterable[tuple[int, int, str]]) -> list[Segment]:
+    """Paid months (year, month, address code) as runs by place, oldest first; a gap does not
+    split a run, a month elsewhere does. The runs' months add up to the months paid."""
+    ordered = sorted(set(months))
+    found: list[Segment] = []
+    for region, run in itertools.groupby(ordered, key=lambda m: m[2]):
+        periods = [(year, month) for year, month, _ in run]
+        found.append(Segment(region, periods[0], periods[-1], len(periods)))
+    return found

@@ -167,6 +167,15 @@ def histories(today: date) -> dict[str, tuple[list[Job], Retirement | None]]:
             [Job(Period(2014, 7), now, GUANGZHOU, "广州示例软件有限公司", Decimal("1.0"))],
             None,
         ),
+        # 周强 (Jiangsu hukou): Guangzhou 2000-2024, Beijing since 2025, where he began at 54.
+        "320102197003150413": (
+            [
+                Job(Period(2000, 1), Period(2024, 12), GUANGZHOU, "广州示例电子有限公司",
+                    Decimal("1.0")),
+                Job(Period(2025, 1), now, BEIJING, "北京示例咨询有限公司", Decimal("1.0")),
+            ],
+            None,
+        ),
     }  # fmt: skip
 
 

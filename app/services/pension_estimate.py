@@ -25,6 +25,7 @@ from app.domain.pension import (
 )
 from app.domain.pension import project_index as weighted_index
 from app.domain.policy import Policy
+from app.domain.regions import province_of
 from app.domain.retirement import (
     Age,
     Category,
@@ -38,6 +39,7 @@ from app.domain.retirement import (
     statutory_retirement,
     window_months,
 )
+from app.domain.transfer import provincial_history, rules_for
 from app.domain.wages import (
     DEFAULT_WAGE_GROWTH_PERCENT,
     PaidMonth,
@@ -47,6 +49,7 @@ from app.domain.wages import (
 )
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
+from app.services.transfer_check import hukou_of
 
 ADULT_AGE = 18  # no estimate for a minor: too far from retirement to mean anything
 MIN_RECORD_MONTHS = 12  # fewer months say too little about a working life
@@ -88,6 +91,8 @@ class EmployeeBasis:
     balance_year: int
     last: PaidMonth
     start: Period
+    # Where the pension is paid (art. 6, 10-year rule): its average wage is the estimate's C.
+    place: str = ""
 
     @property
     def last_index(self) -> Decimal:
@@ -95,7 +100,7 @@ class EmployeeBasis:
 
     @property
     def region(self) -> str:
-        return self.last.region_code
+        return self.place or self.last.region_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +233,7 @@ async def load(uow: UnitOfWork, subject: Subject, today: date) -> Basis | NoEsti
             balance_year=year,
             last=last,
             start=start,
+            place=_place(uow, subject, paid),
         )
     resident = len(_paid_months(await uow.contributions.months(person.id), "resident"))
     if resident >= MIN_RECORD_MONTHS:
@@ -236,6 +242,14 @@ async def load(uow: UnitOfWork, subject: Subject, today: date) -> Basis | NoEsti
             birth=person.birth_date, months=resident, balance=balance, balance_year=year
         )
     return NoEstimate(Reason.FEW_RECORDS, months=months + resident)
+
+
+def _place(uow: UnitOfWork, subject: Subject, paid: list[PaidMonth]) -> str:
+    """The province the pension would be paid in, over the whole history by place (a
+    completed transfer keeps each segment where it was paid)."""
+    history = provincial_history((p.year, p.month, p.region_code) for p in paid)
+    current = province_of(paid[-1].region_code)
+    return rules_for(uow.policy).place(hukou_of(uow, subject), current, history)
 
 
 def _index(month: YearMonth) -> int:

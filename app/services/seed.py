@@ -34,9 +34,24 @@ DEMO_HOUSEHOLD = "demo-wang-zhang"
 # their licence), so a fresh clone seeds them. They hold two people's faces only, so some demo
 # people share a face: the README says which photo is whose.
 DEMO_FACES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "faces"
-# Staff of a Beijing service centre: staff number, name, password (the first passkey is added
-# at first sign-in, with a one-time code from `python -m app.cli staff-enrolment-code`)
-DEMO_STAFF = ("BJ0001", "刘晓", "staff-demo-2025")
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """Staff of a service centre (the first passkey is added at first sign-in, with a one-time
+    code from `python -m app.cli staff-enrolment-code`). The region prefix is the start of the
+    address codes they serve: transfers' from- and to-regions are six-digit codes."""
+
+    number: str
+    name: str
+    region_prefix: str
+    password: str
+
+
+DEMO_STAFF = DemoStaff("BJ0001", "刘晓", "11", "staff-demo-2025")
+# Guangzhou's agency: the old place of 张伟's pension transfer to Beijing.
+DEMO_STAFF_GUANGZHOU = DemoStaff("GZ0001", "黄敏", "4401", "gz-staff-demo-2025")
+ALL_DEMO_STAFF = (DEMO_STAFF, DEMO_STAFF_GUANGZHOU)
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,17 @@ DEMO_PEOPLE = (
         portrait="biden2.jpg",
     ),
     DemoPerson("赵丽", "320102199001010889", "A32010200007", household=None, portrait="obama2.jpg"),
+    # Jiangsu hukou, Guangzhou 2000-2024, insured in Beijing from 2025 at 54: the temporary-account
+    # rule keeps his relationship in Guangzhou (domain-rules §6, art. 5).
+    DemoPerson(
+        "周强",
+        "320102197003150413",
+        "A32010200008",
+        "late-mover-2025",
+        "570394",
+        household=None,
+        portrait="biden2.jpg",
+    ),
 )
 
 
@@ -164,9 +190,14 @@ async def seed_demo(
     await seed_portraits(uow, portraits)
     if with_histories:
         await seed_histories(uow, utcnow().date())
-    await add_staff(
-        uow, number=DEMO_STAFF[0], name=DEMO_STAFF[1], region_prefix="11", password=DEMO_STAFF[2]
-    )
+    for staff in ALL_DEMO_STAFF:
+        await add_staff(
+            uow,
+            number=staff.number,
+            name=staff.name,
+            region_prefix=staff.region_prefix,
+            password=staff.password,
+        )
     if added:
         uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
         await uow.commit()

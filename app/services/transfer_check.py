@@ -123,7 +123,8 @@ async def _account(
     return (steps[-1].closing, steps[-1].year) if steps else (money(Decimal(0)), 0)
 
 
-def _hukou(uow: UnitOfWork, subject: Subject) -> str:
+def hukou_of(uow: UnitOfWork, subject: Subject) -> str:
+    """The province of the person's hukou (the registry's, else the ID number's region)."""
     person = subject.person
     return province_of(person.region_code or uow.people.id_number_of(person).region_code)
 
@@ -148,7 +149,7 @@ async def load(uow: UnitOfWork, subject: Subject) -> Records | Blocked:
     return Records(
         sex=Sex(person.sex),
         born=person.birth_date,
-        hukou=_hukou(uow, subject),
+        hukou=hukou_of(uow, subject),
         current=province_of(paid[-1][3]),
         history=history,
         months=sum(months for _, months in history),

@@ -34,6 +34,7 @@ async def act(
     *,
     refusal: str | None = None,
     actor: UUID | None = None,
+    staff: UUID | None = None,
 ) -> TransferState:
     """The agency's step done (or, with ``refusal``, refused); IllegalTransition when it is not
     this agency's step, the transfer is closed, or another action moved it meanwhile."""
@@ -64,6 +65,11 @@ async def act(
     )
     detail = f"transfer={transfer.id} agency={agency.value} state={after.value}"
     uow.audit.record(
-        "transfer.step", at=now, actor=actor, subject=transfer.person_id, detail=detail
+        "transfer.step",
+        at=now,
+        actor=actor,
+        subject=transfer.person_id,
+        detail=detail,
+        staff=staff,
     )
     return after

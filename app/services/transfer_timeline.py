@@ -110,3 +110,8 @@ async def open_by_person(
     for row in await uow.transfers.open_of(person_ids):
         found.setdefault(row.person_id, []).append(await _view(uow, row, today))
     return found
+
+
+async def view_of(uow: UnitOfWork, row: InsuranceTransfer, today: date) -> TransferView:
+    """A transfer as the agencies' staff see it (they reach it by region, not by subject)."""
+    return await _view(uow, row, today)
