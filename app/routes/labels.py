@@ -51,6 +51,7 @@ def action_label(action: str) -> str:
         "transfer.applied": _("Applied for a transfer of your insurance"),
         "transfer.viewed": _("Viewed the progress of your transfer"),
         "transfer.step": _("Recorded a step of your transfer (an agency)"),
+        "staff.transfer_viewed": _("Opened your transfer (an agency)"),
         "face.started": _("Started your face recognition"),
         "face.matched": _("Face recognition passed"),
         "face.failed": _("Face recognition: the faces did not match"),
