@@ -261,6 +261,8 @@ async def test_bad_filters_are_explained_and_kept(client: Client, seeded: UnitOf
     assert response.status_code == 422
     assert "<title>Error: " in response.text
     assert "data-error-summary" in response.text
+    # At the top of the page, before its heading, as on every other page.
+    assert response.text.index("data-error-summary") < response.text.index("<h1")
     assert '<a href="#line">Select a type of insurance from the list</a>' in response.text
     assert '<a href="#year">Enter the year as 4 digits, for example 2024</a>' in response.text
     assert 'id="year-error"' in response.text and 'id="line-error"' in response.text
