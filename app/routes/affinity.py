@@ -256,7 +256,8 @@ class AffinityController(Controller):
         account: NamedDependency[Holder],
         binding_id: FromPath[UUID],
     ) -> Response[Any]:
-        """No face reference to match against: staff check the member in person instead."""
+        """Staff check the member in person instead of face recognition (no registry portrait,
+        or the member cannot do it); the member page then shows the slip."""
         await mine.choose_in_person(uow, account, binding_id, utcnow())
         return see_other(f"/affinity/{binding_id}")
 
