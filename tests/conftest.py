@@ -232,6 +232,15 @@ async def csrf_token(client: AsyncTestClient[Litestar], path: str = "/login") ->
     return match.group(1)
 
 
+_MARKED = re.compile(r'<span lang="zh-Hans">([^<]*)</span>')
+
+
+def shown(html: str) -> str:
+    """A page's HTML with the Chinese names on an English page unwrapped from the element
+    that marks their language, so a sentence reads as it does on screen."""
+    return _MARKED.sub(r"\1", html)
+
+
 async def sign_in(
     client: AsyncTestClient[Litestar],
     id_number: str = "110105198503140224",

@@ -13,8 +13,9 @@ from dataclasses import fields
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Executable, Row, Select, bindparam, select
+from sqlalchemy import Executable, RowMapping, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.db.models import (
     AffinityBinding,
@@ -69,24 +70,29 @@ def _with_person(*columns: Any, of: Any = None, on: Any = None) -> Select[Any]:
     return query.outerjoin(ECard, ECard.person_id == Person.id)
 
 
-def _person(row: Row[Any]) -> PersonView:
+def _person(row: RowMapping, prefix: str = "") -> PersonView:
+    """The person (and card) of a row; `prefix` names a second person's columns in it."""
+
+    def col(name: str) -> Any:
+        return row[prefix + name]
+
     card = (
-        CardView(card_number=row.card_number, status=row.status, issued_on=row.issued_on)
-        if row.card_number is not None
+        CardView(card_number=col("card_number"), status=col("status"), issued_on=col("issued_on"))
+        if col("card_number") is not None
         else None
     )
     return PersonView(
-        id=row.id,
-        name=row.name,
-        id_number_cipher=row.id_number_cipher,
-        birth_date=row.birth_date,
-        sex=row.sex,
-        region_code=row.region_code,
-        household_code=row.household_code,
-        is_pensioner=row.is_pensioner,
-        retired_on=row.retired_on,
-        pension_monthly=row.pension_monthly,
-        last_certified_on=row.last_certified_on,
+        id=col("id"),
+        name=col("name"),
+        id_number_cipher=col("id_number_cipher"),
+        birth_date=col("birth_date"),
+        sex=col("sex"),
+        region_code=col("region_code"),
+        household_code=col("household_code"),
+        is_pensioner=col("is_pensioner"),
+        retired_on=col("retired_on"),
+        pension_monthly=col("pension_monthly"),
+        last_certified_on=col("last_certified_on"),
         card=card,
     )
 
@@ -100,31 +106,58 @@ _BINDING = (
 )
 
 
-def _binding(row: Row[Any]) -> BindingView:
+def _binding(row: RowMapping) -> BindingView:
     return BindingView(
-        id=row.binding_id,
-        relation=row.relation,
-        state=row.binding_state,
-        activated_at=row.activated_at,
+        id=row["binding_id"],
+        relation=row["relation"],
+        state=row["binding_state"],
+        activated_at=row["activated_at"],
     )
 
 
+_IS_ACTIVE = AffinityBinding.state == BindingState.ACTIVE.value
 _ACTIVE = _with_person(
     *_BINDING, of=AffinityBinding, on=Person.id == AffinityBinding.member_person_id
-).where(
-    AffinityBinding.holder_person_id == bindparam("holder_person_id"),
-    AffinityBinding.state == BindingState.ACTIVE.value,
-)
-_HOLDER = _with_person(
+).where(AffinityBinding.holder_person_id == bindparam("holder_person_id"), _IS_ACTIVE)
+_HOLDER_COLUMNS = (
     HolderAccount.id.label("account_id"),
     HolderAccount.pin_hash.is_not(None).label("has_pin"),
     HolderAccount.pin_locked_until,
-    of=HolderAccount,
-    on=Person.id == HolderAccount.person_id,
+)
+_HOLDER = _with_person(
+    *_HOLDER_COLUMNS, of=HolderAccount, on=Person.id == HolderAccount.person_id
 ).where(HolderAccount.id == bindparam("account_id"))
-_HOLDER_SIGNED_IN = _HOLDER.join(
-    SignedInSession, SignedInSession.account_id == HolderAccount.id
-).where(SignedInSession.id == bindparam("session_id"), SignedInSession.ended_at.is_(None))
+
+# The signed-in holder with the members they act for, in one statement: every signed-in page
+# needs the first, and the hub, the family dashboard and the act-for switch the second.
+_MEMBER = aliased(Person, name="member")
+_MEMBER_CARD = aliased(ECard, name="member_card")
+_M = "m_"  # the member's columns, beside the holder's of the same name
+_MEMBER_COLUMNS = tuple(
+    getattr(_MEMBER if column.table is Person.__table__ else _MEMBER_CARD, column.key).label(
+        _M + column.key
+    )
+    for column in _PERSON
+)
+_HOLDER_SIGNED_IN = (
+    _with_person(
+        *_HOLDER_COLUMNS,
+        *_BINDING,
+        *_MEMBER_COLUMNS,
+        of=HolderAccount,
+        on=Person.id == HolderAccount.person_id,
+    )
+    .join(SignedInSession, SignedInSession.account_id == HolderAccount.id)
+    .outerjoin(AffinityBinding, and_(AffinityBinding.holder_person_id == Person.id, _IS_ACTIVE))
+    .outerjoin(_MEMBER, _MEMBER.id == AffinityBinding.member_person_id)
+    .outerjoin(_MEMBER_CARD, _MEMBER_CARD.person_id == _MEMBER.id)
+    .where(
+        HolderAccount.id == bindparam("account_id"),
+        SignedInSession.id == bindparam("session_id"),
+        SignedInSession.ended_at.is_(None),
+    )
+    .order_by(AffinityBinding.submitted_at.desc())
+)
 _PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
 _ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
 _ACTIVE_MEMBERS = _ACTIVE.order_by(AffinityBinding.submitted_at.desc())
@@ -132,36 +165,45 @@ _STAFF = select(
     StaffMember.id, StaffMember.staff_number, StaffMember.name, StaffMember.region_prefix
 ).where(StaffMember.id == bindparam("staff_id"))
 
+Members = list[tuple[BindingView, PersonView]]
+
 
 class Views:
-    def __init__(self, session: AsyncSession, reads: Reads | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        reads: Reads | None = None,
+        members_read: dict[UUID, Members] | None = None,
+    ) -> None:
         self.session = session
         self.reads = reads
+        # Active members read with the holder, by holder person: the request's own, shared by
+        # its Views (see active_members for when they are still good).
+        self.members_read = {} if members_read is None else members_read
 
-    async def _rows(self, query: Executable, **params: Any) -> Sequence[Row[Any]]:
+    async def _rows(self, query: Executable, **params: Any) -> Sequence[RowMapping]:
         if self.reads is not None:
             return await self.reads.rows(query, params)
-        rows: Sequence[Row[Any]] = (await self.session.execute(query, params)).all()
-        return rows
+        return (await self.session.execute(query, params)).mappings().all()
 
-    async def _one(self, query: Executable, **params: Any) -> Row[Any] | None:
+    async def _one(self, query: Executable, **params: Any) -> RowMapping | None:
         rows = await self._rows(query, **params)
         return rows[0] if rows else None
 
     async def holder(self, account_id: UUID, session_id: UUID | None = None) -> Holder | None:
-        """The account's holder; with `session_id`, only while that sign-in is not ended."""
+        """The account's holder; with `session_id`, only while that sign-in is not ended (and
+        their active members with them, for active_members)."""
         if session_id is None:
             row = await self._one(_HOLDER, account_id=account_id)
-        else:
-            row = await self._one(_HOLDER_SIGNED_IN, account_id=account_id, session_id=session_id)
-        if row is None:
+            return None if row is None else _holder(row)
+        rows = await self._rows(_HOLDER_SIGNED_IN, account_id=account_id, session_id=session_id)
+        if not rows:
             return None
-        return Holder(
-            account_id=row.account_id,
-            person=_person(row),
-            has_pin=bool(row.has_pin),
-            pin_locked_until=row.pin_locked_until,
-        )
+        holder = _holder(rows[0])
+        self.members_read[holder.person.id] = [
+            (_binding(row), _person(row, _M)) for row in rows if row["binding_id"] is not None
+        ]
+        return holder
 
     async def person(self, person_id: UUID) -> PersonView | None:
         row = await self._one(_PERSON_BY_ID, person_id=person_id)
@@ -177,7 +219,12 @@ class Views:
         )
         return None if row is None else (_binding(row), _person(row))
 
-    async def active_members(self, holder_person_id: UUID) -> list[tuple[BindingView, PersonView]]:
+    async def active_members(self, holder_person_id: UUID) -> Members:
+        """Those read with the holder while the request has not touched its own transaction
+        (it has written nothing they could miss); otherwise read now."""
+        read = self.members_read.get(holder_person_id)
+        if read is not None and not self.session.in_transaction():
+            return list(read)
         rows = await self._rows(_ACTIVE_MEMBERS, holder_person_id=holder_person_id)
         return [(_binding(row), _person(row)) for row in rows]
 
@@ -185,7 +232,16 @@ class Views:
         row = await self._one(_STAFF, staff_id=staff_id)
         if row is None:
             return None
-        return StaffView(row.id, row.staff_number, row.name, row.region_prefix)
+        return StaffView(row["id"], row["staff_number"], row["name"], row["region_prefix"])
+
+
+def _holder(row: RowMapping) -> Holder:
+    return Holder(
+        account_id=row["account_id"],
+        person=_person(row),
+        has_pin=bool(row["has_pin"]),
+        pin_locked_until=row["pin_locked_until"],
+    )
 
 
 def staff_view(member: StaffMember) -> StaffView:

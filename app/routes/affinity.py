@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from markupsafe import Markup
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
@@ -34,7 +35,7 @@ from app.routes.face_check import (
 )
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.forms import read_form
-from app.routes.i18n import _, format_moment
+from app.routes.i18n import _, format_moment, with_names
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import (
     photo_problem_message,
@@ -53,22 +54,27 @@ UNBIND = "affinity.unbind"
 UNBIND_PIN_PAGE = "/affinity/{binding_id}/unbind"
 
 
-def _next_action(binding: BindingDetail) -> str:
+def _next_action(binding: BindingDetail) -> Markup:
+    name = binding.member.name
     if binding.state == BindingState.DOCUMENTS_REVIEW.value:
-        return _(
-            "Staff of a social insurance service centre check the document that shows how you are related to {name}. Face recognition comes after that"
-        ).format(name=binding.member.name)
+        return with_names(
+            _(
+                "Staff of a social insurance service centre check the document that shows how you are related to {name}. Face recognition comes after that"
+            ),
+            name=name,
+        )
     if binding.state == BindingState.AWAITING_FACE.value:
-        return _("Ask {name} to complete face recognition").format(name=binding.member.name)
+        return with_names(_("Ask {name} to complete face recognition"), name=name)
     if binding.state == BindingState.NEEDS_IN_PERSON.value:
-        return _(
-            "Staff at a social insurance service centre check {name} in person. Go there together with the slip and the documents it lists"
-        ).format(name=binding.member.name)
+        return with_names(
+            _(
+                "Staff at a social insurance service centre check {name} in person. Go there together with the slip and the documents it lists"
+            ),
+            name=name,
+        )
     if binding.state == BindingState.ACTIVE.value:
-        return _("You can act for {name}").format(name=binding.member.name)
-    return _("Nothing to do. You can add {name} again if you need to").format(
-        name=binding.member.name
-    )
+        return with_names(_("You can act for {name}"), name=name)
+    return with_names(_("Nothing to do. You can add {name} again if you need to"), name=name)
 
 
 LABELS = {"relationship_label": relationship_label, "state_label": state_label}

@@ -10,12 +10,12 @@ from babel.dates import format_time, get_timezone
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.adapters.clock import utcnow
 from app.domain.views import Holder
 from app.routes import step_up
-from app.routes.i18n import DISPLAY_TZ, _, current_locale
+from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
 from app.routes.messages import pin_lock_moment
 from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
 from app.services import credentials, people
@@ -71,10 +71,10 @@ def _round(request: Request[Any, Any, Any]) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-def _title(subject: Subject) -> str:
+def _title(subject: Subject) -> Markup:
     if subject.acting_for:
-        return _("E-card of {name}").format(name=subject.person.name)
-    return _("My e-card and QR code")
+        return with_names(_("E-card of {name}"), name=subject.person.name)
+    return escape(_("My e-card and QR code"))
 
 
 class SubjectCardController(Controller):

@@ -24,6 +24,7 @@ from app.routes.i18n import (
     format_money,
     format_number,
     gettext,
+    in_chinese,
     locale_display_name,
     ngettext,
 )
@@ -52,6 +53,7 @@ def _build_env() -> Environment:
     env.filters["megabytes"] = format_megabytes
     env.filters["money"] = format_money
     env.filters["number"] = format_number
+    env.filters["zh"] = in_chinese
     env.globals["relationship_label"] = relationship_label
     env.globals["state_label"] = state_label
     env.globals["line_label"] = line_label

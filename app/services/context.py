@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
@@ -33,7 +34,7 @@ from app.db.repositories import (
     TransferDrafts,
     Transfers,
 )
-from app.db.views import Views
+from app.db.views import Members, Views
 from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
 
@@ -46,6 +47,7 @@ class UnitOfWork:
     # The views' reads outside the transaction (app/db/reads.py); None: in the session.
     reads: Reads | None = None
     origin: Origin = NOWHERE  # the request's, for the audit trail
+    _members_read: dict[UUID, Members] = field(default_factory=dict)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
@@ -54,7 +56,7 @@ class UnitOfWork:
 
     @property
     def views(self) -> Views:
-        return Views(self.db, self.reads)
+        return Views(self.db, self.reads, self._members_read)
 
     @property
     def signed_in_sessions(self) -> SignedInSessions:

@@ -16,7 +16,7 @@ from app.domain.identity import parse_id_number
 from app.domain.premiums import premium_year_open
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly, seed_histories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, shown, sign_in
 from tests.integration.test_affinity_wizard import EN, MOTHER, SON, _bind_mother, face
 
 Client = AsyncTestClient[Litestar]
@@ -104,7 +104,7 @@ async def test_the_dashboard_lists_each_member_with_what_needs_doing(
     father = await _open(seeded, migrated, FATHER.value, "parent")
     son = await _open(seeded, migrated, SON[1], "child")
     await sign_in(client)
-    page = (await client.get("/family", headers=EN)).text
+    page = shown((await client.get("/family", headers=EN)).text)
     assert "王芳 (you)" in page
     for binding in (mother, father, son):
         assert f'href="/family/{binding}"' in page
@@ -121,7 +121,7 @@ async def test_the_dashboard_lists_each_member_with_what_needs_doing(
     if year:  # the son pays residents' medical insurance; the next year's is being collected
         assert f"premium for {year} not paid yet" in page
 
-    member_page = (await client.get(f"/family/{mother}", headers=EN)).text
+    member_page = shown((await client.get(f"/family/{mother}", headers=EN)).text)
     assert "You are acting for 李秀英" in member_page
     assert 'href="/family">Switch back' in member_page
     own = (await client.get("/my", headers=EN)).text

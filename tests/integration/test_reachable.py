@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -22,6 +23,7 @@ from app.services.seed import open_binding_directly, seed_histories
 from tests.conftest import committed, csrf_token, sign_in
 from tests.integration.test_affinity_wizard import _bind_mother, face
 
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 WANG_FANG = parse_id_number("110105198503140224")
 FATHER = parse_id_number("110105195611200171")
 SON = parse_id_number("11010520150402035X")  # under 16, no e-card yet
@@ -92,7 +94,35 @@ class _Links(HTMLParser):
             self.found.append(str(named.get("action") or ""))
 
 
-async def _crawl(client: AsyncTestClient[Litestar]) -> set[str]:
+class _UnmarkedChinese(HTMLParser):
+    """Chinese text on the page outside any element marked lang="zh-…" (WCAG 3.1.2)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str | None]] = []  # each open element and its lang
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.VOID:
+            self.open.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1][0] in ("script", "style", "title"):
+            return  # not text the page shows (a title cannot hold a marked part)
+        langs = [lang for _, lang in self.open if lang]
+        if HAN.search(data) and not (langs and langs[-1].startswith("zh")):
+            self.found.append(data.strip())
+
+
+async def _crawl(
+    client: AsyncTestClient[Litestar], check: Callable[[str, str], None] | None = None
+) -> set[str]:
     seen: set[str] = set()
     queue = deque(["/"])
     while queue:
@@ -104,6 +134,8 @@ async def _crawl(client: AsyncTestClient[Litestar]) -> set[str]:
         assert response.status_code == 200, f"{path} answered {response.status_code}"
         if "html" not in response.headers.get("content-type", ""):
             continue
+        if check is not None:
+            check(path, response.text)
         parser = _Links()
         parser.feed(response.text)
         for target in parser.found:
@@ -113,41 +145,60 @@ async def _crawl(client: AsyncTestClient[Litestar]) -> set[str]:
     return seen
 
 
+async def _signed_in_with_family(
+    client: AsyncTestClient[Litestar], seeded: UnitOfWork, settings: Settings
+) -> None:
+    """王芳, signed in, with the demo's records, her father and son active, and her mother
+    waiting for an in-person check."""
+    await committed(seeded, seed_histories(seeded, utcnow().date()))  # as `make run` has them
+    for member, relationship in ((FATHER, "parent"), (SON, "child")):
+        await committed(
+            seeded,
+            open_binding_directly(
+                seeded,
+                DocumentStore(settings.upload_dir),
+                holder=WANG_FANG,
+                member=member,
+                relationship=relationship,
+                proof=face(),
+            ),
+        )
+    await sign_in(client)
+    mother = await _bind_mother(client)  # waiting for face recognition, then in person
+    token = await csrf_token(client, mother)
+    await client.post(f"{mother}/in-person", data={"_csrf_token": token})
+
+
 async def test_every_page_a_holder_uses_is_linked_from_home(
     app: Litestar,
     client: AsyncTestClient[Litestar],
     seeded: UnitOfWork,
     settings: Settings,
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))  # as `make run` has them
-    await committed(
-        seeded,
-        open_binding_directly(
-            seeded,
-            DocumentStore(settings.upload_dir),
-            holder=WANG_FANG,
-            member=FATHER,
-            relationship="parent",
-            proof=face(),
-        ),
-    )
-    await committed(
-        seeded,
-        open_binding_directly(
-            seeded,
-            DocumentStore(settings.upload_dir),
-            holder=WANG_FANG,
-            member=SON,
-            relationship="child",
-            proof=face(),
-        ),
-    )
-    await sign_in(client)
-    mother = await _bind_mother(client)  # waiting for face recognition, then in person
-    token = await csrf_token(client, mother)
-    await client.post(f"{mother}/in-person", data={"_csrf_token": token})
+    await _signed_in_with_family(client, seeded, settings)
     reached = await _crawl(client)
     routes = _holder_get_routes(app)
     pages = set(reached) | {re.sub(r"^/family/[0-9a-f-]{36}", "/my", p) for p in reached}
     unreached = {r for r in routes if not any(_pattern(r).match(p) for p in pages)}
     assert not unreached, f"no link from home reaches: {sorted(unreached)}"
+
+
+async def test_chinese_on_english_pages_is_marked_as_chinese(
+    client: AsyncTestClient[Litestar], seeded: UnitOfWork, settings: Settings
+) -> None:
+    """Names and other Chinese text on every page reached from home, in English, sit in an
+    element with lang="zh-Hans", so a screen reader reads them in Chinese."""
+    await _signed_in_with_family(client, seeded, settings)
+    token = await csrf_token(client, "/")
+    await client.post("/language", data={"_csrf_token": token, "lang": "en", "next": "/"})
+    unmarked: dict[str, list[str]] = {}
+
+    def check(path: str, html: str) -> None:
+        parser = _UnmarkedChinese()
+        parser.feed(html)
+        if parser.found:
+            unmarked[path] = parser.found
+
+    reached = await _crawl(client, check)
+    assert len(reached) > 20
+    assert not unmarked, "\n".join(f"{path}: {texts}" for path, texts in unmarked.items())

@@ -31,7 +31,7 @@ from app.services.context import UnitOfWork
 from app.services.seed import DEMO_STAFF, DEMO_STAFF_GUANGZHOU, DemoStaff, seed_histories
 from app.services.subject import Subject
 from tests.at_once import NewClient, Overlap
-from tests.conftest import committed, csrf_token, sign_in
+from tests.conftest import committed, csrf_token, shown, sign_in
 from tests.integration.test_affinity_wizard import EN
 from tests.integration.test_transfer_apply import BEIJING, GUANGZHOU, ZHANG_WEI, _member
 from tests.passkey_device import SoftwareAuthenticator
@@ -42,7 +42,7 @@ SHANGHAI = DemoStaff("SH0001", "上海", "31", "sh-staff-test-2025")
 
 
 def _text(page: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", shown(page))))
 
 
 async def _staff_signed_in(client: Any, uow: UnitOfWork, staff: DemoStaff) -> None:

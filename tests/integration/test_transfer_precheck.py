@@ -22,7 +22,7 @@ from app.domain.identity import IdNumber, parse_id_number
 from app.domain.transfer import pooled_fund_amount
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly, seed_histories
-from tests.conftest import sign_in
+from tests.conftest import shown, sign_in
 from tests.integration.test_affinity_wizard import EN, face
 
 Client = AsyncTestClient[Litestar]
@@ -289,4 +289,6 @@ async def test_in_chinese(client: Client, seeded: UnitOfWork) -> None:
     assert "建立临时账户。" in text and "养老保险关系保留在北京" in text
     bad = await client.get("/my/transfers?to=&starts=x", headers=zh)
     assert bad.status_code == 422
-    assert "请选择新工作所在省份" in bad.text and "请按日期格式填写参保开始日期" in bad.text
+    assert "请选择新工作所在省份" in shown(bad.text) and "请按日期格式填写参保开始日期" in shown(
+        bad.text
+    )
