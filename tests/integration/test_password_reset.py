@@ -28,7 +28,9 @@ from app.services.limits import Limits
 from tests.at_once import NewClient, Overlap, audited, counted
 from tests.conftest import csrf_token, sign_in
 from tests.integration.test_affinity_wizard import EN, face
+from tests.integration.test_chinese_text import _Text
 from tests.integration.test_face_recognition import _result
+from tests.unit.test_catalogues import ascii_punctuation_in_chinese
 
 Client = AsyncTestClient[Litestar] | httpx.AsyncClient
 HOLDER = "110105198503140224"  # 王芳: registry portrait biden.jpg, password family-demo-2025
@@ -362,3 +364,26 @@ async def test_a_passed_check_resets_the_password_once_however_many_ask_at_once(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "password.reset")
     )
     assert events == 1
+
+
+async def test_the_reset_pages_read_as_chinese(client: AsyncTestClient[Litestar]) -> None:
+    """The signed-out pages (the crawl of signed-in pages does not reach them), and a result."""
+    zh = {"Accept-Language": "zh-CN,zh;q=0.9"}
+    await prove(client, unregistered(), NOT_HER)
+    found: dict[str, str] = {}
+    for path in (
+        "/login",
+        "/password/forgotten",
+        "/password/forgotten/face",
+        "/password/forgotten/check",
+    ):
+        response = await client.get(path, headers=zh)
+        assert response.status_code == 200 and 'lang="zh-Hans"' in response.text[:300], path
+        parser = _Text()
+        parser.feed(response.text)
+        for text in parser.sentences():
+            for bit in ascii_punctuation_in_chinese(text):
+                found[bit] = path
+    result = (await client.get("/password/forgotten/check", headers=zh)).text
+    assert "无法根据此照片确认您是身份证号码为" in result
+    assert not found, found
