@@ -93,7 +93,9 @@ async def test_a_reset_pin_unlocks_pin_use(
     wizard_pin = await client.get("/affinity/add/pin", headers=EN)
     assert "PIN use is locked" in wizard_pin.text
     assert f'href="{START}?next=/affinity/add/pin">Forgotten your PIN?' in wizard_pin.text
-    assert f'href="{START}">Forgotten your PIN?' in (await client.get("/account/pin")).text
+    assert (
+        f'href="{START}">Forgotten your PIN?' in (await client.get("/account/pin", headers=EN)).text
+    )
 
     page = await client.get(f"{START}?next=/affinity/add/pin", headers=EN)
     assert "PIN use is locked until" in page.text and 'capture="user"' in page.text
