@@ -64,7 +64,9 @@ from app.routes.deps import (
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
+from app.routes.password_reset import PasswordResetController
 from app.routes.pension import PensionController
+from app.routes.pin_reset import PinResetController
 from app.routes.request_log import (
     install_log_filters,
     log_server_error,
@@ -314,6 +316,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasswordController,
             SessionsController,
             PinSetupController,
+            PinResetController,
+            PasswordResetController,
             healthz,
             accessibility,
             set_language,

@@ -238,7 +238,8 @@ class FaceCheck(UUIDAuditBase):
         ForeignKey("people.id", ondelete="CASCADE"), index=True, default=None
     )
     state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable, error
-    # "binding" opens the affinity service; "certification" is the yearly §7 check.
+    # "binding" opens the affinity service; "certification" is the yearly §7 check;
+    # "pin_reset" and "password_reset" prove a forgotten PIN's or password's owner.
     purpose: Mapped[str] = mapped_column(String(16), default="binding", server_default="binding")
     selfie_file: Mapped[str | None] = mapped_column(String(80), default=None)
     reason: Mapped[str | None] = mapped_column(String(20), default=None)
@@ -251,6 +252,8 @@ class FaceCheck(UUIDAuditBase):
     # A worker's lease: until then nobody else claims the check (it is running, or waiting
     # to be tried again after a failed run); a crashed worker's lease simply runs out.
     running_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # A passed reset check authorises one reset: spent (set) by the reset it authorised.
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 
 class HandoffCode(UUIDAuditBase):

@@ -51,7 +51,10 @@ class People:
         self.cipher = cipher
 
     async def by_id_number(self, number: IdNumber) -> Person | None:
-        digest = self.cipher.lookup_hash(number.value)
+        return await self.by_lookup_hash(self.cipher.lookup_hash(number.value))
+
+    async def by_lookup_hash(self, digest: str) -> Person | None:
+        """By the ID number's lookup hash (kept where the number itself must not be)."""
         return await self.session.scalar(select(Person).where(Person.id_number_hmac == digest))
 
     async def get(self, person_id: UUID) -> Person | None:
@@ -182,6 +185,18 @@ class Accounts:
             return None
         _seen(account, failures=row.pin_failures, locked_until=row.pin_locked_until)
         return int(row.pin_failures)
+
+    async def reset_pin(self, account: HolderAccount, pin_hash: str) -> None:
+        """A new PIN after its owner proved who they are: the count and any lock go with
+        the old one."""
+        await self.session.execute(
+            update(HolderAccount)
+            .where(HolderAccount.id == account.id)
+            .values(pin_hash=pin_hash, pin_failures=0, pin_locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(account, "pin_hash", pin_hash)
+        _seen(account, failures=0, locked_until=None)
 
     async def clear_pin_failures(self, account: HolderAccount) -> None:
         """A right PIN: the count and any lock are gone."""
@@ -314,6 +329,18 @@ class Audit:
             .limit(limit)
         )
         return [(event, a, s) for event, a, s in rows]
+
+    async def about(
+        self, subject: UUID, actions: Iterable[str], limit: int = 20
+    ) -> list[AuditEvent]:
+        """Events of these actions about this person, whoever acted, newest first."""
+        rows = await self.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_person_id == subject, AuditEvent.action.in_(list(actions)))
+            .order_by(AuditEvent.at.desc())
+            .limit(limit)
+        )
+        return list(rows)
 
     async def for_actor(self, actor: UUID) -> list[AuditEvent]:
         rows = await self.session.scalars(
@@ -614,6 +641,33 @@ class FaceChecks:
         return await self.session.scalar(
             select(FaceCheck).where(FaceCheck.person_id == person_id, FaceCheck.state == "pending")
         )
+
+    async def spend(
+        self,
+        check_id: UUID,
+        *,
+        person_id: UUID,
+        purpose: str,
+        decided_after: datetime,
+        now: datetime,
+    ) -> bool:
+        """Mark a passed check of this person and purpose used, if it is not yet and was
+        passed after `decided_after`: a conditional update checked by its row count, so of
+        requests sent at once only one spends it."""
+        result = await self.session.execute(
+            update(FaceCheck)
+            .where(
+                FaceCheck.id == check_id,
+                FaceCheck.person_id == person_id,
+                FaceCheck.purpose == purpose,
+                FaceCheck.state == "matched",
+                FaceCheck.used_at.is_(None),
+                FaceCheck.decided_at > decided_after,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def pending_ids(self) -> list[UUID]:
         rows = await self.session.scalars(

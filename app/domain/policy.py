@@ -44,6 +44,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     pin_lock_hours: int = 24
     # A right PIN covers the action it was asked for (in that session) for this long.
     step_up_minutes: int = 10
+    # A passed face check authorises one reset of the PIN or the password, for this long.
+    reset_check_minutes: int = 10
     # Limits on sign-in, password checks and hand-off codes (design: security baseline)
     signin_free_failures: int = 10
     signin_base_wait_seconds: int = 30

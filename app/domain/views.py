@@ -139,6 +139,15 @@ class DoneFor:
 
 
 @dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    """A change to a holder's own sign-in or PIN, or an attempt at one (their account page
+    lists them, whoever did it)."""
+
+    action: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RecordView:
     """One month (or premium period) of one insurance line on the benefits list."""
 

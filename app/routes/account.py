@@ -29,7 +29,8 @@ from app.routes.i18n import _, format_moment
 from app.routes.labels import action_label, relationship_label, state_label
 from app.routes.messages import note_pin_lock, pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.security import rotate_session
-from app.routes.web import FormErrors, page, see_other
+from app.routes.web import FormErrors, page, safe_next, see_other
+from app.services import account_security
 from app.services import affinity as affinity_service
 from app.services import passkeys as passkey_service
 from app.services import pin as pin_service
@@ -74,6 +75,7 @@ class AccountController(Controller):
             "added": _("Passkey added. You can now sign in with it."),
             "removed": _("Passkey removed."),
             "pin_changed": _("Your PIN has been changed."),
+            "pin_reset": _("Your PIN has been reset. You can use the new PIN now."),
             "password_changed": _(
                 "Your password has been changed. You have been signed out everywhere else."
             ),
@@ -89,6 +91,12 @@ class AccountController(Controller):
             "passkeys": await passkey_service.of(uow, account),
             "bound_by": await affinity_service.bound_by_others(uow, account),
             "acted_for_me": await affinity_service.done_for(uow, account),
+            "security_history": await account_security.security_history(uow, account.person_id),
+            "history_shown": account_security.HISTORY_SHOWN,
+            # After a PIN reset: the PIN entry it was started from, to go back to.
+            "back_to": safe_next(request.query_params.get("next"), "")
+            if request.query_params.get("pin_reset")
+            else "",
             "action_label": action_label,
             "relationship_label": relationship_label,
             "state_label": state_label,

@@ -12,11 +12,12 @@ from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
 from app.domain.device import describe
-from app.domain.password import MAX_LENGTH, MIN_LENGTH, Problem, problem_with
+from app.domain.password import MIN_LENGTH, problem_with
 from app.domain.views import Holder
 from app.routes.deps import provide_account, provide_limits, signed_in_session
 from app.routes.forms import PASSWORD_MAX, read_form
 from app.routes.i18n import _, format_moment
+from app.routes.messages import new_password_message
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, see_other
 from app.services import account_security as service
@@ -24,16 +25,6 @@ from app.services.context import UnitOfWork
 from app.services.limits import Limits, TooManyAttempts
 
 _DEPENDENCIES = {"account": Provide(provide_account), "limits": Provide(provide_limits)}
-
-
-def _new_password_message(problem: Problem) -> str:
-    messages: dict[Problem, str] = {
-        "too_short": _("Your new password must be at least {n} characters").format(n=MIN_LENGTH),
-        "too_long": _("Your new password must be {n} characters or fewer").format(n=MAX_LENGTH),
-        "same_as_current": _("Your new password must be different from your current one"),
-        "one_character": _("Your new password must not be one character repeated"),
-    }
-    return messages[problem]
 
 
 def _read(values: dict[str, str], errors: FormErrors) -> tuple[str, str]:
@@ -47,7 +38,7 @@ def _read(values: dict[str, str], errors: FormErrors) -> tuple[str, str]:
     if not new:
         errors.add("new_password", _("Enter a new password"))
     elif problem := problem_with(new, current=current):
-        errors.add("new_password", _new_password_message(problem))
+        errors.add("new_password", new_password_message(problem))
     if "new_password" not in errors.fields and values.get("confirm_password", "") != new:
         errors.add("confirm_password", _("The two new passwords do not match"))
     return current, new

@@ -51,6 +51,8 @@ class AuthController(Controller):
             notice = _("You have signed out.")
         elif request.query_params.get("expired"):
             notice = _("You were signed out because you were inactive. Sign in again.")
+        elif request.query_params.get("password_reset"):
+            notice = _("Your password has been reset. Sign in with your new password.")
         return page(request, "pages/auth/login.html", {"next": safe_next(next), "notice": notice})
 
     @post("/login")

@@ -80,5 +80,21 @@ def action_label(action: str) -> str:
             "Was shown your QR code at a service counter while your card could not be used"
         ),
         "registry.person_added": _("Added your record to the registry"),
+        "password.changed": _("Changed your password"),
+        "password.reset": _("Reset your forgotten password after face recognition"),
+        "password_reset.face_started": _("Password reset: started face recognition"),
+        "password_reset.face_matched": _("Password reset: face recognition passed"),
+        "password_reset.face_failed": _("Password reset: the faces did not match"),
+        "password_reset.face_unusable": _("Password reset: the photo could not be used"),
+        "password_reset.face_error": _("Password reset: the photo could not be checked"),
+        "pin.set": _("Set your e-card PIN"),
+        "pin.changed": _("Changed your e-card PIN"),
+        "pin.locked": _("PIN use was locked after too many wrong PINs"),
+        "pin.reset": _("Reset your forgotten e-card PIN after face recognition"),
+        "pin_reset.face_started": _("PIN reset: started face recognition"),
+        "pin_reset.face_matched": _("PIN reset: face recognition passed"),
+        "pin_reset.face_failed": _("PIN reset: the faces did not match"),
+        "pin_reset.face_unusable": _("PIN reset: the photo could not be used"),
+        "pin_reset.face_error": _("PIN reset: the photo could not be checked"),
     }
     return labels.get(action, _("Other action"))

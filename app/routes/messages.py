@@ -13,6 +13,9 @@ from app.adapters.images import Reason as ImageReason
 from app.domain.affinity import BindingRefused, RefusalReason
 from app.domain.identity import InvalidIdNumber
 from app.domain.identity import Reason as IdReason
+from app.domain.password import MAX_LENGTH as PASSWORD_MAX_LENGTH
+from app.domain.password import MIN_LENGTH as PASSWORD_MIN_LENGTH
+from app.domain.password import Problem as PasswordProblem
 from app.domain.pin import Reason as PinReason
 from app.domain.pin import WeakPin
 from app.domain.policy import Policy
@@ -39,6 +42,20 @@ def weak_pin_message(error: WeakPin) -> str:
         "from_id_number": _("The PIN cannot be taken from your ID number"),
     }
     return messages[error.reason]
+
+
+def new_password_message(problem: PasswordProblem) -> str:
+    messages: dict[PasswordProblem, str] = {
+        "too_short": _("Your new password must be at least {n} characters").format(
+            n=PASSWORD_MIN_LENGTH
+        ),
+        "too_long": _("Your new password must be {n} characters or fewer").format(
+            n=PASSWORD_MAX_LENGTH
+        ),
+        "same_as_current": _("Your new password must be different from your current one"),
+        "one_character": _("Your new password must not be one character repeated"),
+    }
+    return messages[problem]
 
 
 def too_long(limit: int) -> str:
@@ -96,6 +113,12 @@ def image_message(field: str, error: ImageRejected, policy: Policy) -> str:
         mb=format_megabytes(policy.upload_max_bytes),
         mp=policy.upload_max_pixels // 1_000_000,
         png_mp=DECODE_MAX_PIXELS // 1_000_000,
+    )
+
+
+def too_many_attempts_message(until: datetime) -> str:
+    return _("Too many attempts. You can try again after {time} (China Standard Time).").format(
+        time=format_moment(until)
     )
 
 

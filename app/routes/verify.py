@@ -166,7 +166,7 @@ class VerifyController(Controller):
     ) -> Response[str]:
         """Reached only through the unguessable id the member was sent to."""
         check = await face_service.check_view(uow, check_id)
-        if check is None:
+        if check is None or check.purpose in face_service.RESETS:  # shown to their owner only
             raise NotFoundException
         context: dict[str, Any] = {
             "check": check,

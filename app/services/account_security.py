@@ -9,6 +9,7 @@ from uuid import UUID
 
 from app.adapters.hashing import hash_secret
 from app.db.models import SignedInSession
+from app.domain.views import SecurityEvent
 from app.services.context import UnitOfWork
 from app.services.limits import Limits
 from app.services.signin import check_account_password
@@ -23,6 +24,21 @@ class SessionView:
     started_at: datetime
     seen_at: datetime
     current: bool
+
+
+# What the account page's history lists: changes to the password and the PIN, the PIN's
+# lock, and face checks for a reset that did not match (someone may be trying).
+SECURITY_ACTIONS = (
+    "password.changed",
+    "password.reset",
+    "password_reset.face_failed",
+    "pin.set",
+    "pin.changed",
+    "pin.reset",
+    "pin.locked",
+    "pin_reset.face_failed",
+)
+HISTORY_SHOWN = 20  # the latest this many
 
 
 class WrongPassword(Exception):
@@ -103,3 +119,9 @@ async def change_password(
         "password.changed", at=now, actor=account.person_id, detail=f"sessions_ended={ended}"
     )
     return ended
+
+
+async def security_history(uow: UnitOfWork, person_id: UUID) -> list[SecurityEvent]:
+    """The latest changes to the holder's password and PIN (and attempts), newest first."""
+    events = await uow.audit.about(person_id, SECURITY_ACTIONS, HISTORY_SHOWN)
+    return [SecurityEvent(action=event.action, at=event.at) for event in events]

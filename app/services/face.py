@@ -1,4 +1,5 @@
-"""Face recognition of the family member: start a check, match in the background, decide."""
+"""Face recognition of the family member (or of a person themself: certifying, or proving who
+forgot their PIN or password): start a check, match in the background, decide."""
 
 from __future__ import annotations
 
@@ -29,8 +30,11 @@ ERROR = "error"  # the matching job kept failing: nothing is counted against the
 NO_REFERENCE = "no_reference"  # an error's reason: nothing to match the selfie against
 log = logging.getLogger("essc.face")
 # Why a face check is made: to open a binding, or the member's yearly eligibility
-# certification (domain-rules §7) once it is open.
+# certification (domain-rules §7) once it is open; or, a person's own, to reset a forgotten
+# PIN or password (domain-rules §10; app/services/resets.py).
 BINDING, CERTIFICATION = "binding", "certification"
+PIN_RESET, PASSWORD_RESET = "pin_reset", "password_reset"
+RESETS = frozenset({PIN_RESET, PASSWORD_RESET})
 _BINDING_STATE_FOR = {
     BINDING: BindingState.AWAITING_FACE.value,
     CERTIFICATION: BindingState.ACTIVE.value,
@@ -76,10 +80,19 @@ def certification_in_person(counted: Counted, policy: Policy) -> bool:
 
 
 def _action(purpose: str, what: str) -> str:
-    """Audit names: face.* for the binding; certification.* (matched = passed) otherwise."""
+    """Audit names: face.* for the binding; pin_reset.face_* and password_reset.face_* for a
+    reset; certification.* (matched = passed) otherwise."""
     if purpose == BINDING:
         return f"face.{what}"
+    if purpose in RESETS:
+        return f"{purpose}.face_{what}"
     return "certification." + ("passed" if what == MATCHED else what)
+
+
+def _own_actor(purpose: str, person_id: UUID) -> UUID | None:
+    """Who acts in a person's own check: the person, signed in; for a forgotten password
+    nobody is signed in and anyone may type the ID number, so nobody until a reset is done."""
+    return None if purpose == PASSWORD_RESET else person_id
 
 
 def attempts_of(counted: Counted) -> Attempts:
@@ -230,6 +243,43 @@ async def start_own_check(
     return check
 
 
+async def start_reset_check(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    portraits: PortraitSource,
+    person_id: UUID,
+    selfie: bytes,
+    now: datetime,
+    *,
+    purpose: str,
+) -> FaceCheck:
+    """Whoever forgot their PIN or password proves who they are against the person's registry
+    portrait (never a photo anyone uploaded). The caller limits the attempts (services.limits,
+    per person and per address): the face counters are left alone, so that a stranger's tries
+    cannot hold up the person's own certification. Raises NoReference, CheckPending while
+    another check of the person runs, or ImageRejected."""
+    assert purpose in RESETS
+    person = await uow.people.claim(person_id)  # one start at a time per person
+    if person is None or await portraits.portrait(person.id) is None:
+        raise NoReference
+    if pending := await uow.face_checks.pending_of_person(person.id):
+        raise CheckPending(pending.id)
+    await purge_selfies(uow, store, now)
+    selfie_file = await replace_document(uow, store, None, selfie)
+    check = await uow.face_checks.add(
+        FaceCheck(
+            person_id=person.id,
+            state=PENDING,
+            selfie_file=selfie_file,
+            purpose=purpose,
+            turn=await uow.face_checks.next_turn(person.id),
+        )
+    )
+    actor = _own_actor(purpose, person.id)
+    uow.audit.record(_action(purpose, "started"), at=now, actor=actor, subject=person.id)
+    return check
+
+
 def own_certification_due(person: Person, now: datetime) -> bool:
     """A pensioner certifies themself here once the certification is due or overdue."""
     state = certification_state(person.last_certified_on, now.date())
@@ -248,7 +298,7 @@ class Parties:
 
     member: Person
     counted: Counted
-    actor: UUID
+    actor: UUID | None
     binding: AffinityBinding | None = None
 
 
@@ -259,7 +309,9 @@ async def _parties(uow: UnitOfWork, check: FaceCheck) -> Parties | None:
             return None
         return Parties(binding.member, binding, binding.holder_person_id, binding)
     person = await uow.people.get(check.person_id) if check.person_id else None
-    return None if person is None else Parties(person, person, person.id)
+    if person is None:
+        return None
+    return Parties(person, person, _own_actor(check.purpose, person.id))
 
 
 async def _reference_of(
@@ -414,7 +466,8 @@ async def _decide(
         if distance
         else (reason or "")
     )
-    _count_unusable(parties.counted, state, policy, now)
+    if check.purpose not in RESETS:  # a reset's attempts are limited where they are sent
+        _count_unusable(parties.counted, state, policy, now)
     if check.purpose == CERTIFICATION:
         _certification_outcome(parties, check, policy, now)
         if check.reason == RESUMED:

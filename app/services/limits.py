@@ -40,6 +40,11 @@ HANDOFF_CODE = Limit("handoff:ip", cleared_by_success=False)
 # only gives back its own count, or a known pair could wipe the count of the guesses.
 REGISTRY_LOOKUP_HOLDER = Limit("registry-lookup:holder", cleared_by_success=False)
 REGISTRY_LOOKUP_IP = Limit("registry-lookup:ip", cleared_by_success=False)
+# A forgotten password or PIN: each photo sent to prove who one is counts, per ID number (its
+# lookup hash, registered or not) or account, and per address; a reset done clears the first.
+PASSWORD_RESET_ID = Limit("password-reset:id", cleared_by_success=True)
+PIN_RESET_ACCOUNT = Limit("pin-reset:account", cleared_by_success=True)
+RESET_IP = Limit("reset:ip", cleared_by_success=False)
 
 
 class Counters(Protocol):
@@ -96,6 +101,11 @@ class Limits:
         if waits:
             raise TooManyAttempts(max(waits))
         return Counted(self.counters, keys)
+
+    async def forget(self, limit: Limit, key: str) -> None:
+        """Clear one key's count, once its owner has proved who they are some other way (a
+        reset done after a passed face check)."""
+        await self.counters.clear(f"{limit.name}:{key}")
 
 
 def limits_for(uow: UnitOfWork, shared: Counters | None) -> Limits:

@@ -49,11 +49,20 @@ NOT_LINKED = {
     "/my/certification/handoff": "the hand-off code, after its POST",
     "/my/card/apply/pin": "the PIN step-up, after the application's POST",
     "/affinity/add/{step:str}": "the wizard's later steps, each after the previous one's POST",
+    "/account/pin/forgotten/checks/{check_id:uuid}": "a face check in progress, after POST",
+    "/account/pin/forgotten/checks/{check_id:uuid}/new": "from the page of a passed check",
+    # A forgotten password's later steps, each after the previous one's POST.
+    "/password/forgotten/face": "after the ID number's POST",
+    "/password/forgotten/check": "a face check in progress, after POST",
+    "/password/forgotten/new": "from the page of a passed check",
     "/my/transfers/apply/{step:str}": "the application's steps, each after the previous POST",
     # Linked from /family and the person's services page once a transfer exists
     # (test_transfer_apply_pages follows the dashboard's link to it).
     "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
 }
+# Pages for the signed out, reached from /login (a signed-in holder is sent from there to /):
+# test_the_signed_out_pages_are_linked_from_the_sign_in_page crawls them.
+SIGNED_OUT = {"/password/forgotten"}
 NOT_A_HOLDERS = ("/staff", "/schema")
 MEMBER = "/family/{binding_id:uuid}"  # the same pages as /my, for a member
 
@@ -67,7 +76,7 @@ def _holder_get_routes(app: Litestar) -> set[str]:
         for route in app.routes
         if "GET" in getattr(route, "methods", ()) and not route.path.startswith(NOT_A_HOLDERS)
     }
-    return pages - set(NOT_LINKED)
+    return pages - set(NOT_LINKED) - SIGNED_OUT
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -121,10 +130,12 @@ class _UnmarkedChinese(HTMLParser):
 
 
 async def _crawl(
-    client: AsyncTestClient[Litestar], check: Callable[[str, str], None] | None = None
+    client: AsyncTestClient[Litestar],
+    check: Callable[[str, str], None] | None = None,
+    start: str = "/",
 ) -> set[str]:
     seen: set[str] = set()
-    queue = deque(["/"])
+    queue = deque([start])
     while queue:
         path = queue.popleft()
         if path in seen:
@@ -202,3 +213,10 @@ async def test_chinese_on_english_pages_is_marked_as_chinese(
     reached = await _crawl(client, check)
     assert len(reached) > 20
     assert not unmarked, "\n".join(f"{path}: {texts}" for path, texts in unmarked.items())
+
+
+async def test_the_signed_out_pages_are_linked_from_the_sign_in_page(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    reached = await _crawl(client, start="/login")
+    assert reached >= SIGNED_OUT, f"not reached from /login: {sorted(SIGNED_OUT - reached)}"
