@@ -34,6 +34,7 @@ from app.routes.transfer_labels import (
     line_label,
     region_label,
     step_label,
+    transfer_title,
 )
 from app.routes.transfer_labels import state_label as transfer_state_label
 
@@ -59,6 +60,7 @@ def _build_env() -> Environment:
     env.globals["step_label"] = step_label
     env.globals["agency_label"] = agency_label
     env.globals["transfer_state_label"] = transfer_state_label
+    env.globals["transfer_title"] = transfer_title
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

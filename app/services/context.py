@@ -22,6 +22,7 @@ from app.db.repositories import (
     Bindings,
     Cards,
     Contributions,
+    ConversionDrafts,
     Drafts,
     FaceChecks,
     Handoffs,
@@ -111,6 +112,10 @@ class UnitOfWork:
     @property
     def transfer_drafts(self) -> TransferDrafts:
         return TransferDrafts(self.db)
+
+    @property
+    def conversion_drafts(self) -> ConversionDrafts:
+        return ConversionDrafts(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)
