@@ -30,7 +30,7 @@ from app.routes.face_check import OwnSelfieForm, start_face_check
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.i18n import format_moment
 from app.routes.messages import photo_problem_message
-from app.routes.transfer_labels import conversion_label, conversion_refusal_message, months_label
+from app.routes.transfer_labels import conversion_refusal_message
 from app.routes.web import FormErrors, page, see_other
 from app.services import face as face_service
 from app.services import scheme_conversion as service
@@ -66,8 +66,6 @@ class ConversionController(Controller):
             "refusal": conversion_refusal_message(found.refusal, found.retirement)
             if found.refusal
             else None,
-            "conversion_label": conversion_label,
-            "months_label": months_label,
         }
         return page(request, "pages/conversion/explain.html", context)
 
@@ -81,7 +79,7 @@ async def confirm_context(
 ) -> dict[str, Any]:
     """What a conversion's timeline shows beyond a transfer's: its words, and while it awaits
     the person, their face check (their own page) or who it waits for (a holder's)."""
-    context: dict[str, Any] = {"conversion_label": conversion_label, "months_label": months_label}
+    context: dict[str, Any] = {}
     if not transfer.awaiting_member or subject.acting_for:
         return context
     attempts = await service.can_check_face(uow, request.app.state.portraits, subject, utcnow())
@@ -179,7 +177,6 @@ class ConversionConfirmController(Controller):
             "tries_before_wait": attempts.tries_before_wait(policy.face_failures_before_wait)
             if attempts
             else 0,
-            "conversion_label": conversion_label,
         }
         return page(request, "pages/conversion/check.html", context)
 

@@ -26,7 +26,7 @@ from app.routes.formspec import N_
 from app.routes.i18n import _
 from app.routes.messages import pin_lock_moment
 from app.routes.step_up import check_pin, spend
-from app.routes.transfer_labels import conversion_label, conversion_refusal_message, months_label
+from app.routes.transfer_labels import conversion_refusal_message
 from app.services import conversion_drafts as drafts
 from app.services import scheme_conversion as service
 from app.services import subject as subjects
@@ -119,8 +119,6 @@ def _common(call: StepCall[ConversionDraft]) -> dict[str, Any]:
         "refusal": conversion_refusal_message(refusal, loaded.prospect.retirement)
         if refusal
         else None,
-        "conversion_label": conversion_label,
-        "months_label": months_label,
     }
 
 

@@ -25,6 +25,8 @@ from tests.integration.test_affinity_wizard import _bind_mother, face
 WANG_FANG = parse_id_number("110105198503140224")
 FATHER = parse_id_number("110105195611200171")
 SON = parse_id_number("11010520150402035X")  # under 16, no e-card yet
+# Both pensions at the retirement age: his conversion page links to the application.
+IN_LAW = parse_id_number("110105196308150137")
 
 # Routes a holder's crawl is not expected to reach, each with why.
 NOT_LINKED = {
@@ -48,6 +50,8 @@ NOT_LINKED = {
     "/my/card/apply/pin": "the PIN step-up, after the application's POST",
     "/affinity/add/{step:str}": "the wizard's later steps, each after the previous one's POST",
     "/my/transfers/apply/{step:str}": "the application's steps, each after the previous POST",
+    "/my/transfers/conversion/apply/{step:str}": "the conversion's steps, after the previous POST",
+    "/my/transfers/{transfer_id:uuid}/checks/{check_id:uuid}": "a face check, after its POST",
     # Linked from /family and the person's services page once a transfer exists
     # (test_transfer_apply_pages follows the dashboard's link to it).
     "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
@@ -139,6 +143,17 @@ async def test_every_page_a_holder_uses_is_linked_from_home(
             holder=WANG_FANG,
             member=SON,
             relationship="child",
+            proof=face(),
+        ),
+    )
+    await committed(
+        seeded,
+        open_binding_directly(
+            seeded,
+            DocumentStore(settings.upload_dir),
+            holder=WANG_FANG,
+            member=IN_LAW,
+            relationship="other",
             proof=face(),
         ),
     )
