@@ -13,6 +13,7 @@ portrait passes (app/services/conversion_confirm.py).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -115,7 +116,7 @@ async def prospect(uow: UnitOfWork, subject: Subject, today: date) -> Prospect:
 def digest(conversion: Conversion) -> str:
     """The answers the check page shows: a change before the PIN voids the declaration."""
     c = conversion
-    return "|".join(
+    answers = "|".join(
         str(v)
         for v in (
             c.direction.value,
@@ -127,6 +128,7 @@ def digest(conversion: Conversion) -> str:
             c.to_region,
         )
     )
+    return hashlib.sha256(answers.encode()).hexdigest()
 
 
 async def _open_refusal(uow: UnitOfWork, person_id: UUID) -> Refusal:
