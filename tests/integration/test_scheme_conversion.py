@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -23,7 +24,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
-from app.db.models import AuditEvent, ContributionRecord, FaceCheck, InsuranceTransfer
+from app.db.models import (
+    AuditEvent,
+    ContributionRecord,
+    FaceCheck,
+    InsuranceTransfer,
+    StaffMember,
+)
 from app.db.pii import PiiCipher
 from app.db.repositories import Transfers
 from app.db.views import staff_view
@@ -31,9 +38,8 @@ from app.domain.identity import IdNumber, parse_id_number
 from app.domain.scheme_conversion import Direction, Refusal
 from app.domain.transfer_steps import Agency, TransferState
 from app.main import db_config
-from app.services import conversion_confirm
+from app.services import conversion_confirm, staff_transfers
 from app.services import scheme_conversion as service
-from app.services import staff_transfers
 from app.services.context import UnitOfWork
 from app.services.seed import (
     DEMO_STAFF,
@@ -97,22 +103,22 @@ async def _actions(uow: UnitOfWork, action: str) -> list[AuditEvent]:
     return list(await uow.db.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-async def _post(client: Client, path: str, data: dict[str, str], **kw: object) -> object:
+async def _post(client: Client, path: str, data: dict[str, str]) -> httpx.Response:
     token = await csrf_token(client, "/account")
     return await client.post(
-        path, data={"_csrf_token": token, **data}, headers=EN, follow_redirects=False, **kw
-    )  # type: ignore[arg-type]
+        path, data={"_csrf_token": token, **data}, headers=EN, follow_redirects=False
+    )
 
 
 async def _step(client: Client, path: str, data: dict[str, str], status: int = 303) -> str:
     response = await _post(client, path, data)
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.status_code == status, response.text
     if status == 303:
-        return str(response.headers["location"])  # type: ignore[attr-defined]
-    return _text(response.text)  # type: ignore[attr-defined]
+        return str(response.headers["location"])
+    return _text(response.text)
 
 
-async def _selfie(client: Client, path: str, photo: bytes, consent: bool = True) -> object:
+async def _selfie(client: Client, path: str, photo: bytes, consent: bool = True) -> httpx.Response:
     token = await csrf_token(client, "/account")
     data = {"_csrf_token": token, **({"consent": "yes"} if consent else {})}
     return await client.post(
@@ -235,7 +241,7 @@ async def test_a_holder_applies_and_only_the_member_confirms_by_face(
     assert "Waiting for 张德明 to confirm the conversion by face recognition." in _text(page.text)
     assert 'name="selfie"' not in page.text and "You cannot confirm it for them" in page.text
     denied = await _selfie(client, f"{timeline}/confirm", face("obama2.jpg"))
-    assert denied.status_code == 404  # type: ignore[attr-defined]
+    assert denied.status_code == 404
     row = await _row(seeded, transfer_id)
     assert row.state == TransferState.AWAITING_MEMBER.value and row.confirmed_check_id is None
     assert row.applied_by_person_id is not None
@@ -256,10 +262,10 @@ async def test_a_holder_applies_and_only_the_member_confirms_by_face(
     shown = await client.get(own, headers=EN)
     assert 'name="selfie"' in shown.text and 'capture="user"' in shown.text
     no_consent = await _selfie(client, f"{own}/confirm", face("obama2.jpg"), consent=False)
-    assert no_consent.status_code == 422  # type: ignore[attr-defined]
-    assert "Confirm that you agree to face recognition" in no_consent.text  # type: ignore[attr-defined]
+    assert no_consent.status_code == 422
+    assert "Confirm that you agree to face recognition" in no_consent.text
     started = await _selfie(client, f"{own}/confirm", face("obama2.jpg"))
-    status_url = started.headers["location"]  # type: ignore[attr-defined]
+    status_url = started.headers["location"]
     assert status_url.startswith(f"{own}/checks/")
     assert "You have confirmed the conversion" in await _result(client, status_url)
     # Another person's status page of it is none of theirs.
@@ -276,7 +282,7 @@ async def test_a_holder_applies_and_only_the_member_confirms_by_face(
     assert [s.agency for s in waiting if s.transfer.id == transfer_id] == [Agency.TO]
 
 
-async def _staff(uow: UnitOfWork, number: str):  # type: ignore[no-untyped-def]
+async def _staff(uow: UnitOfWork, number: str) -> StaffMember:
     found = await uow.staff.by_number(number)
     assert found is not None
     return found
@@ -411,7 +417,7 @@ async def test_withdrawn_it_cannot_be_confirmed(
     await sign_in(client, FATHER.value, FATHER_PASSWORD)
     assert "waits for your confirmation" not in (await client.get("/my/transfers", headers=EN)).text
     late = await _selfie(client, f"/my/transfers/{transfer_id}/confirm", face("obama2.jpg"))
-    assert late.headers["location"] == f"/my/transfers/{transfer_id}"  # type: ignore[attr-defined]
+    assert late.headers["location"] == f"/my/transfers/{transfer_id}"
     assert not await _actions(seeded, "conversion.face_started")
 
 
