@@ -53,6 +53,8 @@ from tests.at_once import Overlap
 from tests.conftest import committed, csrf_token, sign_in
 from tests.integration.test_affinity_wizard import EN, face
 from tests.integration.test_face_recognition import _result
+from tests.integration.test_staff_transfers import _post as _staff_post
+from tests.integration.test_staff_transfers import _staff_signed_in
 
 Client = AsyncTestClient[Litestar]
 ZHANG_WEI = parse_id_number("110105198309210137")
@@ -447,3 +449,37 @@ async def test_completed_it_shows_on_the_benefits_list_and_with_the_processed(
         processed = await staff_transfers.processed(seeded, staff, utcnow())
         assert [p.transfer.id for p in processed] == [applied.id]
     assert date.fromisoformat(today) == row.applied_on
+
+
+async def test_staff_list_the_processed_and_read_a_conversion(
+    client: Client, seeded: UnitOfWork, settings: Settings
+) -> None:
+    await committed(seeded, seed_histories(seeded, utcnow().date()))
+    he = await _own(seeded, FATHER)
+    applied = await committed(seeded, service.apply(seeded, he, utcnow()))
+    assert isinstance(applied, service.Applied)
+    await _staff_signed_in(client, seeded, DEMO_STAFF)
+    queue = await client.get("/staff/queue", headers=EN)
+    assert 'href="/staff/transfers/processed"' in queue.text
+    # Awaiting its person: listed for nobody, readable, nothing to do.
+    assert str(applied.id) not in (await client.get("/staff/transfers", headers=EN)).text
+    waiting = _text((await client.get(f"/staff/transfers/{applied.id}", headers=EN)).text)
+    assert "The person has not confirmed the conversion yet" in waiting
+    assert "Employee pension into the residents' pension" in waiting
+    empty = await client.get("/staff/transfers/processed", headers=EN)
+    assert "No transfer of your region has been completed or refused yet." in empty.text
+
+    check = await _matched_check(seeded, he.person.id, applied.id)
+    assert await committed(seeded, conversion_confirm.confirm(seeded, check, utcnow()))
+    listed = await client.get("/staff/transfers", headers=EN)
+    assert f"/staff/transfers/{applied.id}" in listed.text
+    assert "Urban–rural conversion: Employee pension into the residents' pension" in _text(
+        listed.text
+    )
+    refused = await _staff_post(client, applied.id, {"decision": "reject", "reason": "材料不全"})
+    assert refused.status_code == 303, refused.text
+    processed = _text((await client.get("/staff/transfers/processed", headers=EN)).text)
+    today = utcnow().date().isoformat()
+    assert "张德明 1101**********0137" in processed
+    assert f"Refused on {today}." in processed
+    assert "No transfer of your region" not in processed
