@@ -483,3 +483,23 @@ async def test_staff_list_the_processed_and_read_a_conversion(
     assert "张德明 1101**********0137" in processed
     assert f"Refused on {today}." in processed
     assert "No transfer of your region" not in processed
+
+
+async def test_converting_for_oneself_one_confirms_with_ones_own_face(
+    client: Client, seeded: UnitOfWork
+) -> None:
+    await committed(seeded, seed_histories(seeded, utcnow().date()))
+    await sign_in(client, FATHER.value, FATHER_PASSWORD)
+    flow = "/my/transfers/conversion/apply"
+    assert await _step(client, f"{flow}/check", {"understood": "yes"}) == f"{flow}/pin"
+    pin = await client.get(f"{flow}/pin", headers=EN)
+    assert "You then confirm it by face recognition." in pin.text
+    checked = re.search(r'name="checked" value="([0-9a-f]{64})"', pin.text)
+    assert checked
+    timeline = await _step(client, f"{flow}/pin", {"pin": "946173", "checked": checked[1]})
+    assert timeline.startswith("/my/transfers/")
+    page = await client.get(timeline, headers=EN)
+    assert 'name="selfie"' in page.text and f'action="{timeline}/confirm"' in page.text
+    row = await _row(seeded, UUID(timeline.rsplit("/", 1)[1]))
+    assert row.state == TransferState.AWAITING_MEMBER.value
+    assert row.applied_by_person_id == row.person_id
