@@ -52,6 +52,11 @@ from app.routes.auth import AuthController
 from app.routes.benefits import BenefitsController
 from app.routes.card import CardController
 from app.routes.certification import CertificationController
+from app.routes.conversion import ConversionConfirmController, ConversionController
+from app.routes.conversion_apply import (
+    MemberConversionApplyController,
+    OwnConversionApplyController,
+)
 from app.routes.counter import CounterController
 from app.routes.deps import (
     PinSetupRequired,
@@ -100,6 +105,8 @@ SUBJECT_PAGES = [
     CertificationController,
     PensionController,
     TransferController,
+    ConversionController,
+    ConversionConfirmController,
 ]
 
 
@@ -305,6 +312,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AffinityWizardController,
             OwnTransferApplyController,
             MemberTransferApplyController,
+            OwnConversionApplyController,
+            MemberConversionApplyController,
             VerifyController,
             StaffAuthController,
             StaffQueueController,

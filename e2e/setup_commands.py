@@ -13,7 +13,8 @@ python -m e2e.setup_commands remove-bindings HOLDER_ID MEMBER_ID...
                                                            the holder's bindings with each member,
                                                            their checks and codes
 python -m e2e.setup_commands remove-card ID_NUMBER         the person back without an e-card
-python -m e2e.setup_commands remove-transfers ID_NUMBER    the person's transfers and drafts
+python -m e2e.setup_commands remove-transfers ID_NUMBER    the person's transfers (conversions too,
+                                                           with their face checks) and drafts
 python -m e2e.setup_commands add-history ID_NUMBER JSON     an employee contribution history
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
 python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
@@ -49,6 +50,7 @@ from app.cli import with_uow
 from app.config import get_settings
 from app.db.models import (
     AffinityBinding,
+    ConversionDraft,
     ECard,
     FaceCheck,
     HandoffCode,
@@ -236,10 +238,12 @@ def remove_transfers(raw_id: str) -> Step:
         person = await _person(uow, raw_id)
         theirs = select(InsuranceTransfer.id).where(InsuranceTransfer.person_id == person.id)
         await uow.db.execute(delete(TransferEvent).where(TransferEvent.transfer_id.in_(theirs)))
+        await uow.db.execute(delete(FaceCheck).where(FaceCheck.transfer_id.in_(theirs)))
         await uow.db.execute(
             delete(InsuranceTransfer).where(InsuranceTransfer.person_id == person.id)
         )
         await uow.db.execute(delete(TransferDraft).where(TransferDraft.person_id == person.id))
+        await uow.db.execute(delete(ConversionDraft).where(ConversionDraft.person_id == person.id))
         await uow.commit()
 
     return step

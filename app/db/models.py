@@ -239,8 +239,12 @@ class FaceCheck(UUIDAuditBase):
     )
     state: Mapped[str] = mapped_column(String(12))  # pending, matched, failed, unusable, error
     # "binding" opens the affinity service; "certification" is the yearly §7 check;
-    # "pin_reset" and "password_reset" prove a forgotten PIN's or password's owner.
+    # "pin_reset" and "password_reset" prove a forgotten PIN's or password's owner;
+    # "conversion" is a person confirming their own urban–rural conversion (transfer_id).
     purpose: Mapped[str] = mapped_column(String(16), default="binding", server_default="binding")
+    transfer_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("insurance_transfers.id", ondelete="CASCADE"), index=True, default=None
+    )
     selfie_file: Mapped[str | None] = mapped_column(String(80), default=None)
     reason: Mapped[str | None] = mapped_column(String(20), default=None)
     distance: Mapped[float | None] = mapped_column(default=None)
@@ -396,6 +400,15 @@ class InsuranceTransfer(UUIDAuditBase):
     # fund's 12 %, which goes fund to fund and is never the person's balance.
     account_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
     pooled_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    # A conversion (kind to_employee or to_resident, 人社部发〔2014〕17号): the months the scheme
+    # kept counts, the months paid in both schemes, and the residents' own contributions of
+    # those months refunded. It waits in awaiting_member until the person's own face check
+    # confirms it; applied_on is then the day of that confirmation, and the check's id is kept
+    # (unique: one passed check confirms one conversion).
+    counted_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    overlap_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), default=None)
+    confirmed_check_id: Mapped[UUID | None] = mapped_column(unique=True, default=None)
 
 
 class TransferEvent(UUIDAuditBase):
@@ -432,3 +445,20 @@ class TransferDraft(UUIDAuditBase):
     temporary: Mapped[bool] = mapped_column(default=False)  # art. 5: open the account instead
     regions_done: Mapped[bool] = mapped_column(default=False)
     checked: Mapped[bool] = mapped_column(default=False)
+
+
+class ConversionDraft(UUIDAuditBase):
+    """An application for an urban–rural conversion being prepared, one per holder and subject:
+    whether its check-answers page was declared read; it expires like the other drafts."""
+
+    __tablename__ = "conversion_drafts"
+    __table_args__ = (
+        Index("ux_conversion_drafts_holder_person", "holder_account_id", "person_id", unique=True),
+    )
+
+    holder_account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    declared: Mapped[bool] = mapped_column(default=False)

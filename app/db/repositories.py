@@ -20,6 +20,7 @@ from app.db.models import (
     AffinityDraft,
     AuditEvent,
     ContributionRecord,
+    ConversionDraft,
     ECard,
     FaceCheck,
     HandoffCode,
@@ -966,6 +967,33 @@ class Contributions:
             for y, m, sc, b, e, i, r, on, d in rows
         ]
 
+    async def resident_payments(
+        self, person_id: UUID, line: str = "pension"
+    ) -> list[tuple[int, int, int, Decimal, Decimal, str]]:
+        """(year, month, months covered, individual part, subsidy, region code) of every paid
+        residents' contribution of a line, oldest first (the subsidy is kept as the employer
+        part: nobody else pays into a resident's account)."""
+        rows = await self.session.execute(
+            select(
+                ContributionRecord.year,
+                ContributionRecord.month,
+                ContributionRecord.months_covered,
+                ContributionRecord.individual_part,
+                ContributionRecord.employer_part,
+                ContributionRecord.region_code,
+            )
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == "resident",
+                ContributionRecord.status == "paid",
+            )
+            .order_by(ContributionRecord.year, ContributionRecord.month)
+        )
+        return [
+            (int(y), int(m), int(c), Decimal(i), Decimal(e), str(r)) for y, m, c, i, e, r in rows
+        ]
+
     async def arrears_months(self, person_id: UUID) -> int:
         count = await self.session.scalar(
             select(func.count())
@@ -1065,6 +1093,46 @@ class Transfers:
         )
         return list(rows)
 
+    async def closed_in_region(
+        self, region_prefix: str, states: Iterable[str], limit: int
+    ) -> list[InsuranceTransfer]:
+        """Closed transfers in one of ``states`` from or to the region, the latest closed
+        first, at most ``limit``."""
+        pattern = f"{region_prefix}%"
+        rows = await self.session.scalars(
+            select(InsuranceTransfer)
+            .where(
+                InsuranceTransfer.closed_on.is_not(None),
+                InsuranceTransfer.state.in_(list(states)),
+                or_(
+                    InsuranceTransfer.from_region.like(pattern),
+                    InsuranceTransfer.to_region.like(pattern),
+                ),
+            )
+            .order_by(InsuranceTransfer.closed_on.desc(), InsuranceTransfer.updated_at.desc())
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def confirm(
+        self, transfer_id: UUID, person_id: UUID, check_id: UUID, on: date, waiting: str, to: str
+    ) -> bool:
+        """A conversion the person confirmed: moved from ``waiting`` to ``to`` only while it
+        still waits, with the check that confirmed it (unique: a check confirms once). Of
+        confirmations at once, one updates the row; the others update nothing."""
+        result = await self.session.execute(
+            update(InsuranceTransfer)
+            .where(
+                InsuranceTransfer.id == transfer_id,
+                InsuranceTransfer.person_id == person_id,
+                InsuranceTransfer.state == waiting,
+                InsuranceTransfer.confirmed_check_id.is_(None),
+            )
+            .values(state=to, applied_on=on, confirmed_check_id=check_id)
+            .execution_options(synchronize_session=False)
+        )
+        return isinstance(result, CursorResult) and result.rowcount == 1
+
     async def events(self, transfer_id: UUID) -> list[TransferEvent]:
         rows = await self.session.scalars(
             select(TransferEvent)
@@ -1120,5 +1188,33 @@ class TransferDrafts:
     async def purge(self, now: datetime) -> int:
         result = await self.session.execute(
             delete(TransferDraft).where(TransferDraft.expires_at <= now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class ConversionDrafts:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(self, account_id: UUID, person_id: UUID) -> ConversionDraft | None:
+        return await self.session.scalar(
+            select(ConversionDraft).where(
+                ConversionDraft.holder_account_id == account_id,
+                ConversionDraft.person_id == person_id,
+            )
+        )
+
+    async def add(self, draft: ConversionDraft) -> ConversionDraft:
+        self.session.add(draft)
+        await self.session.flush()
+        return draft
+
+    async def remove(self, draft: ConversionDraft) -> None:
+        await self.session.delete(draft)
+        await self.session.flush()
+
+    async def purge(self, now: datetime) -> int:
+        result = await self.session.execute(
+            delete(ConversionDraft).where(ConversionDraft.expires_at <= now)
         )
         return int(getattr(result, "rowcount", 0) or 0)

@@ -73,6 +73,11 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     transfer_temporary_age_men: int = 50
     transfer_temporary_age_women: int = 40
     transfer_place_of_payment_months: int = 120
+    # §6 urban–rural conversion (人社部发〔2014〕17号): with this many employee months the
+    # residents' account joins the employee scheme, with fewer the other way; a woman's post is
+    # not on record, so her original retirement age is that of this post ("cadre": 55).
+    conversion_employee_months: int = 180
+    conversion_women_job: str = "cadre"
     fund_ledgers: tuple[str, ...] = (
         "pension",
         "medical_maternity",

@@ -116,6 +116,17 @@ def add_working_days(start: date, n: int) -> date:
 class TransferKind(enum.StrEnum):
     TRANSFER = "transfer"
     TEMPORARY_ACCOUNT = "temporary_account"  # 临时基本养老保险缴费账户 (art. 5)
+    # Urban–rural conversion (人社部发〔2014〕17号, app.domain.scheme_conversion): the
+    # residents' scheme into the employee scheme, or the other way.
+    TO_EMPLOYEE = "to_employee"
+    TO_RESIDENT = "to_resident"
+
+    @property
+    def conversion(self) -> bool:
+        return self in CONVERSIONS
+
+
+CONVERSIONS = frozenset({TransferKind.TO_EMPLOYEE, TransferKind.TO_RESIDENT})
 
 
 def full_years(born: date, on: date) -> int:

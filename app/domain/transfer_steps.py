@@ -131,11 +131,15 @@ APPLY = FlowGraph(
 
 
 class TransferState(enum.StrEnum):
+    # A conversion a holder applied for waits for the person's own face check before the
+    # agencies see it (irreversible: the helper alone cannot make it).
+    AWAITING_MEMBER = "awaiting_member"
     APPLIED = "applied"
     LETTER_SENT = "letter_sent"  # pension: the new place accepted (同意接收函)
     TRANSFERRED_OUT = "transferred_out"  # the old place sent relationship and funds
     COMPLETED = "completed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # a conversion withdrawn before the person confirmed it
 
 
 class Agency(enum.StrEnum):
@@ -171,6 +175,14 @@ TEMPORARY_STAGES: tuple[Stage, ...] = (
     Stage(TransferState.APPLIED, TransferState.COMPLETED, Agency.TO, None),
 )
 
+# 人社部发〔2014〕17号 art. 7: the scheme joined reviews and sends the contact letter, the scheme
+# left transfers the account out, the scheme joined records it: 15 working days each.
+CONVERSION_STAGES: tuple[Stage, ...] = (
+    Stage(TransferState.APPLIED, TransferState.LETTER_SENT, Agency.TO, 15),
+    Stage(TransferState.LETTER_SENT, TransferState.TRANSFERRED_OUT, Agency.FROM, 15),
+    Stage(TransferState.TRANSFERRED_OUT, TransferState.COMPLETED, Agency.TO, 15),
+)
+
 TRANSFER = TransferKind.TRANSFER
 
 
@@ -180,10 +192,12 @@ class IllegalTransition(ValueError):
 
 def stages(line: TransferLine, kind: TransferKind = TRANSFER) -> tuple[Stage, ...]:
     """The steps of a transfer in order (the transition table staff actions go through)."""
+    if kind is not TRANSFER and line is not TransferLine.PENSION:
+        raise ValueError(f"a {kind.value} is of the pension")
     if kind is TransferKind.TEMPORARY_ACCOUNT:
-        if line is not TransferLine.PENSION:
-            raise ValueError("a temporary account is a pension account")
         return TEMPORARY_STAGES
+    if kind.conversion:
+        return CONVERSION_STAGES
     return STAGES[line]
 
 
@@ -294,8 +308,16 @@ def timeline(
     events: list[Event],
     today: date,
     calendar: WorkCalendar = OFFICIAL_CALENDAR,
+    *,
+    unstarted: StepStatus | None = None,
 ) -> list[TimelineStep]:
-    """Each step with its dates: a step's clock starts the day the one before it ended."""
+    """Each step with its dates: a step's clock starts the day the one before it ended. With
+    ``unstarted`` the agencies never began (a conversion awaiting the person's confirmation,
+    or withdrawn before it): every step has that status and no dates."""
+    if unstarted is not None:
+        return [
+            TimelineStep(step, unstarted, None, None, None, False) for step in stages(line, kind)
+        ]
     by_state = {e.state: e for e in events}
     refusal_event = by_state.get(TransferState.REJECTED)
     steps: list[TimelineStep] = []

@@ -71,10 +71,11 @@ class FaceCheckView:
     id: UUID
     binding_id: UUID | None  # a member's check; None when a person certifies themself
     person_id: UUID | None  # the person certifying themself
-    purpose: str  # "binding" or "certification"
+    purpose: str  # "binding", "certification" or "conversion"
     state: str  # pending, matched, failed, unusable, error
     reason: str | None
     decided_at: datetime | None
+    transfer_id: UUID | None = None  # the conversion a person's own check confirms
 
 
 @dataclass(frozen=True, slots=True)

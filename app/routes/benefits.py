@@ -207,6 +207,7 @@ class BenefitsController(Controller):
         query = parse_query(request, now.year + 1)  # next year's residents' premium is sold now
         status = 422 if query.errors else 200
         context = _context(subject, query)
+        context["conversion"] = await benefits.completed_conversion(uow, subject, now.date())
         if _wants_results_only(request):
             records = await benefits.view_records(uow, subject, query.filters, now)
             context |= {"records": records}
@@ -232,6 +233,7 @@ class BenefitsController(Controller):
         year = None if "year" in query.errors.fields else query.filters.year
         result = await benefits.view_print(uow, subject, year, now)
         context = _context(subject, Query(filters=benefits.Filters(year=year))) | {
+            "conversion": await benefits.completed_conversion(uow, subject, now.date()),
             "records": result.records,
             "summaries": result.summaries,
             "account": result.account,

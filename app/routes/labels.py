@@ -52,6 +52,21 @@ def action_label(action: str) -> str:
         "transfer.viewed": _("Viewed the progress of your transfer"),
         "transfer.step": _("Recorded a step of your transfer (an agency)"),
         "staff.transfer_viewed": _("Opened your transfer (an agency)"),
+        "conversion.viewed": _("Viewed the urban–rural conversion of your pension"),
+        "conversion.applied": _("Applied for the urban–rural conversion of your pension"),
+        "conversion.withdrawn": _("Withdrew the urban–rural conversion of your pension"),
+        "conversion.confirmed": _("Confirmed the urban–rural conversion of your pension"),
+        "conversion.face_started": _("Started face recognition to confirm your conversion"),
+        "conversion.face_matched": _("Face recognition to confirm your conversion passed"),
+        "conversion.face_failed": _(
+            "Face recognition to confirm your conversion: the faces did not match"
+        ),
+        "conversion.face_unusable": _(
+            "Face recognition to confirm your conversion: the photo could not be used"
+        ),
+        "conversion.face_error": _(
+            "Face recognition to confirm your conversion: the photo could not be checked"
+        ),
         "face.started": _("Started your face recognition"),
         "face.matched": _("Face recognition passed"),
         "face.failed": _("Face recognition: the faces did not match"),

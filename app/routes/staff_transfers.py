@@ -64,6 +64,21 @@ class StaffTransferController(Controller):
         }
         return page(request, "pages/staff/transfers.html", context)
 
+    @get("/processed")
+    async def processed(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        staff: NamedDependency[StaffView],
+    ) -> Response[str]:
+        """The transfers of the region the agencies closed, the latest first."""
+        context = {
+            "staff": staff,
+            "transfers": await service.processed(uow, staff, utcnow()),
+            "shown_most": service.PROCESSED_SHOWN,
+        }
+        return page(request, "pages/staff/transfers_processed.html", context)
+
     @get("/{transfer_id:uuid}")
     async def transfer(
         self,

@@ -21,6 +21,7 @@ from app.adapters.clock import utcnow
 from app.domain.regions import MAINLAND
 from app.domain.transfer import full_years, rules_for
 from app.routes.benefits import province_names
+from app.routes.conversion import confirm_context
 from app.routes.i18n import _
 from app.routes.web import FormErrors, page
 from app.services import transfer_check as service
@@ -181,4 +182,6 @@ class TransferController(Controller):
             "request_path": path,
             "poll_url": f"{path}?refresh=poll",
         }
+        if transfer.conversion:
+            context |= await confirm_context(request, uow, subject, transfer)
         return page(request, "pages/transfers/timeline.html", context)

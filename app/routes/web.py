@@ -32,9 +32,12 @@ from app.routes.labels import relationship_label, state_label
 from app.routes.punctuation import JOINS
 from app.routes.transfer_labels import (
     agency_label,
+    conversion_label,
     line_label,
+    months_label,
     region_label,
     step_label,
+    transfer_title,
 )
 from app.routes.transfer_labels import state_label as transfer_state_label
 
@@ -61,6 +64,9 @@ def _build_env() -> Environment:
     env.globals["step_label"] = step_label
     env.globals["agency_label"] = agency_label
     env.globals["transfer_state_label"] = transfer_state_label
+    env.globals["transfer_title"] = transfer_title
+    env.globals["conversion_label"] = conversion_label
+    env.globals["months_label"] = months_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

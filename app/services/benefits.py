@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from math import ceil
 
@@ -26,9 +26,12 @@ from app.domain.contributions import (
     balance_steps,
     coverage,
 )
+from app.domain.transfer import TransferKind
+from app.domain.transfer_steps import TransferState
 from app.domain.views import RecordView
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
+from app.services.transfer_timeline import TransferView, view_of
 
 # Art. 64 order: the four ledgers, medical and maternity in one.
 LINES = (Line.PENSION, Line.MEDICAL, Line.WORK_INJURY, Line.UNEMPLOYMENT)
@@ -188,6 +191,19 @@ async def view_print(
     )
     await _audit(uow, subject, now, f"print year={year or 'all'}")
     return result
+
+
+async def completed_conversion(
+    uow: UnitOfWork, subject: Subject, today: date
+) -> TransferView | None:
+    """The subject's completed urban–rural conversion, if any: the list says which scheme's
+    records it joined to the other, and what moved, counts and was refunded. The records
+    themselves stay as paid: each month keeps its scheme and place."""
+    for row in await uow.transfers.of_person(subject.person.id):
+        done = row.state == TransferState.COMPLETED.value
+        if done and TransferKind(row.kind).conversion:
+            return await view_of(uow, row, today)
+    return None
 
 
 async def _audit(uow: UnitOfWork, subject: Subject, now: datetime, detail: str) -> None:

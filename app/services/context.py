@@ -23,6 +23,7 @@ from app.db.repositories import (
     Bindings,
     Cards,
     Contributions,
+    ConversionDrafts,
     Drafts,
     FaceChecks,
     Handoffs,
@@ -113,6 +114,10 @@ class UnitOfWork:
     @property
     def transfer_drafts(self) -> TransferDrafts:
         return TransferDrafts(self.db)
+
+    @property
+    def conversion_drafts(self) -> ConversionDrafts:
+        return ConversionDrafts(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)

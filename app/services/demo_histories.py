@@ -10,6 +10,9 @@ The figures are plausible, not official:
   unemployment: individual 0.5%, employer 0.5%.
 - Residents' medical insurance (a child): one premium a year covering 12 months, at the national
   individual minimum of that year (2016 150 ... 2024-2026 400 CNY); the subsidy is not shown.
+- Residents' pension (张德明): one contribution a year covering 12 months, at a chosen grade
+  (§5: 100 ... 2000 CNY), with the government subsidy (30 CNY, 60 from the 500 grade) kept as
+  the employer part: both go to the residents' personal account.
 """
 
 from __future__ import annotations
@@ -116,6 +119,28 @@ def resident_medical_records(
     ]
 
 
+def resident_pension_records(
+    person_id: UUID, first_year: int, last_year: int, region: str, grade: int
+) -> list[ContributionRecord]:
+    subsidy = Decimal(60 if grade >= 500 else 30)
+    return [
+        ContributionRecord(
+            person_id=person_id,
+            line=Line.PENSION.value,
+            scheme="resident",
+            year=year,
+            month=1,
+            months_covered=12,
+            base=Decimal("0.00"),
+            employer_part=subsidy,
+            individual_part=Decimal(grade),
+            status=Status.PAID.value,
+            region_code=region,
+        )
+        for year in range(first_year, last_year + 1)
+    ]
+
+
 def last_month(today: date) -> Period:
     """Contributions are recorded up to the month before this one."""
     previous = today.replace(day=1) - timedelta(days=1)
@@ -167,6 +192,12 @@ def histories(today: date) -> dict[str, tuple[list[Job], Retirement | None]]:
             [Job(Period(2014, 7), now, GUANGZHOU, "广州示例软件有限公司", Decimal("1.0"))],
             None,
         ),
+        # 张德明 (张伟's father): a migrant worker in Guangzhou 2003-01 .. 2010-06, then the
+        # residents' pension at home in Beijing (RESIDENT_PENSION); 60 in 2023-08, not yet drawing.
+        "110105196308150137": (
+            [Job(Period(2003, 1), Period(2010, 6), GUANGZHOU, "广州示例制衣厂", Decimal("0.6"))],
+            None,
+        ),
         # 周强 (Jiangsu hukou): Guangzhou 2000-2024, Beijing since 2025, where he began at 54.
         "320102197003150413": (
             [
@@ -180,3 +211,7 @@ def histories(today: date) -> dict[str, tuple[list[Job], Retirement | None]]:
 
 
 CHILD_RESIDENT = ("11010520150402035X", 2016, BEIJING)  # 张浩: residents' medical, paid each year
+# 张德明: residents' pension in Beijing 2010-2023 at the 500 grade. 2010-01..06 were paid in both
+# schemes: with 90 employee months (under 15 years) his employee account joins the residents'
+# scheme, and 250 CNY (half of 2010's 500) is refunded.
+RESIDENT_PENSION = ("110105196308150137", 2010, 2023, BEIJING, 500)

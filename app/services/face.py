@@ -24,6 +24,8 @@ from app.domain.policy import Policy
 from app.domain.views import FaceCheckView
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
+from app.services.conversion_confirm import CONVERSION
+from app.services.conversion_confirm import confirm as confirm_conversion
 
 PENDING, MATCHED, FAILED, UNUSABLE = "pending", "matched", "failed", "unusable"
 ERROR = "error"  # the matching job kept failing: nothing is counted against the member
@@ -81,11 +83,14 @@ def certification_in_person(counted: Counted, policy: Policy) -> bool:
 
 def _action(purpose: str, what: str) -> str:
     """Audit names: face.* for the binding; pin_reset.face_* and password_reset.face_* for a
-    reset; certification.* (matched = passed) otherwise."""
+    reset; conversion.face_* for confirming a conversion; certification.* (matched = passed)
+    otherwise."""
     if purpose == BINDING:
         return f"face.{what}"
     if purpose in RESETS:
         return f"{purpose}.face_{what}"
+    if purpose == CONVERSION:
+        return f"conversion.face_{what}"
     return "certification." + ("passed" if what == MATCHED else what)
 
 
@@ -211,12 +216,17 @@ async def start_own_check(
     person_id: UUID,
     selfie: bytes,
     now: datetime,
+    *,
+    transfer_id: UUID | None = None,
 ) -> FaceCheck:
-    """A pensioner certifies themself (no binding), against their registry portrait, under
-    the same limits as a member, counted on the person. Raises NotAwaitingFace while the
+    """A person's own check (no binding), against their registry portrait, under the same
+    limits as a member's, counted on the person: a pensioner certifying themself, or, with
+    ``transfer_id``, someone confirming their own conversion (which the caller found awaiting
+    them; the pass confirms it only if it still does). Raises NotAwaitingFace while the
     certification is valid (or they receive no pension), and otherwise as start_check."""
+    purpose = CERTIFICATION if transfer_id is None else CONVERSION
     person = await uow.people.claim(person_id)  # one start at a time, on fresh counters
-    if person is None or not own_certification_due(person, now):
+    if person is None or (purpose == CERTIFICATION and not own_certification_due(person, now)):
         raise NotAwaitingFace
     if await portraits.portrait(person.id) is None:
         raise NoReference
@@ -235,11 +245,15 @@ async def start_own_check(
             person_id=person.id,
             state=PENDING,
             selfie_file=selfie_file,
-            purpose=CERTIFICATION,
+            purpose=purpose,
+            transfer_id=transfer_id,
             turn=await uow.face_checks.next_turn(person.id),  # their own turns, as a holder's
         )
     )
-    uow.audit.record(_action(CERTIFICATION, "started"), at=now, actor=person.id, subject=person.id)
+    detail = f"transfer={transfer_id}" if transfer_id else ""
+    uow.audit.record(
+        _action(purpose, "started"), at=now, actor=person.id, subject=person.id, detail=detail
+    )
     return check
 
 
@@ -472,6 +486,8 @@ async def _decide(
         _certification_outcome(parties, check, policy, now)
         if check.reason == RESUMED:
             detail += " payments_resumed"
+    elif check.purpose == CONVERSION:
+        await _conversion_outcome(uow, parties, check, now)
     elif parties.binding is not None:
         await _binding_outcome(uow, parties.binding, state, now)
     uow.audit.record(
@@ -535,6 +551,18 @@ def give_reference(binding: AffinityBinding) -> None:
     """The code on the holder's slip, which staff find the binding by. 31^8 codes: a clash
     is as unlikely as guessing one, and the unique index refuses it rather than mix two up."""
     binding.in_person_reference = new_reference()
+
+
+async def _conversion_outcome(
+    uow: UnitOfWork, parties: Parties, check: FaceCheck, now: datetime
+) -> None:
+    """A pass confirms the conversion it was taken for (once) and clears the counters; a
+    failure counts as any other."""
+    if check.state == MATCHED:
+        _store_attempts(parties.counted, Attempts())
+        await confirm_conversion(uow, check, now)
+    elif check.state == FAILED:
+        _count_failure(parties.counted, uow.policy, now)
 
 
 def _certification_outcome(

@@ -35,6 +35,7 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     for draft in drafts:
         await discard_draft(uow, draft, store)
     transfer_drafts = await uow.transfer_drafts.purge(now)  # they hold no files
+    transfer_drafts += await uow.conversion_drafts.purge(now)
     cutoff = now - timedelta(days=uow.policy.awaiting_face_expiry_days)
     stale = await uow.bindings.in_state_since(BindingState.AWAITING_FACE.value, cutoff)
     expired = 0

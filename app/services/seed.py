@@ -21,9 +21,11 @@ from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 from app.services.demo_histories import (
     CHILD_RESIDENT,
+    RESIDENT_PENSION,
     employee_records,
     histories,
     resident_medical_records,
+    resident_pension_records,
 )
 from app.services.ecard import NUMBER_ATTEMPTS, new_card_number
 from app.services.registry import set_portrait
@@ -117,6 +119,18 @@ DEMO_PEOPLE = (
         "570394",
         household=None,
         portrait="biden2.jpg",
+    ),
+    # 张伟's father: employee pension in Guangzhou, residents' pension in Beijing, at the
+    # retirement age and not yet drawing: the urban–rural conversion (人社部发〔2014〕17号).
+    # Not in the demo household (张伟 binds him with documents staff review, or open-binding).
+    DemoPerson(
+        "张德明",
+        "110105196308150137",
+        "A11010500009",
+        "convert-demo-2025",
+        "946173",
+        household=None,
+        portrait="obama.jpg",
     ),
 )
 
@@ -227,6 +241,11 @@ async def seed_histories(uow: UnitOfWork, today: date) -> None:
     child = await uow.people.by_id_number(parse_id_number(raw))
     if child and not await uow.contributions.years(child.id):
         records = resident_medical_records(child.id, first_year, today.year, region)
+        await uow.contributions.add_many(records)
+    raw, first_year, last_year, region, grade = RESIDENT_PENSION
+    both = await uow.people.by_id_number(parse_id_number(raw))
+    if both and not await uow.contributions.resident_payments(both.id):
+        records = resident_pension_records(both.id, first_year, last_year, region, grade)
         await uow.contributions.add_many(records)
     await uow.commit()
 

@@ -22,6 +22,7 @@ from app.services.context import UnitOfWork
 from app.services.transfer_timeline import TransferView, view_of
 
 REASON_MAX = transfer_progress.REASON_MAX
+PROCESSED_SHOWN = 50  # the processed list: the latest closed, no further back
 
 
 class NotTheirs(Exception):
@@ -85,6 +86,14 @@ async def waiting(uow: UnitOfWork, staff: StaffView, now: datetime) -> list[Staf
         if turn_of(staff, view) is not None:
             found.append(await _detail(uow, staff, row, view))
     return found
+
+
+async def processed(uow: UnitOfWork, staff: StaffView, now: datetime) -> list[StaffTransfer]:
+    """The transfers of the staff member's region that agencies closed (completed or refused;
+    not a conversion its person never confirmed), the latest closed first."""
+    states = (TransferState.COMPLETED.value, TransferState.REJECTED.value)
+    rows = await uow.transfers.closed_in_region(staff.region_prefix, states, PROCESSED_SHOWN)
+    return [await _detail(uow, staff, row, await view_of(uow, row, now.date())) for row in rows]
 
 
 async def _theirs(uow: UnitOfWork, staff: StaffView, transfer_id: UUID) -> InsuranceTransfer:

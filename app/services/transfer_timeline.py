@@ -37,6 +37,14 @@ class TransferView:
     account_amount: Decimal | None
     pooled_amount: Decimal | None
     steps: list[TimelineStep]
+    # A conversion's: asked for on (by whom), the months the scheme kept counts, those paid in
+    # both, what is refunded for them, and whether the person confirmed it themself.
+    requested_on: date | None = None
+    applied_by_person_id: UUID | None = None
+    counted_months: int | None = None
+    overlap_months: int | None = None
+    refund_amount: Decimal | None = None
+    confirmed: bool = False
 
     @property
     def open(self) -> bool:
@@ -60,6 +68,22 @@ class TransferView:
     def temporary(self) -> bool:
         return self.kind is TransferKind.TEMPORARY_ACCOUNT
 
+    @property
+    def conversion(self) -> bool:
+        return self.kind.conversion
+
+    @property
+    def awaiting_member(self) -> bool:
+        return self.state is TransferState.AWAITING_MEMBER
+
+
+# A conversion's agencies have not begun while it awaits the person, and never do once it is
+# withdrawn then.
+_UNSTARTED = {
+    TransferState.AWAITING_MEMBER: StepStatus.PENDING,
+    TransferState.WITHDRAWN: StepStatus.SKIPPED,
+}
+
 
 async def _view(uow: UnitOfWork, row: InsuranceTransfer, today: date) -> TransferView:
     line, kind = TransferLine(row.line), TransferKind(row.kind)
@@ -67,18 +91,25 @@ async def _view(uow: UnitOfWork, row: InsuranceTransfer, today: date) -> Transfe
         Event(TransferState(e.state), e.done_on, e.reason)
         for e in await uow.transfers.events(row.id)
     ]
+    state = TransferState(row.state)
     return TransferView(
         id=row.id,
         line=line,
         kind=kind,
         from_region=row.from_region,
         to_region=row.to_region,
-        state=TransferState(row.state),
+        state=state,
         applied_on=row.applied_on,
         closed_on=row.closed_on,
         account_amount=row.account_amount,
         pooled_amount=row.pooled_amount,
-        steps=timeline(line, kind, row.applied_on, events, today),
+        steps=timeline(line, kind, row.applied_on, events, today, unstarted=_UNSTARTED.get(state)),
+        requested_on=row.created_at.date() if row.created_at else None,
+        applied_by_person_id=row.applied_by_person_id,
+        counted_months=row.counted_months,
+        overlap_months=row.overlap_months,
+        refund_amount=row.refund_amount,
+        confirmed=row.confirmed_check_id is not None,
     )
 
 

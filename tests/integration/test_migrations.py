@@ -42,7 +42,7 @@ async def test_id_numbers_are_encrypted_at_rest(seeded: UnitOfWork) -> None:
     rows = (
         await seeded.db.execute(text("SELECT id_number_cipher, id_number_hmac FROM people"))
     ).all()
-    assert len(rows) == 8
+    assert len(rows) == 9
     for cipher, digest in rows:
         assert b"110105" not in bytes(cipher)
         assert "110105" not in digest

@@ -27,6 +27,8 @@ HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 WANG_FANG = parse_id_number("110105198503140224")
 FATHER = parse_id_number("110105195611200171")
 SON = parse_id_number("11010520150402035X")  # under 16, no e-card yet
+# Both pensions at the retirement age: his conversion page links to the application.
+IN_LAW = parse_id_number("110105196308150137")
 
 # Routes a holder's crawl is not expected to reach, each with why.
 NOT_LINKED = {
@@ -56,6 +58,8 @@ NOT_LINKED = {
     "/password/forgotten/check": "a face check in progress, after POST",
     "/password/forgotten/new": "from the page of a passed check",
     "/my/transfers/apply/{step:str}": "the application's steps, each after the previous POST",
+    "/my/transfers/conversion/apply/{step:str}": "the conversion's steps, after the previous POST",
+    "/my/transfers/{transfer_id:uuid}/checks/{check_id:uuid}": "a face check, after its POST",
     # Linked from /family and the person's services page once a transfer exists
     # (test_transfer_apply_pages follows the dashboard's link to it).
     "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
@@ -159,10 +163,10 @@ async def _crawl(
 async def _signed_in_with_family(
     client: AsyncTestClient[Litestar], seeded: UnitOfWork, settings: Settings
 ) -> None:
-    """王芳, signed in, with the demo's records, her father and son active, and her mother
+    """王芳, signed in, with the demo's records, her father, son and 张德明 active, and her mother
     waiting for an in-person check."""
     await committed(seeded, seed_histories(seeded, utcnow().date()))  # as `make run` has them
-    for member, relationship in ((FATHER, "parent"), (SON, "child")):
+    for member, relationship in ((FATHER, "parent"), (SON, "child"), (IN_LAW, "other")):
         await committed(
             seeded,
             open_binding_directly(

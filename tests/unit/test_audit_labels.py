@@ -16,6 +16,7 @@ BUILT = {
         "face.handoff_created",
         *(f"certification.{w}" for w in ("started", "passed", "failed", "unusable", "error")),
         "certification.handoff_created",
+        *(f"conversion.face_{w}" for w in ("started", "matched", "failed", "unusable", "error")),
     ],
     "affinity.": ["affinity.revoked", "affinity.cancelled"],  # f"affinity.{ended.value}"
     "_AUDIT": [

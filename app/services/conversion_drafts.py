@@ -1,0 +1,67 @@
+"""An application for an urban–rural conversion being prepared: one draft per holder and
+subject, kept in the database like the transfer application's (a restart or another device
+loses nothing), expiring after policy.draft_expiry_hours. It holds one answer: that the
+check-answers page, with what cannot be undone, was read and declared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.exc import IntegrityError
+
+from app.db.models import ConversionDraft
+from app.domain.views import Holder
+from app.services.context import UnitOfWork
+from app.services.subject import Subject
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    id: UUID
+    declared: bool
+
+    @property
+    def done(self) -> frozenset[str]:
+        return frozenset({"check"} if self.declared else ())
+
+
+async def _row(
+    uow: UnitOfWork, account: Holder, subject: Subject, now: datetime
+) -> ConversionDraft:
+    found = await uow.conversion_drafts.of(account.account_id, subject.person.id)
+    if found is not None and found.expires_at <= now:
+        await uow.conversion_drafts.remove(found)
+        found = None
+    if found is not None:
+        return found
+    draft = ConversionDraft(
+        holder_account_id=account.account_id,
+        person_id=subject.person.id,
+        expires_at=now + timedelta(hours=uow.policy.draft_expiry_hours),
+    )
+    try:
+        async with uow.savepoint():
+            return await uow.conversion_drafts.add(draft)
+    except IntegrityError:  # two first requests at once: the other one's draft stands
+        again = await uow.conversion_drafts.of(account.account_id, subject.person.id)
+        assert again is not None
+        return again
+
+
+async def current(uow: UnitOfWork, account: Holder, subject: Subject, now: datetime) -> DraftView:
+    row = await _row(uow, account, subject, now)
+    return DraftView(row.id, row.declared)
+
+
+async def declare(uow: UnitOfWork, account: Holder, subject: Subject, now: datetime) -> None:
+    row = await _row(uow, account, subject, now)
+    row.declared = True
+    await uow.db.flush()
+
+
+async def discard(uow: UnitOfWork, account: Holder, subject: Subject) -> None:
+    found = await uow.conversion_drafts.of(account.account_id, subject.person.id)
+    if found is not None:
+        await uow.conversion_drafts.remove(found)
