@@ -124,7 +124,7 @@ async def test_a_qr_credential_is_accepted_once_by_twenty_counters_at_once(
             assert answer.status_code in (200, 422)
             return "accepted" if answer.status_code == 200 else "refused"
 
-        overlap.wrap(monkeypatch, SpentCredentials, "spend")
+        overlap.wrap(monkeypatch, SpentCredentials, "spend", meet=1.0)
         answers = await asyncio.gather(
             *(present(c, t) for c, t in zip(counters, tokens, strict=True))
         )
