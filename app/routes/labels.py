@@ -80,5 +80,14 @@ def action_label(action: str) -> str:
             "Was shown your QR code at a service counter while your card could not be used"
         ),
         "registry.person_added": _("Added your record to the registry"),
+        "scan_login.approved": _("Confirmed a sign-in for you by scanning a code"),
+        "scan_login.signed_in": _("Signed in for you by scanning a code"),
+        "scan_login.mismatched": _(
+            "A sign-in for you by scanning was refused: the wrong number was chosen"
+        ),
+        "scan_login.finished": _("Ended a session for you at a self-service machine"),
+        "scan_login.timed_out": _(
+            "A session for you at a self-service machine ended after no one used it"
+        ),
     }
     return labels.get(action, _("Other action"))
