@@ -21,7 +21,7 @@ from app.routes.forms import read_form
 from app.routes.i18n import _, format_moment
 from app.routes.scan_scope import SESSION, home_of
 from app.routes.sessions import SCAN
-from app.routes.web import FormErrors, client_ip, is_htmx, page, see_other
+from app.routes.web import FormErrors, client_ip, page, see_other
 from app.services import account_security
 from app.services import kiosks as kiosk_service
 from app.services import scan_login as scan_service
@@ -70,7 +70,7 @@ async def _page(
     **extra: Any,
 ) -> Response[Any]:
     wait = extra.pop("wait", None) or await scan_wait.region(request, uow)
-    if is_htmx(request) and request.method == "GET":
+    if scan_wait.is_poll(request):
         return scan_wait.region_response(BASE, wait)
     context = {
         "base": BASE,

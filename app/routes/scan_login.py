@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 
 from app.routes import scan_wait
 from app.routes.forms import read_form
-from app.routes.web import is_htmx, page, safe_next, see_other
+from app.routes.web import page, safe_next, see_other
 from app.services.context import UnitOfWork
 
 BASE = "/login/scan"
@@ -23,7 +23,7 @@ async def _page(
     **extra: Any,
 ) -> Response[Any]:
     wait = extra.pop("wait", None) or await scan_wait.region(request, uow)
-    if is_htmx(request) and request.method == "GET":
+    if scan_wait.is_poll(request):
         return scan_wait.region_response(BASE, wait)
     context = {"base": BASE, "wait": wait, "kiosk": None, **extra}
     return page(request, "pages/scan/wait.html", context, status=status)

@@ -50,8 +50,9 @@ def phone_refusal(reason: Reason) -> str:
         ),
         "unknown": _("No sign-in request has this code. Check the code on the other screen."),
         "stale": _(
-            "This QR code is out of date: it may be a photo of another screen. Only scan a "
-            "code on a screen in front of you, or type the code shown under it."
+            "This QR code is out of date: it changes every second. Scan the code on the "
+            "screen again now, or type the code shown under it. Only ever scan a code on a "
+            "screen in front of you, never a photo of one."
         ),
         "cancelled": _("The other screen has shown a new code since. Scan the new one."),
         "withdrawn": _("You can no longer act for this family member."),

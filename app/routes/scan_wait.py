@@ -27,6 +27,7 @@ from app.services.context import UnitOfWork
 from app.services.scan_login import Asked, SignedIn
 
 WAIT = "scan_wait"  # the session key of the screen's request
+REGION_ID = "scan-wait"  # the waiting region's element id
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,15 @@ async def region(request: Request[Any, Any, Any], uow: UnitOfWork) -> dict[str, 
         }
     reason = rules.completable(found.state, found.decided_at, now, lifetime)
     return refused(reason) if reason else {"state": "approved"}
+
+
+def is_poll(request: Request[Any, Any, Any]) -> bool:
+    """The region's own HTMX poll (a boosted visit to the page gets the page)."""
+    return (
+        is_htmx(request)
+        and request.method == "GET"
+        and request.headers.get("hx-target") == REGION_ID
+    )
 
 
 def region_response(base: str, wait: dict[str, Any]) -> Response[str]:

@@ -18,7 +18,7 @@ from tests.integration.test_affinity_wizard import MOTHER, face
 from tests.qr_reader import read_qr
 
 EN = {"Accept-Language": "en"}
-HX = {"HX-Request": "true", **EN}
+HX = {"HX-Request": "true", "HX-Target": "scan-wait", **EN}  # the region's poll
 WANG_FANG = ("110105198503140224", "family-demo-2025", "258369")
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 SVG = re.compile(r'<div class="qr-code scan-qr">(<svg.*?</svg>)</div>', re.S)
