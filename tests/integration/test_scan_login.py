@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.adapters.clock import utcnow
 from app.config import Settings
-from app.db.models import AffinityBinding, ScanLogin
+from app.db.models import AffinityBinding, Kiosk, ScanLogin
 from app.services.context import UnitOfWork
 from app.services.seed import DEMO_KIOSK
 from tests.at_once import NewClient
@@ -34,6 +34,7 @@ from tests.integration.scan_screens import (
     shown,
     sign_in,
 )
+from tests.integration.test_operator_commands import _cli
 
 
 class Clock:
@@ -308,3 +309,22 @@ async def test_an_idle_kiosk_session_ends_for_the_next_person(
     assert idle.status_code == 303 and idle.headers["location"] == "/kiosk?ended=timed_out"
     monkeypatch.undo()
     assert (await kiosk.get(f"/family/{mother}")).status_code == 303  # for good
+
+
+async def test_an_operator_gives_a_machine_a_new_key_and_the_old_one_stops_working(
+    screens: NewClient, seeded: UnitOfWork, settings: Settings
+) -> None:
+    status, out, _ = await _cli(settings, "kiosk-key", DEMO_KIOSK.code)
+    assert status == 0
+    key = out.splitlines()[0]
+    assert re.fullmatch(r"([A-Z2-9]{4}-){4}[A-Z2-9]{4}", key), key
+    stored = await seeded.db.scalar(select(Kiosk.key_hash).where(Kiosk.code == DEMO_KIOSK.code))
+    assert stored and key not in stored and key.replace("-", "") not in stored  # only a hash
+    old = screens()
+    refused = await post(old, "/kiosk/setup", {"key": DEMO_KIOSK.key}, from_page="/kiosk")
+    assert refused.status_code == 422
+    new = screens()
+    assert (await post(new, "/kiosk/setup", {"key": key}, from_page="/kiosk")).status_code == 303
+    assert "scan-qr" in (await new.get("/kiosk", headers=EN)).text
+    status, _, err = await _cli(settings, "kiosk-key", "NO-SUCH")
+    assert status == 1 and "no self-service machine NO-SUCH" in err
