@@ -30,6 +30,7 @@ from e2e.helpers import (
     FACES,
     PHONE,
     assert_no_horizontal_scroll,
+    axe_check,
     follow_link,
     js_enabled,
     path_is,
@@ -368,3 +369,43 @@ def test_a_wrong_number_ends_the_request_then_the_holder_signs_in_a_browser(
     visit_check(browser)
     expect(browser.locator("main h1")).to_have_text("My e-card")
     expect(browser.locator("header details.menu")).to_have_count(1)  # her own, ordinary session
+
+
+def test_a_machine_left_alone_ends_its_session_by_itself(
+    open_page: Callable[..., Page],
+) -> None:
+    """JS on (without it the server ends the session at the next touch): 王芳 signs a machine
+    in for herself; nobody touches it; a warning, then the machine is ready for the next
+    person. The browser's clock is Playwright's, so the minutes pass at once."""
+    phone = open_page(js=True, **PHONE)
+    open_scan_from_home(phone)
+    kiosk = open_page(js=True, viewport={"width": 1080, "height": 1600})
+    set_up_machine(kiosk)
+    typed, number = expect_code(kiosk)
+    type_code(phone, typed)
+    phone.get_by_role("radio", name=number, exact=True).check()
+    phone.get_by_role("radio", name=f"{DEMO_NAME} (Me)", exact=True).check()
+    phone.locator("input[name=pin]").fill(DEMO_PIN)
+    submit(phone, "Confirm the sign-in")
+    phone.wait_for_url(path_is("/scan/done"))
+
+    kiosk.wait_for_url(path_is("/my"), timeout=10_000)
+    banner = kiosk.get_by_role("region", name="Signed in by scanning", exact=True)
+    expect(banner).to_contain_text(f"Signed in as {DEMO_NAME}")
+    kiosk.clock.install()
+    kiosk.reload()
+    visit_check(kiosk)
+    dialog = kiosk.get_by_role("alertdialog", name="You will be signed out soon")
+    expect(dialog).to_be_hidden()
+    kiosk.clock.fast_forward("01:31")  # the machine's 2 idle minutes, warned 30 seconds before
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("the machine will be ready for the next person")
+    axe_check(kiosk)
+    with kiosk.expect_navigation():
+        kiosk.clock.fast_forward("00:30")
+    kiosk.wait_for_url(path_is("/kiosk"))
+    expect(kiosk.locator("main .notice")).to_have_text(
+        "The session ended because nothing was done for a while."
+    )
+    kiosk.goto("/my")
+    kiosk.wait_for_url(path_is("/kiosk"))
