@@ -55,8 +55,9 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
             detail="no face recognition",
         )
     credentials = await uow.spent_credentials.purge(now)
-    # Scan-login requests (and their secrets) once neither a phone nor the screen can use them.
-    await uow.scan_logins.purge(now - timedelta(seconds=2 * uow.policy.scan_login_seconds))
+    # Scan-login requests (and their secrets) once neither a phone nor the screen can use them:
+    # an approval just before the end leaves the screen one more lifetime to sign in.
+    await uow.scan_logins.purge(now - timedelta(seconds=uow.policy.scan_login_seconds))
     counters = await DatabaseCounters(uow.db).forget_expired(now)  # none when Redis counts
     # Sign-ins past the absolute session limit can no longer be used or listed.
     await uow.signed_in_sessions.purge(now - timedelta(hours=uow.policy.session_absolute_hours))

@@ -16,9 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from app.adapters.clock import utcnow
+from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.db.models import AffinityBinding, Kiosk, ScanLogin
+from app.services import scan_login as scan_service
 from app.services.context import UnitOfWork
+from app.services.maintenance import tidy
 from app.services.seed import DEMO_KIOSK
 from tests.at_once import NewClient
 from tests.integration.scan_screens import (
@@ -328,3 +331,17 @@ async def test_an_operator_gives_a_machine_a_new_key_and_the_old_one_stops_worki
     assert "scan-qr" in (await new.get("/kiosk", headers=EN)).text
     status, _, err = await _cli(settings, "kiosk-key", "NO-SUCH")
     assert status == 1 and "no self-service machine NO-SUCH" in err
+
+
+async def test_requests_and_their_secrets_are_purged_once_of_no_use(
+    seeded: UnitOfWork, settings: Settings
+) -> None:
+    lifetime = seeded.policy.scan_login_seconds
+    now = utcnow()
+    old = await scan_service.ask(seeded, now - timedelta(seconds=2 * lifetime + 1))
+    # Expired, but an approval near its end may still be signing its screen in.
+    recent = await scan_service.ask(seeded, now - timedelta(seconds=lifetime + 1))
+    await seeded.commit()
+    await tidy(seeded, DocumentStore(settings.upload_dir), now)
+    left = set(await seeded.db.scalars(select(ScanLogin.id)))
+    assert old.id not in left and recent.id in left
