@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 
 from app.routes import scan_wait
+from app.routes.deps import ACCOUNT
 from app.routes.forms import read_form
 from app.routes.web import page, safe_next, see_other
 from app.services.context import UnitOfWork
@@ -17,7 +18,7 @@ BASE = "/login/scan"
 
 async def _page(
     request: Request[Any, Any, Any],
-    uow: NamedDependency[UnitOfWork],
+    uow: UnitOfWork,
     *,
     status: int = 200,
     **extra: Any,
@@ -37,7 +38,7 @@ class ScanLoginController(Controller):
         self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
     ) -> Response[Any]:
         """The QR code of this second; with HTMX, the region alone (polled every second)."""
-        if request.session.get("account_id"):
+        if request.session.get(ACCOUNT):
             return see_other("/")
         return await _page(request, uow)
 
