@@ -16,6 +16,8 @@ python -m app.cli certified ID_NUMBER DATE   record an eligibility certification
 python -m app.cli staff-enrolment-code STAFF_NUMBER
                                              a one-time code for the staff member's first passkey
                                              (printed once, valid 24 hours; a new one voids the last)
+python -m app.cli kiosk-key KIOSK_CODE       a new key for a self-service machine, typed once into its
+                                             browser at /kiosk (printed once; the old key stops working)
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ from app.db.pii import PiiCipher
 from app.domain.face import UnusablePhoto
 from app.domain.identity import InvalidIdNumber, parse_id_number
 from app.domain.staff_enrolment import display_code
-from app.services import registry
+from app.services import kiosks, registry
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.maintenance import tidy
 from app.services.seed import (
     ALL_DEMO_STAFF,
+    DEMO_KIOSK,
     DEMO_PEOPLE,
     add_holder,
     open_binding_directly,
@@ -89,6 +92,20 @@ def _seed() -> int:
             f"Demo staff: {staff.number}, password {staff.password}; for the first passkey, an "
             f"enrolment code from: python -m app.cli staff-enrolment-code {staff.number}"
         )
+    kiosk = DEMO_KIOSK
+    print(f"Demo self-service machine {kiosk.code}: open /kiosk and enter the key {kiosk.key}")
+    return 0
+
+
+def _kiosk_key(code: str) -> int:
+    """Printed once: only its hash is kept. Type it into the machine's browser at /kiosk."""
+    try:
+        key = asyncio.run(with_uow(lambda uow: kiosks.new_key(uow, code, utcnow())))
+    except kiosks.NoSuchKiosk:
+        print(f"no self-service machine {code}", file=sys.stderr)
+        return 1
+    print(key)
+    print(f"Type it into {code}'s browser at /kiosk; the machine's earlier key stops working.")
     return 0
 
 
@@ -254,6 +271,8 @@ def main(argv: list[str]) -> int:
         return _certified(args)
     if command == "staff-enrolment-code" and len(args) == 1:
         return _staff_enrolment_code(args[0])
+    if command == "kiosk-key" and len(args) == 1:
+        return _kiosk_key(args[0])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -69,6 +69,7 @@ from app.routes.deps import (
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
+from app.routes.kiosk import KioskController, is_kiosk
 from app.routes.password_reset import PasswordResetController
 from app.routes.pension import PensionController
 from app.routes.pin_reset import PinResetController
@@ -78,6 +79,9 @@ from app.routes.request_log import (
     request_id,
     request_id_middleware,
 )
+from app.routes.scan_login import ScanLoginController
+from app.routes.scan_phone import ScanPhoneController
+from app.routes.scan_scope import NotInThisSession, home_of, limited_session_guard
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
@@ -191,6 +195,8 @@ def _redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
 def _sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     if isinstance(exc, StaffSignInRequired):
         return _redirect(request, "/staff/login")
+    if is_kiosk(request):  # a self-service machine starts again for the next person
+        return _redirect(request, "/kiosk?ended=timed_out" if exc.reason == "expired" else "/kiosk")
     target = _return_to(request)
     query = {"expired": "1"} if exc.reason == "expired" else {}
     if target != "/":
@@ -208,6 +214,12 @@ def _return_to(request: Request[Any, Any, Any]) -> str:
     if sent_from.netloc == request.url.netloc and sent_from.path.startswith("/"):
         return f"{sent_from.path}?{sent_from.query}" if sent_from.query else sent_from.path
     return "/"
+
+
+def _not_in_this_session(request: Request[Any, Any, Any], exc: NotInThisSession) -> Response[Any]:
+    """A limited session (scan login) asked for what it may not do: the way back to its pages."""
+    context = {"home": home_of(request.session)}
+    return page(request, "pages/scan/not_here.html", context, status=403)
 
 
 def _pin_setup_redirect(request: Request[Any, Any, Any], exc: PinSetupRequired) -> Response[Any]:
@@ -307,6 +319,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             AuthController,
+            ScanLoginController,
+            ScanPhoneController,
+            KioskController,
             CardController,
             AffinityController,
             AffinityWizardController,
@@ -333,6 +348,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             static_route(assets),
         ],
         dependencies={"uow": Provide(provide_uow)},
+        guards=[limited_session_guard],
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
         on_startup=[start_maintenance, _start_jobs],
         on_shutdown=[
@@ -355,6 +371,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=state,
         exception_handlers={
             SignInRequired: _sign_in_redirect,
+            NotInThisSession: _not_in_this_session,
             PinSetupRequired: _pin_setup_redirect,
             StepUpRequired: _step_up_redirect,
             NotFoundException: _error_page,

@@ -462,3 +462,50 @@ class ConversionDraft(UUIDAuditBase):
     person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     declared: Mapped[bool] = mapped_column(default=False)
+
+
+class Kiosk(UUIDAuditBase):
+    """A self-service machine in a service hall. The machine proves which one it is with its
+    key (set up by an operator, kept in the machine's browser); only the key's hash is kept."""
+
+    __tablename__ = "kiosks"
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    hall: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+
+
+class ScanLogin(UUIDAuditBase):
+    """A request to be signed in by scanning with a phone (app/domain/scan_login.py): made by a
+    browser or a kiosk, approved once on a phone, used once by the screen that made it. The
+    token and the typed code are kept as keyed hashes; the secret that draws the rotating QR
+    code lives as long as the request (the maintenance purges it)."""
+
+    __tablename__ = "scan_logins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    typed_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary(32))
+    started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    kiosk_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("kiosks.id", ondelete="CASCADE"), default=None
+    )
+    # The browser that asked (the phone shows it when there is no kiosk).
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    source_address: Mapped[str] = mapped_column(String(45), default="")
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    # Set by the approval: whose account signs in, and for whom (a binding when acting for a
+    # family member).
+    account_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE"), default=None
+    )
+    subject_person_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), default=None
+    )
+    binding_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("affinity_bindings.id", ondelete="CASCADE"), default=None
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

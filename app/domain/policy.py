@@ -59,6 +59,14 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     session_absolute_hours: int = 12
     # Credentials and money
     qr_valid_seconds: int = 60
+    # Scan login (domain-rules §10): a request lives this long and is used once; the QR code
+    # read by the phone may be this many seconds old (the time to scan and open the page).
+    scan_login_seconds: int = 60
+    scan_code_tolerance_seconds: int = 5
+    # A self-service machine's session ends after this long without a touch, with a warning
+    # this long before.
+    kiosk_idle_seconds: int = 120
+    kiosk_idle_warning_seconds: int = 30
     # How often each server process clears out what has expired (drafts, selfies, codes).
     maintenance_interval_seconds: int = 600
     fractional_age_divisor: str = "floor"  # or "interpolate"

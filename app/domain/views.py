@@ -137,6 +137,7 @@ class DoneFor:
     at: datetime
     actor: str | None  # the holder's name, or None when staff did it
     staff: str | None  # the staff member's name
+    detail: str = ""  # as audited: a scan login's place, say
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +164,31 @@ class RecordView:
     status: str  # paid, arrears, interrupted
     region_code: str
     employer: str
+
+
+@dataclass(frozen=True, slots=True)
+class KioskView:
+    """A self-service machine in a service hall."""
+
+    id: UUID
+    code: str
+    name: str
+    hall: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanLoginView:
+    """A request to sign in by scanning (app/domain/scan_login.py), with its machine if any."""
+
+    id: UUID
+    state: str
+    secret: bytes
+    started_at: datetime
+    expires_at: datetime
+    kiosk: KioskView | None
+    user_agent: str
+    source_address: str
+    account_id: UUID | None
+    subject_person_id: UUID | None
+    binding_id: UUID | None
+    decided_at: datetime | None

@@ -28,6 +28,7 @@ from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import action_label, relationship_label, state_label
 from app.routes.messages import note_pin_lock, pin_lock_moment, weak_pin_message, wrong_pin_message
+from app.routes.scan_messages import audited_place
 from app.routes.security import rotate_session
 from app.routes.web import FormErrors, page, safe_next, see_other
 from app.services import account_security
@@ -98,6 +99,7 @@ class AccountController(Controller):
             if request.query_params.get("pin_reset")
             else "",
             "action_label": action_label,
+            "scan_place": audited_place,
             "relationship_label": relationship_label,
             "state_label": state_label,
             "password_recent": _password_recent(request),

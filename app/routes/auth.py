@@ -24,6 +24,7 @@ from app.routes.deps import (
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
+from app.routes.scan_scope import SESSION
 from app.routes.web import FormErrors, client_ip, is_htmx, page, safe_next, see_other
 from app.services import account_security
 from app.services import passkeys as passkey_service
@@ -126,7 +127,11 @@ class AuthController(Controller):
         await start_session(request, uow, account, by_password=False)
         return Response({"redirect": "/"})
 
-    @post("/session/extend", dependencies={"account": Provide(provide_account_without_pin)})
+    @post(
+        "/session/extend",
+        dependencies={"account": Provide(provide_account_without_pin)},
+        opt=SESSION,
+    )
     async def extend_session(
         self, request: Request[Any, Any, Any], account: NamedDependency[Holder]
     ) -> Response[Any]:
@@ -138,7 +143,7 @@ class AuthController(Controller):
         values = await read_form(request)
         return see_other(safe_next(values.get("next")))
 
-    @post("/logout")
+    @post("/logout", opt=SESSION)
     async def logout(
         self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
     ) -> Redirect:

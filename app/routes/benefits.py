@@ -17,6 +17,7 @@ from app.adapters.clock import utcnow
 from app.domain.contributions import Line, Period
 from app.routes.i18n import _, format_moment
 from app.routes.punctuation import bracket
+from app.routes.scan_scope import PRINT, VIEW
 from app.routes.web import FormErrors, is_htmx, page
 from app.services import benefits, people
 from app.services.context import UnitOfWork
@@ -196,7 +197,7 @@ def _wants_results_only(request: Request[Any, Any, Any]) -> bool:
 class BenefitsController(Controller):
     path = "/benefits"
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def index(
         self,
         request: Request[Any, Any, Any],
@@ -220,7 +221,7 @@ class BenefitsController(Controller):
         }
         return page(request, "pages/subject/benefits.html", context, status=status)
 
-    @get("/print")
+    @get("/print", opt=PRINT)
     async def print_view(
         self,
         request: Request[Any, Any, Any],

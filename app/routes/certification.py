@@ -26,6 +26,7 @@ from app.routes.face_check import (
 from app.routes.flow import MAX_UPLOAD_FIELD
 from app.routes.i18n import format_moment
 from app.routes.messages import photo_problem_message
+from app.routes.scan_scope import CERTIFY, VIEW
 from app.routes.web import FormErrors, page, see_other
 from app.services import certification as service
 from app.services import face as face_service
@@ -67,7 +68,7 @@ class CertificationController(Controller):
     path = "/certification"
     dependencies = {"store": Provide(provide_store), "portraits": Provide(provide_portraits)}
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def show(
         self,
         request: Request[Any, Any, Any],
@@ -77,7 +78,7 @@ class CertificationController(Controller):
         await service.view(uow, subject, utcnow())
         return await _certification_page(request, uow, subject, FormErrors())
 
-    @post("/", request_max_body_size=MAX_UPLOAD_FIELD + 100_000)
+    @post("/", request_max_body_size=MAX_UPLOAD_FIELD + 100_000, opt=CERTIFY)
     async def certify(
         self,
         request: Request[Any, Any, Any],
@@ -110,7 +111,7 @@ class CertificationController(Controller):
         await service.view(uow, subject, utcnow(), page="form")
         return await _certification_page(request, uow, subject, errors, status=422)
 
-    @get("/checks/{check_id:uuid}")
+    @get("/checks/{check_id:uuid}", opt=CERTIFY)
     async def check_status(
         self,
         request: Request[Any, Any, Any],

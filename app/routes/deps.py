@@ -81,8 +81,14 @@ async def provide_rp(state: State) -> RelyingParty:
 
 
 async def start_session(
-    request: Request[Any, Any, Any], uow: UnitOfWork, account_id: UUID, *, by_password: bool
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account_id: UUID,
+    *,
+    by_password: bool,
+    **extra: Any,
 ) -> None:
+    """`extra`: more of the new session (a scan login's limits, a kiosk's idle limit)."""
     now = utcnow()
     sid = await account_security.begin(uow, account_id, now)
     sessions.start(
@@ -91,6 +97,7 @@ async def start_session(
             ACCOUNT: str(account_id),
             SIGNED_IN: str(sid),
             "password_at": now.timestamp() if by_password else 0,
+            **extra,
         },
     )
 

@@ -17,6 +17,7 @@ from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
 from app.routes.messages import pin_lock_moment
+from app.routes.scan_scope import VIEW
 from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
 from app.services import credentials, people
 from app.services import ecard as ecard_service
@@ -80,7 +81,7 @@ def _title(subject: Subject) -> Markup:
 class SubjectCardController(Controller):
     path = "/card"
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def card(
         self,
         request: Request[Any, Any, Any],
@@ -103,7 +104,7 @@ class SubjectCardController(Controller):
             context["qr"] = await _qr_context(uow, subject, 0)
         return page(request, "pages/subject/card.html", context)
 
-    @get("/qr")
+    @get("/qr", opt=VIEW)
     async def qr(
         self,
         request: Request[Any, Any, Any],

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from app.adapters.clock import utcnow
 from app.domain.views import Holder
 from app.routes.deps import provide_account
+from app.routes.scan_scope import VIEW
 from app.routes.web import page
 from app.services import dashboard
 from app.services.context import UnitOfWork
@@ -35,7 +36,7 @@ class FamilyController(Controller):
 class SubjectHomeController(Controller):
     """/my and /family/{binding_id}: what can be done for this person."""
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def home(
         self,
         request: Request[Any, Any, Any],

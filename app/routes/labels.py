@@ -111,5 +111,14 @@ def action_label(action: str) -> str:
         "pin_reset.face_failed": _("PIN reset: the faces did not match"),
         "pin_reset.face_unusable": _("PIN reset: the photo could not be used"),
         "pin_reset.face_error": _("PIN reset: the photo could not be checked"),
+        "scan_login.approved": _("Confirmed a sign-in for you by scanning a code"),
+        "scan_login.signed_in": _("Signed in for you by scanning a code"),
+        "scan_login.mismatched": _(
+            "A sign-in for you by scanning was refused: the wrong number was chosen"
+        ),
+        "scan_login.finished": _("Ended a session for you at a self-service machine"),
+        "scan_login.timed_out": _(
+            "A session for you at a self-service machine ended after no one used it"
+        ),
     }
     return labels.get(action, _("Other action"))

@@ -25,6 +25,7 @@ from app.domain.pension_chart import Chart, Datum, build
 from app.domain.retirement import Age, Job, YearMonth, age_at_month, minimum_contribution_months
 from app.domain.wages import REFERENCE_WAGE, REFERENCE_YEAR
 from app.routes.i18n import _, format_moment, format_number, ngettext
+from app.routes.scan_scope import PRINT, VIEW
 from app.routes.web import FormErrors, is_htmx, page
 from app.services import pension_estimate as service
 from app.services import people
@@ -401,7 +402,7 @@ async def _printed(
 class PensionController(Controller):
     path = "/pension"
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def index(
         self,
         request: Request[Any, Any, Any],
@@ -418,7 +419,7 @@ class PensionController(Controller):
         context = _labels(subject) | {"resident": service.residents(basis, uow.policy)}
         return page(request, "pages/subject/pension_residents.html", context)
 
-    @get("/print")
+    @get("/print", opt=PRINT)
     async def print_view(
         self,
         request: Request[Any, Any, Any],

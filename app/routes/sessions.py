@@ -4,6 +4,7 @@ policy's idle or absolute limit (auth_core.session_expired), and the one-use pas
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,13 @@ from app.services.auth_core import session_expired
 
 STARTED = "auth_at"
 SEEN = "seen_at"
-# Writing the session on every request costs a store write each time; this often is enough.
+# A session's own idle limit, in seconds, when it is shorter than the policy's (a kiosk's).
+IDLE = "idle_s"
+# A session signed in by scanning that is limited (app/routes/scan_scope.py): whom it acts
+# for and who signed it in, as its banner shows them.
+SCAN = "scan"
+# Writing the session on every request costs a store write each time; this often is enough
+# (an eighth of a shorter idle limit).
 SEEN_AT_GRANULARITY_SECONDS = 30
 
 
@@ -31,7 +38,7 @@ class SessionExpired(Exception):
     """Past the idle or the absolute limit: the session has been cleared."""
 
 
-def start(request: Request[Any, Any, Any], **values: str | float) -> None:
+def start(request: Request[Any, Any, Any], **values: Any) -> None:
     """A new session, under a new id, for someone who has just proved who they are; both
     clocks start now."""
     now = utcnow().timestamp()
@@ -51,12 +58,22 @@ def signed_in(
         return None
     started = datetime.fromtimestamp(float(session.get(STARTED, 0)), now.tzinfo)
     seen = datetime.fromtimestamp(float(session.get(SEEN, 0)), now.tzinfo)
-    if session_expired(policy, started_at=started, seen_at=seen, now=now):
+    idle = idle_seconds(session)
+    if session_expired(policy, started_at=started, seen_at=seen, now=now, idle_seconds=idle):
         request.clear_session()
         raise SessionExpired
-    if (now - seen).total_seconds() > SEEN_AT_GRANULARITY_SECONDS:
+    granularity = (
+        min(SEEN_AT_GRANULARITY_SECONDS, idle // 8) if idle else SEEN_AT_GRANULARITY_SECONDS
+    )
+    if (now - seen).total_seconds() > granularity:
         session[SEEN] = now.timestamp()  # not every request: most then need no session write
     return UUID(str(raw))
+
+
+def idle_seconds(session: Mapping[str, Any]) -> int | None:
+    """The session's own idle limit, if it has one."""
+    raw = session.get(IDLE)
+    return int(raw) if isinstance(raw, int) and raw > 0 else None
 
 
 def still_here(request: Request[Any, Any, Any]) -> None:

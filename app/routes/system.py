@@ -10,6 +10,7 @@ from litestar.response import Redirect
 
 from app.routes.forms import read_form
 from app.routes.i18n import LANG_COOKIE, LOCALES
+from app.routes.scan_scope import SESSION
 from app.routes.web import page, safe_next
 
 
@@ -18,7 +19,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@post("/language")
+@post("/language", opt=SESSION)
 async def set_language(request: Request[Any, Any, Any]) -> Redirect:
     values = await read_form(request)
     lang = values.get("lang", "")
@@ -38,7 +39,7 @@ async def set_language(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(target, status_code=303, cookies=[cookie])
 
 
-@get("/accessibility")
+@get("/accessibility", opt=SESSION)
 async def accessibility(request: Request[Any, Any, Any]) -> Response[str]:
     """A public page with no database reads (also the benchmark's baseline)."""
     return page(request, "pages/accessibility.html")

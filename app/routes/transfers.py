@@ -23,6 +23,7 @@ from app.domain.transfer import full_years, rules_for
 from app.routes.benefits import province_names
 from app.routes.conversion import confirm_context
 from app.routes.i18n import _
+from app.routes.scan_scope import VIEW
 from app.routes.web import FormErrors, page
 from app.services import transfer_check as service
 from app.services import transfer_timeline as timelines
@@ -127,7 +128,7 @@ def _context(subject: Subject, today: date) -> dict[str, Any]:
 class TransferController(Controller):
     path = "/transfers"
 
-    @get("/")
+    @get("/", opt=VIEW)
     async def precheck(
         self,
         request: Request[Any, Any, Any],
@@ -162,7 +163,7 @@ class TransferController(Controller):
         )
         return page(request, "pages/subject/transfers.html", context)
 
-    @get("/{transfer_id:uuid}")
+    @get("/{transfer_id:uuid}", opt=VIEW)
     async def timeline(
         self,
         request: Request[Any, Any, Any],

@@ -30,6 +30,7 @@ from app.routes.i18n import (
 )
 from app.routes.labels import relationship_label, state_label
 from app.routes.punctuation import JOINS
+from app.routes.sessions import IDLE, SCAN
 from app.routes.transfer_labels import (
     agency_label,
     conversion_label,
@@ -41,6 +42,8 @@ from app.routes.transfer_labels import (
 )
 from app.routes.transfer_labels import state_label as transfer_state_label
 
+# The idle warning comes this long before an ordinary session ends (its text says so).
+IDLE_WARNING_SECONDS = 120
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -123,6 +126,9 @@ def page(
     # Set here too: the router's own 404s never pass through the locale middleware.
     locale = locale_for(request)
     current_locale.set(locale)
+    session = request.session if "session" in request.scope else {}
+    scan = session.get(SCAN)
+    policy = policy_of(request)
     ctx = {
         "request": request,
         "csrf_token": csrf_token,
@@ -135,8 +141,15 @@ def page(
         "values": {},
         "fragment": is_htmx(request),
         "layout": "fragment.html" if is_htmx(request) else "layout.html",
-        "policy": policy_of(request),
-        "signed_in": "account_id" in request.session if "session" in request.scope else False,
+        "policy": policy,
+        "signed_in": "account_id" in session,
+        # A limited session signed in by scanning (its banner), and its own idle limit.
+        "scan_session": scan if isinstance(scan, dict) else None,
+        "kiosk_mode": isinstance(scan, dict) and bool(scan.get("kiosk")),
+        "idle_seconds": session.get(IDLE) or policy.session_idle_minutes * 60,
+        "idle_warning_seconds": policy.kiosk_idle_warning_seconds
+        if session.get(IDLE)
+        else IDLE_WARNING_SECONDS,
         **(context or {}),
     }
     headers: dict[str, str] = {"vary": "HX-Request, Accept-Language, Cookie"}

@@ -593,6 +593,6 @@ async def revoke_as_member(
 async def done_for(uow: UnitOfWork, holder: Holder) -> list[DoneFor]:
     """What others (holders or staff) did for this holder, newest first, with their names."""
     return [
-        DoneFor(action=event.action, at=event.at, actor=actor, staff=staff)
+        DoneFor(action=event.action, at=event.at, actor=actor, staff=staff, detail=event.detail)
         for event, actor, staff in await uow.audit.done_for(holder.person_id)
     ]

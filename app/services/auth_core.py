@@ -62,10 +62,17 @@ async def check_password(
 
 
 def session_expired(
-    policy: Policy, *, started_at: datetime, seen_at: datetime, now: datetime
+    policy: Policy,
+    *,
+    started_at: datetime,
+    seen_at: datetime,
+    now: datetime,
+    idle_seconds: int | None = None,
 ) -> bool:
-    """Idle for longer than the idle limit, or signed in for longer than the absolute one."""
-    return now - seen_at > timedelta(minutes=policy.session_idle_minutes) or (
+    """Idle for longer than the idle limit (the policy's, or the session's own: a kiosk's is
+    shorter), or signed in for longer than the absolute one."""
+    idle = timedelta(seconds=idle_seconds or policy.session_idle_minutes * 60)
+    return now - seen_at > idle or (
         now - started_at > timedelta(hours=policy.session_absolute_hours)
     )
 

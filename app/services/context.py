@@ -35,6 +35,7 @@ from app.db.repositories import (
     TransferDrafts,
     Transfers,
 )
+from app.db.scan_logins import Kiosks, ScanLogins
 from app.db.views import Members, Views
 from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
@@ -118,6 +119,14 @@ class UnitOfWork:
     @property
     def conversion_drafts(self) -> ConversionDrafts:
         return ConversionDrafts(self.db)
+
+    @property
+    def kiosks(self) -> Kiosks:
+        return Kiosks(self.db)
+
+    @property
+    def scan_logins(self) -> ScanLogins:
+        return ScanLogins(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)

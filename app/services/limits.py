@@ -36,6 +36,11 @@ SIGN_IN_IP = Limit("signin:ip", cleared_by_success=False)  # holders and staff a
 STAFF_SIGN_IN = Limit("staff-signin:number", cleared_by_success=True)
 PASSWORD_CHECK = Limit("password-check:account", cleared_by_success=True)
 HANDOFF_CODE = Limit("handoff:ip", cleared_by_success=False)
+# Scan login: the short codes typed on a phone (per holder and per address), and the keys that
+# set a browser up as a self-service machine (per address).
+SCAN_CODE_ACCOUNT = Limit("scan-code:account", cleared_by_success=False)
+SCAN_CODE_IP = Limit("scan-code:ip", cleared_by_success=False)
+KIOSK_KEY_IP = Limit("kiosk-key:ip", cleared_by_success=False)
 # The wizard's name and ID number look-up: misses count per holder and per address; a match
 # only gives back its own count, or a known pair could wipe the count of the guesses.
 REGISTRY_LOOKUP_HOLDER = Limit("registry-lookup:holder", cleared_by_success=False)

@@ -1,6 +1,7 @@
 """Clearing out what has expired, so nothing waits for a user's next visit to be deleted:
 unfinished wizards (and their uploads), pending bindings nobody completed, selfies past their
-retention, spent QR credentials past their validity, limit counters past their memory."""
+retention, spent QR credentials past their validity, scan-login requests past their use, limit
+counters past their memory."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
             detail="no face recognition",
         )
     credentials = await uow.spent_credentials.purge(now)
+    # Scan-login requests (and their secrets) once neither a phone nor the screen can use them:
+    # an approval just before the end leaves the screen one more lifetime to sign in.
+    await uow.scan_logins.purge(now - timedelta(seconds=uow.policy.scan_login_seconds))
     counters = await DatabaseCounters(uow.db).forget_expired(now)  # none when Redis counts
     # Sign-ins past the absolute session limit can no longer be used or listed.
     await uow.signed_in_sessions.purge(now - timedelta(hours=uow.policy.session_absolute_hours))

@@ -17,6 +17,7 @@ from app.adapters.portraits import FilePortraits
 from app.db.models import AffinityBinding, ECard, HolderAccount
 from app.domain.affinity import NOTICE_VERSION, BindingState
 from app.domain.identity import IdNumber, parse_id_number
+from app.services import kiosks
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 from app.services.demo_histories import (
@@ -54,6 +55,22 @@ DEMO_STAFF = DemoStaff("BJ0001", "刘晓", "11", "staff-demo-2025")
 # Guangzhou's agency: the old place of 张伟's pension transfer to Beijing.
 DEMO_STAFF_GUANGZHOU = DemoStaff("GZ0001", "黄敏", "4401", "gz-staff-demo-2025")
 ALL_DEMO_STAFF = (DEMO_STAFF, DEMO_STAFF_GUANGZHOU)
+
+
+@dataclass(frozen=True)
+class DemoKiosk:
+    """A self-service machine in a service hall, with a published key (demo only: a real
+    machine's key comes from `python -m app.cli kiosk-key CODE`)."""
+
+    code: str
+    name: str
+    hall: str
+    key: str
+
+
+DEMO_KIOSK = DemoKiosk(
+    "BJ-DC-01", "1号自助服务一体机", "北京市东城区社会保险服务大厅", "KIOSK-DEMO-2025"
+)
 
 
 @dataclass(frozen=True)
@@ -212,6 +229,9 @@ async def seed_demo(
             region_prefix=staff.region_prefix,
             password=staff.password,
         )
+    kiosk = DEMO_KIOSK
+    await kiosks.ensure(uow, code=kiosk.code, name=kiosk.name, hall=kiosk.hall, key=kiosk.key)
+    await uow.commit()
     if added:
         uow.audit.record("seed.demo", at=utcnow(), actor=None, detail=f"added {added}")
         await uow.commit()

@@ -64,17 +64,23 @@
 (function () {
   "use strict";
   var timer = null;
+  var ending = null;
   function arm() {
     var box = document.querySelector("[data-idle-warning]");
     if (!box || !box.showModal) return;
     var idle = parseInt(box.getAttribute("data-idle-seconds"), 10) || 900;
+    var warn = parseInt(box.getAttribute("data-idle-warn"), 10) || 120;
     if (timer) clearTimeout(timer);
+    if (ending) clearTimeout(ending);
     if (box.open) box.close();
     timer = setTimeout(function () {
       box.showModal();
       var button = box.querySelector("button");
       if (button) button.focus();
-    }, Math.max(idle - 120, 10) * 1000);
+    }, Math.max(idle - warn, 10) * 1000);
+    // A self-service machine ends its session itself once idle, for the next person.
+    var end = document.querySelector("form[data-idle-end]");
+    if (end) ending = setTimeout(function () { end.requestSubmit(); }, idle * 1000);
   }
   document.addEventListener("DOMContentLoaded", arm);
   document.addEventListener("htmx:afterSettle", arm);

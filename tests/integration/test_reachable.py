@@ -37,6 +37,12 @@ NOT_LINKED = {
     "/healthz": "for the operator's monitoring",
     "/static/{file_path:path}": "style sheets and scripts, not pages",
     "/counter": "the service hall's kiosk, not a holder's page",
+    # Scan login: the screen being signed in is signed out; the phone's steps follow a code.
+    "/kiosk": "a service hall's self-service machine, not a holder's page",
+    "/login/scan": "the signed-out waiting screen, after the sign-in page's POST",
+    "/scan/q/{payload:str}": "the link in the QR code a phone scans",
+    "/scan/confirm": "the phone's confirmation, after a code is scanned or typed",
+    "/scan/done": "after the confirmation's POST",
     # The member's own phone: reached by the hand-off code the holder gives them.
     "/verify": "reached on the member's phone from the hand-off code",
     "/verify/{code:str}": "reached on the member's phone from the hand-off code",
