@@ -8,8 +8,7 @@ from markupsafe import Markup, escape
 
 from app.domain.scan_login import Place, Reason, place_of
 from app.domain.views import DoneFor
-from app.routes.i18n import DISPLAY_TZ, _, current_locale
-from app.routes.web import zh
+from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
 
 
 def screen_refusal(reason: Reason) -> str:
@@ -64,8 +63,8 @@ def place_text(place: Place) -> Markup:
     """Where a sign-in happens: the machine and its hall, or the browser (the translated
     text is escaped, the names put in)."""
     if place.is_kiosk:
-        return escape(_("The self-service machine {name} at {hall}")).format(
-            name=zh(place.kiosk_name), hall=zh(place.hall)
+        return with_names(
+            _("The self-service machine {name} at {hall}"), name=place.kiosk_name, hall=place.hall
         )
     if place.browser and place.system:
         return escape(_("A browser: {browser} on {system}")).format(
