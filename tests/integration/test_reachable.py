@@ -132,6 +132,8 @@ class _UnmarkedChinese(HTMLParser):
             pass
 
     def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1][0] == "title" and "<" in data:
+            self.found.append(f"markup in the title: {data.strip()}")
         if self.open and self.open[-1][0] in ("script", "style", "title"):
             return  # not text the page shows (a title cannot hold a marked part)
         langs = [lang for _, lang in self.open if lang]
