@@ -55,7 +55,9 @@ def _policy_from_env(env: dict[str, str]) -> Policy:
     for field in msgspec.structs.fields(Policy):
         value = env.get(f"POLICY_{field.name.upper()}")
         if value is not None:
-            overrides[field.name] = value
+            # A table (the premiums by year, say) is given as JSON: [[2027, 420], ...].
+            table = value.lstrip().startswith(("[", "{"))
+            overrides[field.name] = msgspec.json.decode(value) if table else value
     return msgspec.convert(overrides, Policy, strict=False)
 
 
