@@ -33,9 +33,11 @@ from redis.asyncio import Redis
 from app.adapters import hashing
 from app.adapters.assets import Assets
 from app.adapters.assets import build as build_assets
+from app.adapters.background import Background
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
+from app.adapters.payments import SandboxProvider, http_clients, sandbox_secret
 from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
 from app.adapters.session_files import SessionFiles
@@ -59,11 +61,15 @@ from app.routes.deps import (
     close_database,
     provide_uow,
     start_maintenance,
+    start_payment_rounds,
     stop_maintenance,
+    stop_payment_rounds,
 )
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
+from app.routes.payment_notify import payment_notice
+from app.routes.payments import PaymentController
 from app.routes.pension import PensionController
 from app.routes.request_log import (
     install_log_filters,
@@ -71,6 +77,7 @@ from app.routes.request_log import (
     request_id,
     request_id_middleware,
 )
+from app.routes.sandbox_gateway import SandboxGatewayController
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
@@ -87,9 +94,14 @@ from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
 from app.routes.web import configure_templates, is_htmx, jinja_env, page, see_other
 from app.services.my_bindings import NotYours
+from app.services.sandbox_gateway import Gateway
+
+LOCAL_SITE = "http://localhost"  # the portal's address in-process (any host reaches the app)
 
 # Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
-UNSESSIONED = ["^/static/", "^/healthz$"]
+UNSESSIONED = ["^/static/", "^/healthz$", "^/payments/notify/", "^/sandbox-pay/"]
+# Requests from a payment provider's server carry its signature, not a CSRF token.
+PROVIDER_CALLS = ["^/payments/notify/", "^/sandbox-pay/api/"]
 # The same pages for the holder (/my/...) and for an active member (/family/{binding_id}/...).
 SUBJECT_PAGES = [
     SubjectHomeController,
@@ -98,6 +110,7 @@ SUBJECT_PAGES = [
     CertificationController,
     PensionController,
     TransferController,
+    PaymentController,
 ]
 
 
@@ -168,7 +181,7 @@ def _csrf_config(settings: Settings) -> CSRFConfig:
         cookie_httponly=True,
         cookie_samesite="lax",
         header_name="x-csrftoken",
-        exclude=UNSESSIONED,
+        exclude=[*UNSESSIONED[:2], *PROVIDER_CALLS],
     )
 
 
@@ -287,6 +300,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "portraits": FilePortraits(settings.portrait_dir),
         }
     )
+    _payments(state, settings)
     state.jobs = face_jobs(
         settings,
         background_uow_factory(state),
@@ -295,7 +309,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         matcher,
         run_here=settings.jobs_in_process or not settings.redis_url,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             CardController,
@@ -314,6 +328,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PasswordController,
             SessionsController,
             PinSetupController,
+            payment_notice,
+            SandboxGatewayController,
             healthz,
             accessibility,
             set_language,
@@ -321,8 +337,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies={"uow": Provide(provide_uow)},
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
-        on_startup=[start_maintenance, _start_jobs],
+        on_startup=[start_maintenance, _start_jobs, start_payment_rounds],
         on_shutdown=[
+            stop_payment_rounds,
             stop_maintenance,
             _stop_jobs,
             close_database,
@@ -354,3 +371,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
         debug=False,
     )
+    state.app = app  # the sandbox gateway and the portal reach each other through it in-process
+    return app
+
+
+def _payments(state: State, settings: Settings) -> None:
+    """The payment provider (the sandbox gateway's client) and the gateway itself, which share
+    a secret and reach each other over HTTP, or in-process through the application."""
+    secret = sandbox_secret(settings.secret_key, settings.payment_sandbox_secret)
+    clients = http_clients(settings.payment_site_url, lambda: state.app)
+    merchant = settings.payment_merchant_id
+    state.payment_provider = SandboxProvider(merchant, secret, clients)
+    state.sandbox_gateway = Gateway(
+        secret,
+        frozenset({merchant}),
+        clients,
+        extra_copies=settings.payment_sandbox_extra_notifications,
+    )
+    state.payment_site = settings.payment_site_url.rstrip("/") or LOCAL_SITE
+    state.background = Background()

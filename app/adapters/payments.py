@@ -19,7 +19,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -37,6 +37,11 @@ SANDBOX_NAME = "sandbox"
 def sandbox_signature(secret: bytes, body: bytes) -> str:
     """Lower-case hex HMAC-SHA256 of the raw body."""
     return hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def request_message(method: str, path: str, body: bytes) -> bytes:
+    """What a merchant signs in a request to the sandbox's server: method, path and body."""
+    return f"{method.upper()} {path}\n".encode() + body
 
 
 class ForgedNotification(Exception):
@@ -222,7 +227,8 @@ class SandboxProvider:
         return _decode_payment(self._signature.open(headers, body))
 
     async def _signed_call(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
-        headers = {SIGNATURE_HEADER: self._signature.sign(body), "content-type": "application/json"}
+        signature = self._signature.sign(request_message(method, path, body))
+        headers = {SIGNATURE_HEADER: signature, "content-type": "application/json"}
         try:
             async with self.client() as client:
                 return await client.request(method, path, content=body, headers=headers)
@@ -271,3 +277,19 @@ def sandbox_secret(secret_key: str, configured: str) -> bytes:
     if configured:
         return configured.encode()
     return hmac.new(secret_key.encode(), b"essc payment sandbox v1", hashlib.sha256).digest()
+
+
+CLIENT_TIMEOUT_SECONDS = 10.0
+
+
+def http_clients(site_url: str, app: Callable[[], Any]) -> Callable[[], httpx.AsyncClient]:
+    """Clients for the calls between the portal and the gateway's server: over HTTP to
+    `site_url`, or (none set) into the ASGI application `app()` itself, through the same path
+    an HTTP request takes (its middleware, its routes)."""
+    if site_url:
+        return lambda: httpx.AsyncClient(base_url=site_url, timeout=CLIENT_TIMEOUT_SECONDS)
+    return lambda: httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app()),
+        base_url="http://localhost",
+        timeout=CLIENT_TIMEOUT_SECONDS,
+    )

@@ -153,3 +153,64 @@ class RecordView:
     status: str  # paid, arrears, interrupted
     region_code: str
     employer: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """One payment, as its page, its receipt and the payment history show it. Amounts in fen."""
+
+    id: UUID
+    purpose: str
+    bill: str
+    fund: str
+    amount_fen: int
+    state: str
+    provider: str
+    payer_person_id: UUID
+    beneficiary_person_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    coverage_year: int | None = None
+    grade: int | None = None
+    waiting_months: int | None = None
+    bill_reference: str | None = None
+    total_fen: int | None = None
+    pooled_fen: int | None = None
+    personal_fen: int | None = None
+    other_fen: int | None = None
+    aid_fen: int | None = None
+    transaction_id: str | None = None
+    paid_at: datetime | None = None
+    closed_at: datetime | None = None
+    refund_reason: str | None = None
+    refunded_at: datetime | None = None
+
+    @property
+    def reference(self) -> str:
+        """The order reference the provider knows it by."""
+        return self.id.hex
+
+
+@dataclass(frozen=True, slots=True)
+class FundLine:
+    """One account of a fund's books with its totals (fen), for the staff fund report."""
+
+    fund: str
+    account: str
+    debits: int
+    credits: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One entry of the ledger, with its posting."""
+
+    posting_id: UUID
+    kind: str
+    purpose: str
+    at: datetime
+    payment_id: UUID | None
+    fund: str
+    account: str
+    debit_fen: int
+    credit_fen: int

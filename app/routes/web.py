@@ -20,7 +20,9 @@ from app.routes.i18n import (
     LOCALES,
     choose_locale,
     current_locale,
+    format_fen,
     format_megabytes,
+    format_moment,
     format_money,
     format_number,
     gettext,
@@ -28,6 +30,13 @@ from app.routes.i18n import (
     ngettext,
 )
 from app.routes.labels import relationship_label, state_label
+from app.routes.payment_labels import (
+    fund_account_label,
+    fund_label,
+    payment_state_label,
+    purpose_label,
+    refund_reason_label,
+)
 from app.routes.punctuation import JOINS
 from app.routes.transfer_labels import (
     agency_label,
@@ -52,6 +61,8 @@ def _build_env() -> Environment:
     env.filters["megabytes"] = format_megabytes
     env.filters["money"] = format_money
     env.filters["number"] = format_number
+    env.filters["fen"] = format_fen
+    env.filters["moment"] = format_moment
     env.globals["relationship_label"] = relationship_label
     env.globals["state_label"] = state_label
     env.globals["line_label"] = line_label
@@ -59,6 +70,11 @@ def _build_env() -> Environment:
     env.globals["step_label"] = step_label
     env.globals["agency_label"] = agency_label
     env.globals["transfer_state_label"] = transfer_state_label
+    env.globals["purpose_label"] = purpose_label
+    env.globals["payment_state_label"] = payment_state_label
+    env.globals["fund_label"] = fund_label
+    env.globals["fund_account_label"] = fund_account_label
+    env.globals["refund_reason_label"] = refund_reason_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from app.db.payments import Ledger, PaymentKeys, Payments
 from app.db.pii import PiiCipher
 from app.db.reads import Reads
 from app.db.repositories import (
@@ -33,6 +34,7 @@ from app.db.repositories import (
     TransferDrafts,
     Transfers,
 )
+from app.db.sandbox_orders import SandboxOrders
 from app.db.views import Views
 from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
@@ -111,6 +113,22 @@ class UnitOfWork:
     @property
     def transfer_drafts(self) -> TransferDrafts:
         return TransferDrafts(self.db)
+
+    @property
+    def payments(self) -> Payments:
+        return Payments(self.db)
+
+    @property
+    def payment_keys(self) -> PaymentKeys:
+        return PaymentKeys(self.db)
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.db)
+
+    @property
+    def sandbox_orders(self) -> SandboxOrders:
+        return SandboxOrders(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)

@@ -51,6 +51,15 @@ NOT_LINKED = {
     # Linked from /family and the person's services page once a transfer exists
     # (test_transfer_apply_pages follows the dashboard's link to it).
     "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
+    # A payment's page is where the provider's page sends the browser back; once one exists
+    # the payment history links to it, and it to its receipt (test_payments follows both).
+    "/my/payments/{payment_id:uuid}": "a payment, after the provider's page",
+    # Nothing is payable in this crawl (the demo son's next year is not yet published).
+    "/my/payments/premium/{year:int}/pin": "the PIN step-up, from a payable premium's check page",
+    "/my/payments/{payment_id:uuid}/receipt": "a booked payment's printable receipt",
+    # The sandbox payment gateway: another site's page and its server's endpoint.
+    "/sandbox-pay/checkout": "the provider's own page, after the PIN step-up's POST",
+    "/sandbox-pay/api/orders/{merchant:str}/{reference:str}": "the provider's query, server to server",
 }
 NOT_A_HOLDERS = ("/staff", "/schema")
 MEMBER = "/family/{binding_id:uuid}"  # the same pages as /my, for a member

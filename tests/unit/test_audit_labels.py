@@ -26,6 +26,7 @@ BUILT = {
     ],
     "action": ["qr.accepted", "qr.card_not_usable"],  # credentials: one or the other
     "NOT_ME": ["affinity.reported_not_me"],
+    "booked": ["payment.confirmed", "payment.refund_due"],  # a payment booked, or to refund
 }
 
 

@@ -1,0 +1,211 @@
+"""What the provider's server says about a payment, and what the portal does with it
+(domain-rules §8): a verified notification or a verified query confirms money; nothing else does.
+
+- A first "paid" books the payment: its state moves forward once (a conditional update), its
+  balanced entries go to the fund its purpose is earmarked for (once: a unique index on the
+  payment's receipt), and a premium is recorded on the person's contributions.
+- A repeated notification (at least once, possibly more, possibly out of order) changes nothing
+  and is answered 2xx, so the provider stops sending it.
+- A forged one, or one whose merchant or amount is not the payment's, is refused and logged.
+- A genuine payment of an expired order, or a second payment of a bill already paid, is booked
+  and then refunded (refunds.py), with reversing entries.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from app.adapters.payments import (
+    ForgedNotification,
+    PaymentProvider,
+    ProviderPayment,
+    ProviderUnavailable,
+)
+from app.db.models import ContributionRecord, Payment
+from app.domain.funds import Fund
+from app.domain.ledger import receipt
+from app.domain.payments import (
+    SETTLED,
+    Confirmation,
+    PaymentState,
+    Purpose,
+    from_fen,
+    mismatch,
+    on_paid,
+)
+from app.services.context import UnitOfWork
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3  # a race lost on the payment's row is looked at again this often
+CONFIRMED, REFUND_DUE = "payment.confirmed", "payment.refund_due"
+
+
+class Outcome(enum.StrEnum):
+    BOOKED = "booked"
+    REFUNDING = "refunding"  # booked, and its money goes back
+    ALREADY_DONE = "already_done"  # a repeated notice
+    NOTED = "noted"  # not paid (yet): pending, or closed at the provider
+    REFUSED = "refused"  # forged, or not this payment's merchant or amount
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether the provider gets 2xx (and stops sending)."""
+        return self is not Outcome.REFUSED
+
+
+def _refused(uow: UnitOfWork, now: datetime, reason: str, reference: str = "") -> Outcome:
+    # Never the body: it may hold anything an attacker chose to send.
+    log.warning("payment notice refused: %s %s", reason, reference[:64])
+    uow.audit.record(
+        "payment.notice_refused", at=now, actor=None, detail=f"reason={reason} ref={reference[:64]}"
+    )
+    return Outcome.REFUSED
+
+
+async def on_notification(
+    uow: UnitOfWork,
+    provider: PaymentProvider,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+) -> Outcome:
+    """A notification as it arrived: verified on its raw body first."""
+    try:
+        notice = provider.read_notification(headers, body)
+    except ForgedNotification:
+        return _refused(uow, now, "forged")
+    return await on_provider_word(uow, provider, notice, now, via="notification")
+
+
+async def on_provider_word(
+    uow: UnitOfWork, provider: PaymentProvider, word: ProviderPayment, now: datetime, *, via: str
+) -> Outcome:
+    """A verified notification or query answer about one order."""
+    payment = await uow.payments.by_reference(word.reference)
+    if payment is None or payment.provider != provider.name:
+        return _refused(uow, now, "unknown_order", word.reference)
+    problem = mismatch(
+        merchant=word.merchant,
+        expected_merchant=provider.merchant,
+        amount_fen=word.amount_fen,
+        expected_fen=payment.amount_fen,
+    )
+    if problem is not None:
+        return _refused(uow, now, problem.value, word.reference)
+    if word.status == "pending":
+        return Outcome.NOTED
+    if word.status == "closed":
+        await uow.payments.move(
+            payment.id, {PaymentState.CREATED}, PaymentState.FAILED, closed_at=now
+        )
+        return Outcome.NOTED
+    if not word.transaction_id:
+        return _refused(uow, now, "no_transaction_id", word.reference)
+    return await _confirm(uow, payment, word, now, via)
+
+
+async def _confirm(
+    uow: UnitOfWork, payment: Payment, word: ProviderPayment, now: datetime, via: str
+) -> Outcome:
+    for _ in range(ATTEMPTS):
+        state = PaymentState(payment.state)
+        if state in SETTLED:
+            return Outcome.ALREADY_DONE
+        standing = await uow.payments.paid_for_bill(payment.bill)
+        decision = on_paid(state, standing is not None and standing.id != payment.id)
+        values = {"transaction_id": word.transaction_id, "paid_at": word.paid_at or now}
+        if decision is Confirmation.BOOK:
+            # Refused if another payment of the bill was confirmed first: looked at again,
+            # this one is then refunded.
+            moved = await uow.payments.confirm(payment.id, payment.bill, **values)
+        else:
+            reason = "duplicate" if state is PaymentState.CREATED else "late"
+            moved = await uow.payments.move(
+                payment.id, {state}, PaymentState.REFUND_DUE, refund_reason=reason, **values
+            )
+        if moved:
+            refunding = decision is Confirmation.BOOK_AND_REFUND
+            await _book(uow, payment, now, via, refunding=refunding)
+            return Outcome.REFUNDING if refunding else Outcome.BOOKED
+        fresh = await uow.payments.get(payment.id)
+        assert fresh is not None
+        payment = fresh
+    return Outcome.ALREADY_DONE
+
+
+async def _book(
+    uow: UnitOfWork, payment: Payment, now: datetime, via: str, *, refunding: bool
+) -> None:
+    """The payment's entries in its fund, and (unless it is to be refunded) what it paid for
+    on the person's record."""
+    fund = Fund(payment.fund)
+    await uow.ledger.post(
+        receipt(fund, payment.amount_fen, payment.purpose), "receipt", now, payment_id=payment.id
+    )
+    if not refunding:
+        await _record_contribution(uow, payment)
+    booked = REFUND_DUE if refunding else CONFIRMED
+    uow.audit.record(
+        booked,
+        at=now,
+        actor=None,
+        subject=payment.beneficiary_person_id,
+        detail=f"via={via} purpose={payment.purpose} amount_fen={payment.amount_fen}",
+    )
+
+
+async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
+    """A residents' premium or pension contribution covers its year on the person's record."""
+    if payment.coverage_year is None:
+        return
+    person = await uow.people.get(payment.beneficiary_person_id)
+    region = (person.region_code if person else None) or ""
+    line = "medical" if payment.purpose == Purpose.RESIDENT_MEDICAL_PREMIUM else "pension"
+    await uow.contributions.add_many(
+        [
+            ContributionRecord(
+                person_id=payment.beneficiary_person_id,
+                line=line,
+                scheme="resident",
+                year=payment.coverage_year,
+                month=1,
+                months_covered=12,
+                base=from_fen(0),
+                employer_part=from_fen(0),
+                individual_part=from_fen(payment.amount_fen),
+                status="paid",
+                region_code=region[:6],
+            )
+        ]
+    )
+
+
+async def confirm_now(
+    uow: UnitOfWork, provider: PaymentProvider, payment_id: UUID, now: datetime, *, gap: timedelta
+) -> Outcome | None:
+    """Someone is looking at an unconfirmed payment: ask the provider (a verified query, at most
+    once per `gap`) rather than wait for the notification or the next round. The browser's
+    return itself proves nothing. None: not asked."""
+    payment = await uow.payments.get(payment_id)
+    if payment is None or payment.state != PaymentState.CREATED:
+        return None
+    if payment.last_queried_at is not None and now - payment.last_queried_at < gap:
+        return None
+    try:
+        word = await provider.query(payment.id.hex)
+    except ProviderUnavailable as error:
+        log.info("payment query failed: %s", error)
+        return None
+    if not await uow.payments.claim_query(payment_id, now, now - gap):
+        return None  # another look just asked
+    if word is None or word.status == "pending":
+        if now >= payment.expires_at:
+            await uow.payments.move(
+                payment_id, {PaymentState.CREATED}, PaymentState.EXPIRED, closed_at=now
+            )
+        return Outcome.NOTED
+    return await on_provider_word(uow, provider, word, now, via="query")
