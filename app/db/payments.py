@@ -173,9 +173,7 @@ class PaymentKeys:
     async def get(self, account_id: UUID, key: str) -> PaymentKey | None:
         return await self.session.get(PaymentKey, (account_id, key), populate_existing=True)
 
-    async def claim(
-        self, account_id: UUID, key: str, digest: str, expires_at: datetime
-    ) -> bool:
+    async def claim(self, account_id: UUID, key: str, digest: str, expires_at: datetime) -> bool:
         """Record the key; False if it was recorded before (by this request's twin, say)."""
         statement = (
             _insert_if_new(self.session, PaymentKey)

@@ -239,7 +239,7 @@ def _checkout_url(request: Request[Any, Any, Any], subject: Subject, payment: An
     if payment.state != "created":
         return None
     provider = _provider(request)
-    order = service.order_for(payment, subject, request.app.state.payment_site, provider)
+    order = service.order_for(payment, subject.base, request.app.state.payment_site, provider)
     return provider.checkout_url(order)
 
 
@@ -267,5 +267,5 @@ async def _start_payment(
         return see_other(f"{subject.base}/payments/{paid.payment_id}")
     if payment.state != "created":  # this key's payment, done already: show it
         return see_other(f"{subject.base}/payments/{payment.id}")
-    order = service.order_for(payment, subject, request.app.state.payment_site, provider)
+    order = service.order_for(payment, subject.base, request.app.state.payment_site, provider)
     return see_other(provider.checkout_url(order))

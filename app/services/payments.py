@@ -263,9 +263,7 @@ async def _payment_for_bill(
     return created
 
 
-def order_for(
-    payment: PaymentView, subject: Subject, site: str, provider: PaymentProvider
-) -> Order:
+def order_for(payment: PaymentView, base: str, site: str, provider: PaymentProvider) -> Order:
     """What the provider is asked to collect; its page sends the browser back to the
     payment's own page, which waits for the provider's server to confirm."""
     return Order(
@@ -273,7 +271,7 @@ def order_for(
         amount_fen=payment.amount_fen,
         description=f"{payment.purpose} {payment.coverage_year or ''}".strip(),
         notify_url=f"{site}{NOTIFY_PATH}/{provider.name}",
-        return_url=f"{subject.base}/payments/{payment.id}",
+        return_url=f"{base}/payments/{payment.id}",
         expires_at=payment.expires_at,
     )
 

@@ -119,7 +119,10 @@ def signed_notice(settings: Settings, **fields: Any) -> tuple[bytes, dict[str, s
     """A notification body and headers as the gateway's server makes them."""
     body = msgspec.json.encode(fields)
     secret = sandbox_secret(settings.secret_key, settings.payment_sandbox_secret)
-    return body, {"Pay-Signature": sandbox_signature(secret, body), "content-type": "application/json"}
+    return body, {
+        "Pay-Signature": sandbox_signature(secret, body),
+        "content-type": "application/json",
+    }
 
 
 def notice_fields(
