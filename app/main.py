@@ -381,7 +381,7 @@ def _payments(state: State, settings: Settings) -> None:
     secret = sandbox_secret(settings.secret_key, settings.payment_sandbox_secret)
     clients = http_clients(settings.payment_site_url, lambda: state.app)
     merchant = settings.payment_merchant_id
-    state.payment_provider = SandboxProvider(merchant, secret, clients)
+    state.payment_provider = SandboxProvider(merchant, secret, clients)  # the portal's client
     state.sandbox_gateway = Gateway(
         secret,
         frozenset({merchant}),

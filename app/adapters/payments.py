@@ -293,3 +293,16 @@ def http_clients(site_url: str, app: Callable[[], Any]) -> Callable[[], httpx.As
         base_url="http://localhost",
         timeout=CLIENT_TIMEOUT_SECONDS,
     )
+
+
+def sandbox_provider(
+    *,
+    merchant: str,
+    secret_key: str,
+    configured_secret: str,
+    site_url: str,
+    app: Callable[[], Any],
+) -> SandboxProvider:
+    """The portal's client of the sandbox gateway, as the settings describe it."""
+    secret = sandbox_secret(secret_key, configured_secret)
+    return SandboxProvider(merchant, secret, http_clients(site_url, app))

@@ -56,6 +56,7 @@ def action_label(action: str) -> str:
         "payment.confirmed": _("A payment for you was confirmed by the provider"),
         "payment.refund_due": _("A payment for you is being refunded"),
         "payment.refunded": _("A payment for you was refunded"),
+        "payment.refund_requested": _("Refunded a payment for you (the service centre)"),
         "transfer.viewed": _("Viewed the progress of your transfer"),
         "transfer.step": _("Recorded a step of your transfer (an agency)"),
         "staff.transfer_viewed": _("Opened your transfer (an agency)"),

@@ -92,6 +92,9 @@ async def gateway_page(client: Client, checkout: str) -> tuple[str, str]:
     """The gateway's page: (its pay form's action, its CSRF token)."""
     page = await client.get(checkout, headers=EN)
     assert page.status_code == 200, page.text
+    assert re.search(r'<button [^>]*id="sandbox-pay">Pay (CN)?¥[\d,]+\.\d\d</button>', page.text), (
+        page.text
+    )
     action = re.search(r'action="(/sandbox-pay/checkout/[^"]+/pay)"', page.text)
     csrf = TOKEN.search(page.text)
     assert action and csrf
