@@ -81,6 +81,7 @@ from app.routes.sandbox_gateway import SandboxGatewayController
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.staff_funds import StaffFundsController
 from app.routes.staff_transfers import StaffTransferController
 from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
@@ -321,6 +322,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffAuthController,
             StaffQueueController,
             StaffTransferController,
+            StaffFundsController,
             CounterController,
             FamilyController,
             *subject_routers(SUBJECT_PAGES),

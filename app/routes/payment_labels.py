@@ -58,3 +58,13 @@ def refund_reason_label(value: str | None) -> str:
         "staff": _("Refunded by the service centre."),
     }
     return labels.get(value or "", "")
+
+
+def posting_label(kind: str) -> str:
+    labels = {
+        "receipt": _("Payment received"),
+        "refund": _("Refund (reverses a receipt)"),
+        "spending": _("Fund spending"),
+        "flow": _("Statutory flow between funds"),
+    }
+    return labels.get(kind, kind)

@@ -34,6 +34,7 @@ from app.routes.payment_labels import (
     fund_account_label,
     fund_label,
     payment_state_label,
+    posting_label,
     purpose_label,
     refund_reason_label,
 )
@@ -75,6 +76,7 @@ def _build_env() -> Environment:
     env.globals["fund_label"] = fund_label
     env.globals["fund_account_label"] = fund_account_label
     env.globals["refund_reason_label"] = refund_reason_label
+    env.globals["posting_label"] = posting_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

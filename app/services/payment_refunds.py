@@ -18,7 +18,7 @@ class NotRefundable(Exception):
 
 
 async def refund_by_staff(
-    uow: UnitOfWork, payment_id: UUID, now: datetime, *, staff_id: UUID | None
+    uow: UnitOfWork, payment_id: UUID, now: datetime, *, staff_id: UUID | None, detail: str = ""
 ) -> PaymentView:
     payment = await uow.payments.get(payment_id)
     if payment is None or payment.state != PaymentState.PAID:
@@ -33,7 +33,7 @@ async def refund_by_staff(
         actor=None,
         staff=staff_id,
         subject=payment.beneficiary_person_id,
-        detail=f"purpose={payment.purpose} amount_fen={payment.amount_fen}",
+        detail=f"purpose={payment.purpose} amount_fen={payment.amount_fen} {detail}"[:300],
     )
     view = await uow.payments.view(payment_id)
     assert view is not None
