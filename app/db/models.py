@@ -473,7 +473,9 @@ class Payment(UUIDAuditBase):
     fund: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger)  # through the provider
     coverage_year: Mapped[int | None] = mapped_column(Integer, default=None)
+    period_month: Mapped[int | None] = mapped_column(Integer, default=None)  # a monthly one's
     grade: Mapped[int | None] = mapped_column(Integer, default=None)
+    base_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a chosen base
     waiting_months: Mapped[int | None] = mapped_column(Integer, default=None)
     # A medical bill as the clinic sent it: its reference and split (fen); the cash part is
     # amount_fen, the personal-account part partly from family mutual aid (aid_fen).

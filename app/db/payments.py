@@ -258,6 +258,12 @@ class Ledger:
             )
         )
 
+    async def purpose_of(self, posting_id: UUID) -> str:
+        found = await self.session.scalar(
+            select(LedgerPosting.purpose).where(LedgerPosting.id == posting_id)
+        )
+        return str(found or "")
+
     async def lines_of(self, posting_id: UUID) -> list[tuple[str, str, int, int]]:
         """(fund, account, debit, credit) of one posting."""
         rows = await self.session.execute(

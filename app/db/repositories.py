@@ -750,15 +750,18 @@ class Contributions:
             delete(ContributionRecord).where(ContributionRecord.person_id == person_id)
         )
 
-    async def mark_refunded(self, person_id: UUID, line: str, year: int, amount_fen: int) -> None:
-        """A residents' yearly payment given back: its year is no longer paid."""
+    async def mark_refunded(
+        self, person_id: UUID, line: str, scheme: str, year: int, month: int, amount_fen: int
+    ) -> None:
+        """A payment given back: the year (or month) it paid is no longer paid."""
         await self.session.execute(
             update(ContributionRecord)
             .where(
                 ContributionRecord.person_id == person_id,
                 ContributionRecord.line == line,
-                ContributionRecord.scheme == "resident",
+                ContributionRecord.scheme == scheme,
                 ContributionRecord.year == year,
+                ContributionRecord.month == month,
                 ContributionRecord.status == "paid",
                 ContributionRecord.individual_part == Decimal(amount_fen) / 100,
             )

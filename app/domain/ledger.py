@@ -91,6 +91,14 @@ def receipt(fund: Fund, fen: int, purpose: str) -> Posting:
     )
 
 
+def split_receipt(fund: Fund, parts: Sequence[tuple[Account, int]], purpose: str) -> Posting:
+    """Money paid in that goes to several accounts of its fund (a flexible worker's pension:
+    8 % of the base to the personal account, the rest pooled)."""
+    total = sum(fen for _, fen in parts)
+    credits = [Line(fund, account, credit=fen) for account, fen in parts if fen]
+    return Posting(purpose, (Line(fund, Account.BANK, debit=total), *credits))
+
+
 def flow(source: Fund, target: Fund, fen: int, purpose: str, paid_from: Account) -> Posting:
     """A statutory flow: `source` pays out of `paid_from` (a personal account, say) through its
     bank account into `target`'s bank, where it is income. Raises EarmarkViolation otherwise."""

@@ -78,6 +78,12 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     waiting_fixed_months: int = 3
     waiting_months_per_lapsed_year: int = 1
     newborn_cover_days: int = 90
+    # §5: the central minimum basic pension of the residents' scheme in 2026 (what a grade's
+    # pension at 60 is projected on), the youngest age to pay into a pension scheme and the
+    # age at which the residents' pension is drawn.
+    residents_basic_pension_2026: Decimal = Decimal("163")
+    pension_min_age: int = 16
+    residents_pension_age: int = 60
     # §5 residents' pension: the yearly government subsidy, higher from one grade up.
     residents_pension_subsidy_low: int = 30
     residents_pension_subsidy_high: int = 60

@@ -7,10 +7,16 @@ Amounts are Decimal CNY; a payment carries them in fen (app/domain/payments.py).
 
 from __future__ import annotations
 
+import enum
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from app.domain.contributions import ACCOUNT_SHARE_RATE, FLEXIBLE_PENSION_RATE
+from app.domain.contributions import (
+    ACCOUNT_SHARE_RATE,
+    BASE_CAP_SHARE,
+    BASE_FLOOR_SHARE,
+    FLEXIBLE_PENSION_RATE,
+)
 from app.domain.pension import residents_pension
 from app.domain.policy import Policy
 
@@ -117,3 +123,49 @@ def flexible_pension(base: Decimal) -> tuple[Decimal, Decimal]:
     total = (base * FLEXIBLE_PENSION_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
     account = (base * ACCOUNT_SHARE_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
     return total, account
+
+
+class PensionRefusal(enum.StrEnum):
+    """Why someone cannot pay into a pension scheme here (§5)."""
+
+    UNDER_AGE = "under_age"  # residents' and flexible: 16 or over
+    EMPLOYEE_SCHEME = "employee_scheme"  # residents': not while in the employee scheme
+    EMPLOYED = "employed"  # flexible: an employer pays already
+    PENSION_AGE = "pension_age"  # at 60 the residents' pension is drawn, not paid into
+    PENSIONER = "pensioner"
+
+
+def resident_pension_refusal(
+    age: int, *, employee_insured: bool, pensioner: bool, policy: Policy = DEFAULT_POLICY
+) -> PensionRefusal | None:
+    """Guofa [2014] No. 8: 16 or over, not in the employee scheme (a full-time student may not
+    enrol either: the form asks, as no record says so), paid at the hukou place."""
+    if pensioner:
+        return PensionRefusal.PENSIONER
+    if age < policy.pension_min_age:
+        return PensionRefusal.UNDER_AGE
+    if age >= policy.residents_pension_age:
+        return PensionRefusal.PENSION_AGE
+    if employee_insured:
+        return PensionRefusal.EMPLOYEE_SCHEME
+    return None
+
+
+def flexible_refusal(
+    age: int, *, employed: bool, pensioner: bool, policy: Policy = DEFAULT_POLICY
+) -> PensionRefusal | None:
+    if pensioner:
+        return PensionRefusal.PENSIONER
+    if age < policy.pension_min_age:
+        return PensionRefusal.UNDER_AGE
+    if employed:
+        return PensionRefusal.EMPLOYED
+    return None
+
+
+def flexible_base_range(average_wage: Decimal) -> tuple[Decimal, Decimal]:
+    """§5: the base a flexible worker chooses, 60 % to 300 % of the average wage (to the fen,
+    the floor rounded up and the cap down, so both ends are inside)."""
+    floor = (average_wage * BASE_FLOOR_SHARE).quantize(CENT, rounding="ROUND_CEILING")
+    cap = (average_wage * BASE_CAP_SHARE).quantize(CENT, rounding="ROUND_FLOOR")
+    return floor, cap

@@ -171,7 +171,9 @@ class PaymentView:
     created_at: datetime
     expires_at: datetime
     coverage_year: int | None = None
+    period_month: int | None = None
     grade: int | None = None
+    base_fen: int | None = None
     waiting_months: int | None = None
     bill_reference: str | None = None
     total_fen: int | None = None

@@ -1,23 +1,29 @@
-"""Payments of a subject, under /my and /family/{binding_id} (issue 14; domain-rules §8):
+"""Payments of a subject, under /my and /family/{binding_id} (issue 14; domain-rules §5, §8):
 
 - {base}/payments                      what can be paid, and the payment history
-- {base}/payments/premium/{year}       the residents' medical premium: check the answers
-- {base}/payments/premium/{year}/pin   the PIN step-up, which sends the browser to the provider
+- {base}/payments/premium/{year}       the residents' medical premium of a coverage year
+- {base}/payments/pension              the residents' pension: choose a grade
+- {base}/payments/flexible             a flexible worker's pension: choose a base
+- .../check, .../pin                   check the answers; the PIN step-up, which sends the
+                                       browser to the provider
 - {base}/payments/{id}                 the payment: confirming until the provider's server says
                                        so (polled with JS; "Check again" without)
 - {base}/payments/{id}/receipt         the printable receipt
 
-The steps are the flow graph PAY (check, then pin): the PIN page opens only with the digest of
-the answers the check page showed, and a change since voids it. The PIN form carries an
-idempotency key made when it was shown, so a double submit, a refresh or two tabs make one
-payment.
+Every kind of payment goes through the flow graph PAY (check, then pin): the PIN page opens only
+with the digest of the answers the check page showed (a change since voids it), and the answers
+(a grade, a base) travel in the query, the PIN form's address included. The PIN form carries an idempotency key
+made when it was shown, so a double submit, a refresh or two tabs make one payment.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import msgspec
@@ -30,16 +36,19 @@ from app.adapters.clock import utcnow
 from app.adapters.payments import PaymentProvider
 from app.domain.flow import FlowGraph, StepInfo
 from app.domain.payments import valid_idempotency_key
+from app.domain.premiums import RESIDENT_PENSION_GRADES
 from app.domain.views import Holder
 from app.routes import formspec as fs
 from app.routes.deps import refund_soon
 from app.routes.formspec import N_, parse_form
-from app.routes.i18n import _
+from app.routes.i18n import _, format_money
 from app.routes.messages import pin_lock_moment
+from app.routes.payment_labels import fund_label, purpose_label
 from app.routes.step_up import check_pin, spend
 from app.routes.web import FormErrors, page, see_other
 from app.services import payment_confirmations as confirmations
 from app.services import payments as service
+from app.services import pension_payments as pensions
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
@@ -48,6 +57,8 @@ PAY = FlowGraph("pay", [StepInfo("check"), StepInfo("pin", final=True)])
 POLL = "poll"
 # An unconfirmed payment's page asks the provider at most this often (each poll would).
 QUERY_GAP = timedelta(seconds=2)
+GRADES = tuple(str(g) for g in RESIDENT_PENSION_GRADES)
+BASE_MAX_CHARS = 12
 
 
 class PayForm(msgspec.Struct):
@@ -56,33 +67,149 @@ class PayForm(msgspec.Struct):
     idempotency_key: Annotated[str, fs.hidden(300)] = ""
 
 
+class GradeForm(msgspec.Struct):
+    grade: Annotated[str, fs.choice(GRADES, missing=N_("Choose a contribution grade"))] = ""
+    not_student: Annotated[
+        str, fs.accept(missing=N_("Confirm that they are not a full-time student"))
+    ] = ""
+
+
+class BaseForm(msgspec.Struct):
+    base: Annotated[str, fs.text(BASE_MAX_CHARS, missing=N_("Enter the contribution base"))] = ""
+
+
+@dataclass
+class Asked:
+    """A payment as its check and PIN pages show it."""
+
+    subject: Subject
+    flow_base: str  # the check page (the PIN page is {flow_base}/pin)
+    request: service.PaymentRequest | None  # None: not payable (the page says why)
+    answers: dict[str, str] = field(default_factory=dict)  # carried from page to page
+    rows: list[tuple[str, str]] = field(default_factory=list)  # what the check page lists
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def checked(self) -> str:
+        return self.request.digest(self.subject) if self.request else ""
+
+    def url(self, path: str = "", **more: str) -> str:
+        query = urlencode({**self.answers, **more})
+        return f"{self.flow_base}{path}" + (f"?{query}" if query else "")
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "asked": self.request,
+            "answers": self.answers,
+            "rows": self.rows,
+            "flow_base": self.flow_base,
+            "check_url": self.url(),
+            "pin_action": self.url("/pin"),
+            "checked": self.checked,
+            "step_count": PAY.count,
+            **self.extra,
+        }
+
+
 def _provider(request: Request[Any, Any, Any]) -> PaymentProvider:
     provider: PaymentProvider = request.app.state.payment_provider
     return provider
 
 
-def _premium_base(subject: Subject, year: int) -> str:
-    return f"{subject.base}/payments/premium/{year}"
+def _rows(subject: Subject, asked: service.PaymentRequest) -> list[tuple[str, str]]:
+    return [
+        (_("For"), subject.person.name),
+        (_("What for"), purpose_label(asked.purpose.value)),
+        (_("Amount"), format_money(Decimal(asked.amount_fen) / 100)),
+        (_("Paid into"), fund_label(asked.fund.value)),
+    ]
 
 
-async def _premium(uow: UnitOfWork, subject: Subject, year: int) -> service.PremiumChoice:
+# --- the kinds of payment ----------------------------------------------------------------------
+
+
+async def _premium(uow: UnitOfWork, subject: Subject, year: int) -> Asked:
     found = await service.premium_choice(uow, subject, year, utcnow().date())
     if found is None:
         raise NotFoundException
-    return found
+    asked = Asked(subject, f"{subject.base}/payments/premium/{year}", found.request)
+    asked.extra = {"offer": found.offer, "year": year, "kind": "premium"}
+    if found.request:
+        asked.rows = _rows(subject, found.request)
+        asked.rows.insert(2, (_("Coverage year"), str(year)))
+    return asked
 
 
-def _premium_context(subject: Subject, year: int, found: service.PremiumChoice) -> dict[str, Any]:
-    asked = found.request
-    return {
-        "subject": subject,
-        "year": year,
-        "asked": asked,
-        "offer": found.offer,
-        "flow_base": _premium_base(subject, year),
-        "checked": asked.digest(subject) if asked else "",
-        "step_count": PAY.count,
-    }
+async def _pension(
+    uow: UnitOfWork, subject: Subject, params: Any
+) -> tuple[Asked, pensions.ResidentPensionOffer, FormErrors, dict[str, str]]:
+    offer = await pensions.resident_pension_offer(uow, subject, utcnow().date())
+    parsed = parse_form(GradeForm, {k: str(v) for k, v in params.items()})
+    asked = Asked(subject, f"{subject.base}/payments/pension/check", None)
+    asked.extra = {"pension": offer, "kind": "pension"}
+    if parsed.form is not None and offer.payable:
+        grade = int(parsed.form.grade)
+        request = pensions.resident_pension_request(offer, subject, grade)
+        asked.request = request
+        asked.answers = {"grade": parsed.form.grade, "not_student": "yes"}
+        row = next(r for r in offer.rows if r.grade == grade)
+        asked.rows = _rows(subject, request)
+        asked.rows[2:2] = [
+            (_("Year"), str(offer.year)),
+            (_("Grade"), format_money(Decimal(grade))),
+            (_("Government subsidy"), format_money(row.subsidy)),
+            (
+                _("Pension at %(age)s, a month (estimate)")
+                % {"age": uow.policy.residents_pension_age},
+                format_money(row.monthly_at_60),
+            ),
+        ]
+    return asked, offer, parsed.errors, parsed.shown
+
+
+def _base(raw: str, offer: pensions.FlexibleOffer, errors: FormErrors) -> Decimal | None:
+    try:
+        value = Decimal(raw.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        errors.add("base", _("Enter the base as an amount in yuan, for example 8000"))
+        return None
+    if not offer.floor <= value <= offer.cap:
+        errors.add(
+            "base",
+            _("The base must be between %(floor)s and %(cap)s")
+            % {"floor": format_money(offer.floor), "cap": format_money(offer.cap)},
+        )
+        return None
+    return value
+
+
+async def _flexible(
+    uow: UnitOfWork, subject: Subject, params: Any
+) -> tuple[Asked, pensions.FlexibleOffer, FormErrors, dict[str, str]]:
+    offer = await pensions.flexible_offer(uow, subject, utcnow().date())
+    parsed = parse_form(BaseForm, {k: str(v) for k, v in params.items()})
+    asked = Asked(subject, f"{subject.base}/payments/flexible/check", None)
+    asked.extra = {"flexible": offer, "kind": "flexible"}
+    errors = parsed.errors
+    base = _base(parsed.form.base, offer, errors) if parsed.form and offer.payable else None
+    if base is not None:
+        request = pensions.flexible_request(offer, subject, base)
+        asked.request = request
+        asked.answers = {"base": str(base)}
+        asked.rows = _rows(subject, request)
+        asked.rows[2:2] = [
+            (_("Month"), f"{offer.year}-{offer.month:02d}"),
+            (_("Contribution base"), format_money(base)),
+            (_("To the personal account"), format_money(Decimal(request.personal_fen or 0) / 100)),
+            (_("To the pooled fund"), format_money(Decimal(request.pooled_fen or 0) / 100)),
+        ]
+    return asked, offer, errors, parsed.shown
+
+
+# --- the controller ----------------------------------------------------------------------------
 
 
 class PaymentController(Controller):
@@ -97,12 +224,17 @@ class PaymentController(Controller):
     ) -> Response[str]:
         now = utcnow()
         record(uow, subject, "payments.viewed", now)
+        today = now.date()
         context = {
             "subject": subject,
-            "offers": await service.premium_offers(uow, subject, now.date()),
+            "offers": await service.premium_offers(uow, subject, today),
+            "pension": await pensions.resident_pension_offer(uow, subject, today),
+            "flexible": await pensions.flexible_offer(uow, subject, today),
             "history": await service.of_subject(uow, subject),
         }
         return page(request, "pages/payments/list.html", context)
+
+    # Residents' medical premium
 
     @get("/premium/{year:int}")
     async def premium_check(
@@ -112,9 +244,8 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
         year: FromPath[int],
     ) -> Response[str]:
-        found = await _premium(uow, subject, year)
-        context = _premium_context(subject, year, found) | {"step_number": PAY.number("check")}
-        return page(request, "pages/payments/premium_check.html", context)
+        asked = await _premium(uow, subject, year)
+        return _check_page(request, asked, "pages/payments/premium_check.html")
 
     @get("/premium/{year:int}/pin")
     async def premium_pin(
@@ -125,12 +256,7 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
         year: FromPath[int],
     ) -> Response[Any]:
-        found = await _premium(uow, subject, year)
-        context = _premium_context(subject, year, found)
-        done = {"check"} if request.query_params.get("checked") == context["checked"] else set()
-        if not context["asked"] or PAY.where_to("pin", done).name != "pin":
-            return see_other(context["flow_base"])
-        return _pin_page(request, account, context)
+        return _pin_get(request, account, await _premium(uow, subject, year))
 
     @post("/premium/{year:int}/pin")
     async def premium_pay(
@@ -141,32 +267,111 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
         year: FromPath[int],
     ) -> Response[Any]:
-        found = await _premium(uow, subject, year)
-        context = _premium_context(subject, year, found)
-        parsed = parse_form(PayForm, dict(await request.form()))
-        form = parsed.form
-        key = form.idempotency_key if form else ""
-        context["idempotency_key"] = key if valid_idempotency_key(key) else _new_key()
-        if form is None:
-            return _pin_page(request, account, context, parsed.errors, status=422)
-        asked = context["asked"]
-        if asked is None:  # paid meanwhile, or no longer offered: the check page says why
-            return see_other(context["flow_base"])
-        scope = context["flow_base"]
-        checked = await check_pin(request, uow, account, form.pin, ACTION, scope)
-        if not checked.passed:
-            return _pin_page(request, account, context, checked.errors, status=422)
-        spend(request, ACTION, scope)  # one payment per PIN entry
-        if form.checked != context["checked"]:
-            errors = FormErrors()
-            errors.add(
-                "submit",
-                _("The amount or the answers changed after you checked them. Check them again"),
+        return await _pin_post(request, uow, account, await _premium(uow, subject, year))
+
+    # Residents' pension
+
+    @get("/pension")
+    async def pension_choose(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        asked, *_ = await _pension(uow, subject, {})
+        return _choose_page(request, asked, "pages/payments/pension.html", FormErrors(), {})
+
+    @get("/pension/check")
+    async def pension_check(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        asked, _offer, errors, shown = await _pension(uow, subject, request.query_params)
+        if not request.query_params:  # nothing asked yet: the choice, without errors
+            errors, shown = FormErrors(), {}
+        if asked.request is None:
+            status = 422 if errors else 200
+            return _choose_page(
+                request, asked, "pages/payments/pension.html", errors, shown, status=status
             )
-            return _pin_page(request, account, context, errors, status=422)
-        if not valid_idempotency_key(form.idempotency_key):
-            return _conflict(request, subject, "bad_key", status=400)
-        return await _start_payment(request, uow, account, subject, asked, form.idempotency_key)
+        return _check_page(request, asked, "pages/payments/check.html")
+
+    @get("/pension/check/pin")
+    async def pension_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await _pension(uow, subject, request.query_params)
+        return _pin_get(request, account, asked)
+
+    @post("/pension/check/pin")
+    async def pension_pay(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await _pension(uow, subject, request.query_params)
+        return await _pin_post(request, uow, account, asked)
+
+    # A flexible worker's employee pension
+
+    @get("/flexible")
+    async def flexible_choose(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        asked, *_ = await _flexible(uow, subject, {})
+        return _choose_page(request, asked, "pages/payments/flexible.html", FormErrors(), {})
+
+    @get("/flexible/check")
+    async def flexible_check(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        asked, _offer, errors, shown = await _flexible(uow, subject, request.query_params)
+        if not request.query_params:  # nothing asked yet: the choice, without errors
+            errors, shown = FormErrors(), {}
+        if asked.request is None:
+            status = 422 if errors else 200
+            return _choose_page(
+                request, asked, "pages/payments/flexible.html", errors, shown, status=status
+            )
+        return _check_page(request, asked, "pages/payments/check.html")
+
+    @get("/flexible/check/pin")
+    async def flexible_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await _flexible(uow, subject, request.query_params)
+        return _pin_get(request, account, asked)
+
+    @post("/flexible/check/pin")
+    async def flexible_pay(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await _flexible(uow, subject, request.query_params)
+        return await _pin_post(request, uow, account, asked)
+
+    # One payment
 
     @get("/{payment_id:uuid}")
     async def payment(
@@ -212,26 +417,81 @@ class PaymentController(Controller):
         return page(request, "pages/payments/receipt.html", {"subject": subject, "receipt": found})
 
 
+# --- the steps, the same for every kind --------------------------------------------------------
+
+
+def _choose_page(
+    request: Request[Any, Any, Any],
+    asked: Asked,
+    template: str,
+    errors: FormErrors,
+    shown: dict[str, str],
+    *,
+    status: int = 200,
+) -> Response[str]:
+    context = asked.context() | {"errors": errors, "values": shown, "step_number": 1}
+    return page(request, template, context, status=status)
+
+
+def _check_page(request: Request[Any, Any, Any], asked: Asked, template: str) -> Response[str]:
+    context = asked.context() | {"step_number": PAY.number("check")}
+    return page(request, template, context)
+
+
 def _new_key() -> str:
     return secrets.token_urlsafe(32)
+
+
+def _pin_get(request: Request[Any, Any, Any], account: Holder, asked: Asked) -> Response[Any]:
+    done = {"check"} if request.query_params.get("checked") == asked.checked else set()
+    if asked.request is None or PAY.where_to("pin", done).name != "pin":
+        return see_other(asked.url())
+    return _pin_page(request, account, asked)
 
 
 def _pin_page(
     request: Request[Any, Any, Any],
     account: Holder,
-    context: dict[str, Any],
+    asked: Asked,
     errors: FormErrors | None = None,
     *,
+    key: str | None = None,
     status: int = 200,
 ) -> Response[str]:
-    context = {
-        "idempotency_key": _new_key(),
-        **context,
+    context = asked.context() | {
+        "idempotency_key": key or _new_key(),
         "errors": errors or FormErrors(),
         "step_number": PAY.number("pin"),
         "locked_until": pin_lock_moment(request, account),
     }
     return page(request, "pages/payments/pin.html", context, status=status)
+
+
+async def _pin_post(
+    request: Request[Any, Any, Any], uow: UnitOfWork, account: Holder, asked: Asked
+) -> Response[Any]:
+    parsed = parse_form(PayForm, dict(await request.form()))
+    form = parsed.form
+    key = form.idempotency_key if form and valid_idempotency_key(form.idempotency_key) else None
+    if form is None:
+        return _pin_page(request, account, asked, parsed.errors, key=key, status=422)
+    if asked.request is None:  # paid meanwhile, or no longer offered: the check page says why
+        return see_other(asked.url())
+    scope = asked.flow_base
+    checked = await check_pin(request, uow, account, form.pin, ACTION, scope)
+    if not checked.passed:
+        return _pin_page(request, account, asked, checked.errors, key=key, status=422)
+    spend(request, ACTION, scope)  # one payment per PIN entry
+    if form.checked != asked.checked:
+        errors = FormErrors()
+        errors.add(
+            "submit",
+            _("The amount or the answers changed after you checked them. Check them again"),
+        )
+        return _pin_page(request, account, asked, errors, status=422)
+    if key is None:
+        return _conflict(request, asked.subject, "bad_key", status=400)
+    return await _start_payment(request, uow, account, asked.subject, asked.request, key)
 
 
 def _checkout_url(request: Request[Any, Any, Any], subject: Subject, payment: Any) -> str | None:

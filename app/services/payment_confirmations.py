@@ -27,7 +27,7 @@ from app.adapters.payments import (
 )
 from app.db.models import ContributionRecord, Payment
 from app.domain.funds import Fund
-from app.domain.ledger import receipt
+from app.domain.ledger import Account, Posting, receipt, split_receipt
 from app.domain.payments import (
     SETTLED,
     Confirmation,
@@ -142,10 +142,7 @@ async def _book(
 ) -> None:
     """The payment's entries in its fund, and (unless it is to be refunded) what it paid for
     on the person's record."""
-    fund = Fund(payment.fund)
-    await uow.ledger.post(
-        receipt(fund, payment.amount_fen, payment.purpose), "receipt", now, payment_id=payment.id
-    )
+    await uow.ledger.post(booking(payment), "receipt", now, payment_id=payment.id)
     if not refunding:
         await _record_contribution(uow, payment)
     booked = REFUND_DUE if refunding else CONFIRMED
@@ -158,23 +155,50 @@ async def _book(
     )
 
 
-async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
-    """A residents' premium or pension contribution covers its year on the person's record."""
+def booking(payment: Payment) -> Posting:
+    """The balanced entries a booked payment posts in the fund its purpose is earmarked for."""
+    fund = Fund(payment.fund)
+    if payment.personal_fen is not None and payment.pooled_fen is not None:
+        parts = [
+            (Account.PERSONAL_ACCOUNTS, payment.personal_fen),
+            (Account.CONTRIBUTIONS, payment.pooled_fen),
+        ]
+        return split_receipt(fund, parts, payment.purpose)
+    return receipt(fund, payment.amount_fen, payment.purpose)
+
+
+def record_of(payment: Payment) -> tuple[str, str, int] | None:
+    """(line, scheme, month) of the contribution record a payment makes, if it makes one."""
     if payment.coverage_year is None:
+        return None
+    if payment.purpose == Purpose.RESIDENT_MEDICAL_PREMIUM:
+        return "medical", "resident", 1
+    if payment.purpose == Purpose.RESIDENT_PENSION_CONTRIBUTION:
+        return "pension", "resident", 1
+    if payment.purpose == Purpose.FLEXIBLE_PENSION_CONTRIBUTION and payment.period_month:
+        return "pension", "employee", payment.period_month
+    return None
+
+
+async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
+    """What the payment paid for, on the person's record: a residents' year (12 months from
+    January), or a flexible worker's month on the chosen base."""
+    found = record_of(payment)
+    if found is None or payment.coverage_year is None:
         return
+    line, scheme, month = found
     person = await uow.people.get(payment.beneficiary_person_id)
     region = (person.region_code if person else None) or ""
-    line = "medical" if payment.purpose == Purpose.RESIDENT_MEDICAL_PREMIUM else "pension"
     await uow.contributions.add_many(
         [
             ContributionRecord(
                 person_id=payment.beneficiary_person_id,
                 line=line,
-                scheme="resident",
+                scheme=scheme,
                 year=payment.coverage_year,
-                month=1,
-                months_covered=12,
-                base=from_fen(0),
+                month=month,
+                months_covered=12 if scheme == "resident" else 1,
+                base=from_fen(payment.base_fen or 0),
                 employer_part=from_fen(0),
                 individual_part=from_fen(payment.amount_fen),
                 status="paid",

@@ -18,8 +18,8 @@ from uuid import UUID
 from app.adapters.clock import utcnow
 from app.adapters.payments import PaymentProvider, ProviderUnavailable
 from app.domain.funds import Fund
-from app.domain.ledger import receipt
-from app.domain.payments import PaymentState, Purpose
+from app.domain.ledger import Account, Line, Posting
+from app.domain.payments import PaymentState
 from app.services import payment_confirmations as confirmations
 from app.services.context import UnitOfWork
 
@@ -97,7 +97,7 @@ async def refund(
             payment_id, {PaymentState.REFUND_DUE}, PaymentState.REFUNDED, refunded_at=now
         ):
             return False  # another round refunded it meanwhile
-        await _reverse(uow, payment_id, Fund(payment.fund), amount, payment.purpose, now)
+        await _reverse(uow, payment_id, now)
         await _unrecord(uow, payment_id)
         uow.audit.record(
             "payment.refunded",
@@ -112,25 +112,40 @@ async def refund(
         await uow.db.close()
 
 
-async def _reverse(
-    uow: UnitOfWork, payment_id: UUID, fund: Fund, amount: int, purpose: str, now: datetime
-) -> None:
-    """The refund reverses the receipt: a new posting, the receipt itself untouched."""
+async def _reverse(uow: UnitOfWork, payment_id: UUID, now: datetime) -> None:
+    """The refund reverses what was booked, line by line: a new posting; the receipt itself
+    stays as it was."""
     receipt_id = await uow.ledger.posting_of(payment_id, "receipt")
-    original = receipt(fund, amount, purpose)
+    if receipt_id is None:  # pragma: no cover - a payment is booked before it is refunded
+        return
+    lines = tuple(
+        Line(Fund(fund), Account(account), debit=debit, credit=credit)
+        for fund, account, debit, credit in await uow.ledger.lines_of(receipt_id)
+    )
+    purpose = await uow.ledger.purpose_of(receipt_id)
+    original = Posting(purpose, lines)
     await uow.ledger.post(
         original.reversing(), "refund", now, payment_id=payment_id, reverses_id=receipt_id
     )
 
 
 async def _unrecord(uow: UnitOfWork, payment_id: UUID) -> None:
-    """A refunded premium no longer covers its year (a staff refund of a payment that stood)."""
+    """What a refunded payment that stood had paid for is no longer paid (a staff refund; a
+    late or second payment was never recorded)."""
     payment = await uow.payments.get(payment_id)
-    if payment is None or payment.coverage_year is None or payment.refund_reason != "staff":
+    if payment is None or payment.refund_reason != "staff" or payment.coverage_year is None:
         return
-    line = "medical" if payment.purpose == Purpose.RESIDENT_MEDICAL_PREMIUM else "pension"
+    found = confirmations.record_of(payment)
+    if found is None:
+        return
+    line, scheme, month = found
     await uow.contributions.mark_refunded(
-        payment.beneficiary_person_id, line, payment.coverage_year, payment.amount_fen
+        payment.beneficiary_person_id,
+        line,
+        scheme,
+        payment.coverage_year,
+        month,
+        payment.amount_fen,
     )
 
 

@@ -55,8 +55,13 @@ class PaymentRequest:
     fund: Fund
     amount_fen: int
     coverage_year: int | None = None
+    period_month: int | None = None
     grade: int | None = None
+    base_fen: int | None = None
     waiting_months: int | None = None
+    # Where the money goes inside its fund, when it is split (fen).
+    personal_fen: int | None = None
+    pooled_fen: int | None = None
 
     def digest(self, subject: Subject) -> str:
         return content_digest(
@@ -65,7 +70,9 @@ class PaymentRequest:
             self.bill,
             str(self.amount_fen),
             str(self.coverage_year or ""),
+            str(self.period_month or ""),
             str(self.grade or ""),
+            str(self.base_fen or ""),
         )
 
 
@@ -98,7 +105,7 @@ def premium_bill(subject: Subject, year: int) -> str:
     return f"{Purpose.RESIDENT_MEDICAL_PREMIUM.value}:{subject.person.id}:{year}"
 
 
-async def _employee_insured(uow: UnitOfWork, subject: Subject, today: date) -> bool:
+async def employee_insured(uow: UnitOfWork, subject: Subject, today: date) -> bool:
     """In the employee medical insurance: contributing this year or last, or a retired employee
     (who stays insured without paying). A person is in one scheme only."""
     person = subject.person
@@ -113,7 +120,7 @@ async def premium_offers(uow: UnitOfWork, subject: Subject, today: date) -> list
     it being paid, or its amount and the waiting period if paid today."""
     policy = uow.policy
     covered = await uow.contributions.paid_years(subject.person.id, "medical", "resident")
-    employee = await _employee_insured(uow, subject, today)
+    employee = await employee_insured(uow, subject, today)
     offers = []
     for year in (today.year, today.year + 1):
         amount = resident_medical_premium(year, policy)
@@ -237,8 +244,12 @@ async def _payment_for_bill(
             "fund": asked.fund.value,
             "amount_fen": asked.amount_fen,
             "coverage_year": asked.coverage_year,
+            "period_month": asked.period_month,
             "grade": asked.grade,
+            "base_fen": asked.base_fen,
             "waiting_months": asked.waiting_months,
+            "personal_fen": asked.personal_fen,
+            "pooled_fen": asked.pooled_fen,
             "content_digest": digest,
             "state": PaymentState.CREATED.value,
             "provider": provider.name,

@@ -56,6 +56,11 @@ NOT_LINKED = {
     "/my/payments/{payment_id:uuid}": "a payment, after the provider's page",
     # Nothing is payable in this crawl (the demo son's next year is not yet published).
     "/my/payments/premium/{year:int}/pin": "the PIN step-up, from a payable premium's check page",
+    # Nobody in this crawl may pay into a pension here (test_pension_payments follows them).
+    "/my/payments/pension/check": "a chosen grade's check page, from the grade form",
+    "/my/payments/flexible/check": "a chosen base's check page, from the base form",
+    "/my/payments/pension/check/pin": "the PIN step-up, from a chosen grade's check page",
+    "/my/payments/flexible/check/pin": "the PIN step-up, from a chosen base's check page",
     "/my/payments/{payment_id:uuid}/receipt": "a booked payment's printable receipt",
     # The sandbox payment gateway: another site's page and its server's endpoint.
     "/sandbox-pay/checkout": "the provider's own page, after the PIN step-up's POST",

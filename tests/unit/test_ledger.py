@@ -97,3 +97,14 @@ def test_fund_spending_of_a_bill() -> None:
         "employee_medical_bill",
     )
     assert totals(posting.lines) == {Fund.EMP_MEDICAL: (7500, 7500)}
+
+
+def test_a_split_receipt_balances_in_its_fund() -> None:
+    from app.domain.ledger import split_receipt
+
+    posting = split_receipt(
+        Fund.EMP_PENSION,
+        [(Account.PERSONAL_ACCOUNTS, 800), (Account.CONTRIBUTIONS, 1200)],
+        "flexible_pension_contribution",
+    )
+    assert totals(posting.lines) == {Fund.EMP_PENSION: (2000, 2000)}

@@ -124,3 +124,37 @@ def test_flexible_pension_is_twenty_per_cent_of_which_eight_to_the_account(base:
     assert abs(total - base * Decimal("0.20")) <= Decimal("0.005")
     assert abs(account - base * Decimal("0.08")) <= Decimal("0.005")
     assert account < total
+
+
+def test_who_may_pay_into_the_residents_pension() -> None:
+    from app.domain.premiums import PensionRefusal, resident_pension_refusal
+
+    ok = {"employee_insured": False, "pensioner": False}
+    assert resident_pension_refusal(16, **ok) is None
+    assert resident_pension_refusal(59, **ok) is None
+    assert resident_pension_refusal(15, **ok) is PensionRefusal.UNDER_AGE
+    assert resident_pension_refusal(60, **ok) is PensionRefusal.PENSION_AGE
+    assert (
+        resident_pension_refusal(30, employee_insured=True, pensioner=False)
+        is PensionRefusal.EMPLOYEE_SCHEME
+    )
+    assert resident_pension_refusal(70, employee_insured=False, pensioner=True) is (
+        PensionRefusal.PENSIONER
+    )
+
+
+def test_who_may_pay_as_a_flexible_worker() -> None:
+    from app.domain.premiums import PensionRefusal, flexible_refusal
+
+    assert flexible_refusal(30, employed=False, pensioner=False) is None
+    assert flexible_refusal(15, employed=False, pensioner=False) is PensionRefusal.UNDER_AGE
+    assert flexible_refusal(30, employed=True, pensioner=False) is PensionRefusal.EMPLOYED
+
+
+def test_the_flexible_base_range_is_60_to_300_per_cent() -> None:
+    from app.domain.premiums import flexible_base_range
+
+    assert flexible_base_range(Decimal("10000")) == (Decimal("6000.00"), Decimal("30000.00"))
+    floor, cap = flexible_base_range(Decimal("11937.33"))
+    assert floor == Decimal("7162.40") and cap == Decimal("35811.99")
+    assert floor >= Decimal("11937.33") * Decimal("0.6") and cap <= Decimal("11937.33") * 3
