@@ -71,6 +71,7 @@ from app.services import face, payment_rounds
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.demo_histories import Job, employee_records, last_month
+from app.services.payment_confirmations import left_unpaid
 from app.services.payment_refunds import refund_by_staff
 from app.services.registry import set_portrait
 from app.services.seed import add_holder
@@ -264,9 +265,7 @@ def refund_payments(raw_id: str) -> Step:
             if payment.state == PaymentState.PAID:
                 await refund_by_staff(uow, payment.id, now, staff_id=None)
             elif payment.state == PaymentState.CREATED:
-                await uow.payments.move(
-                    payment.id, {PaymentState.CREATED}, PaymentState.EXPIRED, closed_at=now
-                )
+                await left_unpaid(uow, payment.id, PaymentState.EXPIRED, now)
         await uow.commit()
         settings = get_settings()
         assert settings.payment_site_url, "the gateway is reached over HTTP from here"

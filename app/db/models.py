@@ -461,7 +461,8 @@ class Payment(UUIDAuditBase):
         ),
         Index("ix_payments_beneficiary", "beneficiary_person_id", "created_at"),
         Index("ix_payments_state", "state"),
-        CheckConstraint("amount_fen > 0", name="positive_amount"),
+        # Zero: a medical bill met wholly from the accounts, settled without a provider.
+        CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
     )
 
     holder_account_id: Mapped[UUID] = mapped_column(ForeignKey("holder_accounts.id"))
@@ -485,6 +486,13 @@ class Payment(UUIDAuditBase):
     personal_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
     other_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
     aid_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    own_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)  # patient's account
+    aid_link_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("mutual_aid_links.id"), default=None
+    )
+    medical_bill_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("medical_bills.id"), default=None
+    )
     content_digest: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(12))
     provider: Mapped[str] = mapped_column(String(20))
@@ -497,6 +505,77 @@ class Payment(UUIDAuditBase):
     last_queried_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
+
+
+class MedicalBill(UUIDAuditBase):
+    """A bill as a designated clinic or pharmacy sends it (医保移动支付): its reference, the
+    total and its split in fen (pooled fund + personal account + other + cash = total)."""
+
+    __tablename__ = "medical_bills"
+    __table_args__ = (
+        CheckConstraint(
+            "pooled_fen + personal_fen + other_fen + cash_fen = total_fen", name="parts_add_up"
+        ),
+        CheckConstraint(
+            "pooled_fen >= 0 AND personal_fen >= 0 AND other_fen >= 0 AND cash_fen >= 0",
+            name="parts_not_negative",
+        ),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    provider_name: Mapped[str] = mapped_column(String(100))  # the clinic or pharmacy
+    kind: Mapped[str] = mapped_column(String(12))  # clinic or pharmacy
+    scheme: Mapped[str] = mapped_column(String(10))  # the patient's: employee or resident
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    pooled_fen: Mapped[int] = mapped_column(BigInteger)
+    personal_fen: Mapped[int] = mapped_column(BigInteger)
+    other_fen: Mapped[int] = mapped_column(BigInteger)
+    cash_fen: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class MedicalAccount(DefaultBase):
+    """An employee's personal medical account (职工医保个人账户): its balance, and the part
+    set aside as family mutual aid quotas, which the owner cannot spend. In fen."""
+
+    __tablename__ = "medical_accounts"
+    __table_args__ = (
+        CheckConstraint("balance_fen >= 0 AND set_aside_fen >= 0", name="not_negative"),
+        CheckConstraint("set_aside_fen <= balance_fen", name="set_aside_within_balance"),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    set_aside_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MutualAid(UUIDAuditBase):
+    """Family mutual aid (家庭共济): a quota from the giver's personal medical account for a
+    close relative's self-paid costs and residents' premiums. One active link per pair."""
+
+    __tablename__ = "mutual_aid_links"
+    __table_args__ = (
+        Index(
+            "ux_mutual_aid_active_pair",
+            "giver_person_id",
+            "relative_person_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        CheckConstraint("used_fen >= 0 AND used_fen <= quota_fen", name="used_within_quota"),
+    )
+
+    giver_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relative_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relation: Mapped[str] = mapped_column("relationship", String(12))
+    quota_fen: Mapped[int] = mapped_column(BigInteger)
+    used_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class PaymentKey(DefaultBase):

@@ -119,3 +119,24 @@ def spending(fund: Fund, parts: Sequence[tuple[Account, int]], purpose: str) -> 
     lines = [Line(fund, account, debit=fen) for account, fen in parts if fen]
     total = sum(fen for _, fen in parts)
     return Posting(purpose, (*lines, Line(fund, Account.BANK, credit=total)))
+
+
+def bill_spending(fund: Fund, pooled: int, own: int, aid: int, purpose: str) -> Posting | None:
+    """A medical bill settled: the patient's fund pays its pooled part and (an employee's) the
+    part from their own personal account; a relative's employee personal account pays the
+    mutual aid part (employee medical, to the clinic: no money crosses funds). The cash part is
+    not fund money, and "other" (critical illness insurance, medical aid) is not kept here.
+    None when the funds pay nothing."""
+    parts: dict[Fund, list[tuple[Account, int]]] = {}
+    if pooled:
+        parts.setdefault(fund, []).append((Account.POOLED_BENEFITS, pooled))
+    if own:
+        parts.setdefault(fund, []).append((Account.PERSONAL_ACCOUNTS, own))
+    if aid:
+        parts.setdefault(Fund.EMP_MEDICAL, []).append((Account.PERSONAL_ACCOUNTS, aid))
+    if not parts:
+        return None
+    lines: list[Line] = []
+    for paying, accounts in parts.items():
+        lines.extend(spending(paying, accounts, purpose).lines)
+    return Posting(purpose, tuple(lines))

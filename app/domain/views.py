@@ -181,6 +181,9 @@ class PaymentView:
     personal_fen: int | None = None
     other_fen: int | None = None
     aid_fen: int | None = None
+    own_fen: int | None = None
+    aid_link_id: UUID | None = None
+    medical_bill_id: UUID | None = None
     transaction_id: str | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
@@ -216,3 +219,39 @@ class LedgerLine:
     account: str
     debit_fen: int
     credit_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class MedicalBillView:
+    """A clinic's or pharmacy's bill for a person, in fen."""
+
+    id: UUID
+    person_id: UUID
+    reference: str
+    provider_name: str
+    kind: str
+    scheme: str
+    total_fen: int
+    pooled_fen: int
+    personal_fen: int
+    other_fen: int
+    cash_fen: int
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AidView:
+    """A family mutual aid link, with what is left of its quota (fen)."""
+
+    id: UUID
+    giver_person_id: UUID
+    relative_person_id: UUID
+    relation: str
+    quota_fen: int
+    used_fen: int
+    created_at: datetime
+    ended_at: datetime | None
+
+    @property
+    def left_fen(self) -> int:
+        return self.quota_fen - self.used_fen

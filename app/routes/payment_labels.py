@@ -68,3 +68,21 @@ def posting_label(kind: str) -> str:
         "flow": _("Statutory flow between funds"),
     }
     return labels.get(kind, kind)
+
+
+def aid_refusal_message(reason: str) -> str:
+    """Why a mutual aid quota cannot be set (domain.mutual_aid.AidRefused)."""
+    labels = {
+        "not_close_relative": _(
+            "Mutual aid is only for close relatives: spouse, parents, children, brothers and "
+            "sisters, grandparents and grandchildren"
+        ),
+        "giver_not_employee_insured": _(
+            "Only someone in the employee medical insurance, with a personal medical account, "
+            "can give mutual aid"
+        ),
+        "relative_not_insured": _("The relative must be insured in a basic medical insurance"),
+        "quota_not_positive": _("Enter a quota of more than 0"),
+        "quota_over_balance": _("The quota cannot be more than you can spend from your account"),
+    }
+    return labels.get(reason, reason)

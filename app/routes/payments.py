@@ -35,7 +35,8 @@ from litestar.params import FromPath
 from app.adapters.clock import utcnow
 from app.adapters.payments import PaymentProvider
 from app.domain.flow import FlowGraph, StepInfo
-from app.domain.payments import valid_idempotency_key
+from app.domain.mutual_aid import AidRefused
+from app.domain.payments import Purpose, to_fen, valid_idempotency_key
 from app.domain.premiums import RESIDENT_PENSION_GRADES
 from app.domain.views import Holder
 from app.routes import formspec as fs
@@ -43,9 +44,11 @@ from app.routes.deps import refund_soon
 from app.routes.formspec import N_, parse_form
 from app.routes.i18n import _, format_money
 from app.routes.messages import pin_lock_moment
-from app.routes.payment_labels import fund_label, purpose_label
+from app.routes.payment_labels import aid_refusal_message, fund_label, purpose_label
 from app.routes.step_up import check_pin, spend
 from app.routes.web import FormErrors, page, see_other
+from app.services import medical_bills as bills
+from app.services import mutual_aid
 from app.services import payment_confirmations as confirmations
 from app.services import payments as service
 from app.services import pension_payments as pensions
@@ -72,6 +75,10 @@ class GradeForm(msgspec.Struct):
     not_student: Annotated[
         str, fs.accept(missing=N_("Confirm that they are not a full-time student"))
     ] = ""
+
+
+class QuotaForm(msgspec.Struct):
+    quota: Annotated[str, fs.text(BASE_MAX_CHARS, missing=N_("Enter the quota"))] = ""
 
 
 class BaseForm(msgspec.Struct):
@@ -168,13 +175,26 @@ async def _pension(
     return asked, offer, parsed.errors, parsed.shown
 
 
-def _base(raw: str, offer: pensions.FlexibleOffer, errors: FormErrors) -> Decimal | None:
+def _yuan(raw: str, errors: FormErrors, name: str) -> Decimal | None:
+    """An amount in yuan, to the fen, not negative; else the field's error."""
     try:
         value = Decimal(raw.replace(",", "").replace("，", ""))
     except InvalidOperation:
         value = None
-    if value is None or not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        errors.add("base", _("Enter the base as an amount in yuan, for example 8000"))
+    if (
+        value is None
+        or not value.is_finite()
+        or value < 0
+        or value != value.quantize(Decimal("0.01"))
+    ):
+        errors.add(name, _("Enter an amount in yuan, for example 8000"))
+        return None
+    return value
+
+
+def _base(raw: str, offer: pensions.FlexibleOffer, errors: FormErrors) -> Decimal | None:
+    value = _yuan(raw, errors, "base")
+    if value is None:
         return None
     if not offer.floor <= value <= offer.cap:
         errors.add(
@@ -209,6 +229,36 @@ async def _flexible(
     return asked, offer, errors, parsed.shown
 
 
+async def _bill(uow: UnitOfWork, subject: Subject, bill_id: UUID) -> Asked:
+    found = await bills.choice(uow, subject, bill_id)
+    if found is None:
+        raise NotFoundException
+    bill = found.bill
+    request = bills.request_for(found) if found.payable else None
+    asked = Asked(subject, f"{subject.base}/payments/bills/{bill.id}", request)
+    asked.extra = {"bill": found, "kind": "bill"}
+    if request is not None:
+        fen = _fen_text
+        asked.rows = [
+            (_("For"), subject.person.name),
+            (_("What for"), purpose_label(request.purpose.value)),
+            (_("Clinic or pharmacy"), bill.provider_name),
+            (_("Bill reference"), bill.reference),
+            (_("Total"), fen(bill.total_fen)),
+            (_("The pooled fund pays"), fen(bill.pooled_fen)),
+            (_("Other funds pay"), fen(bill.other_fen)),
+            (_("From their own personal medical account"), fen(found.own_fen)),
+            (_("From family mutual aid"), fen(found.aid_fen)),
+            (_("To pay now"), fen(found.cash_fen)),
+            (_("Fund"), fund_label(request.fund.value)),
+        ]
+    return asked
+
+
+def _fen_text(fen: int) -> str:
+    return format_money(Decimal(fen) / 100)
+
+
 # --- the controller ----------------------------------------------------------------------------
 
 
@@ -230,6 +280,7 @@ class PaymentController(Controller):
             "offers": await service.premium_offers(uow, subject, today),
             "pension": await pensions.resident_pension_offer(uow, subject, today),
             "flexible": await pensions.flexible_offer(uow, subject, today),
+            "bills": await bills.bills_of(uow, subject),
             "history": await service.of_subject(uow, subject),
         }
         return page(request, "pages/payments/list.html", context)
@@ -371,6 +422,95 @@ class PaymentController(Controller):
         asked, *_ = await _flexible(uow, subject, request.query_params)
         return await _pin_post(request, uow, account, asked)
 
+    # A medical or pharmacy bill
+
+    @get("/bills/{bill_id:uuid}")
+    async def bill_check(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+        bill_id: FromPath[UUID],
+    ) -> Response[str]:
+        asked = await _bill(uow, subject, bill_id)
+        asked.extra["changed"] = request.query_params.get("changed") == "1"
+        return _check_page(request, asked, "pages/payments/bill_check.html")
+
+    @get("/bills/{bill_id:uuid}/pin")
+    async def bill_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+        bill_id: FromPath[UUID],
+    ) -> Response[Any]:
+        return _pin_get(request, account, await _bill(uow, subject, bill_id))
+
+    @post("/bills/{bill_id:uuid}/pin")
+    async def bill_pay(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+        bill_id: FromPath[UUID],
+    ) -> Response[Any]:
+        asked = await _bill(uow, subject, bill_id)
+        try:
+            return await _pin_post(request, uow, account, asked)
+        except bills.SettlementChanged:  # nothing of it stands: check again
+            return see_other(asked.url(changed="1"))
+
+    # Family mutual aid (a member's page only)
+
+    @get("/aid")
+    async def aid(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        notice = {
+            "set": _("The quota is set aside."),
+            "ended": _("The aid has ended: the unused quota is back in your account."),
+        }.get(request.query_params.get("done", ""))
+        return await _aid_page(request, uow, account, subject, FormErrors(), {}, notice=notice)
+
+    @post("/aid")
+    async def aid_set(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        if not subject.acting_for:
+            raise NotFoundException
+        parsed = parse_form(QuotaForm, dict(await request.form()))
+        errors = parsed.errors
+        quota = _yuan(parsed.form.quota, errors, "quota") if parsed.form else None
+        if quota is not None:
+            found = await mutual_aid.set_quota(uow, account, subject, to_fen(quota), utcnow())
+            if not isinstance(found, AidRefused):
+                return see_other(f"{subject.base}/payments/aid?done=set")
+            errors.add("quota", aid_refusal_message(found))
+        return await _aid_page(request, uow, account, subject, errors, parsed.shown, status=422)
+
+    @post("/aid/end")
+    async def aid_end(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        if not subject.acting_for:
+            raise NotFoundException
+        await mutual_aid.end(uow, account, subject, utcnow())
+        return see_other(f"{subject.base}/payments/aid?done=ended")
+
     # One payment
 
     @get("/{payment_id:uuid}")
@@ -418,6 +558,32 @@ class PaymentController(Controller):
 
 
 # --- the steps, the same for every kind --------------------------------------------------------
+
+
+async def _aid_page(
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: Holder,
+    subject: Subject,
+    errors: FormErrors,
+    shown: dict[str, str],
+    *,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response[str]:
+    found = (
+        await mutual_aid.offer(uow, account, subject, utcnow().date())
+        if subject.acting_for
+        else None
+    )
+    context = {
+        "subject": subject,
+        "aid": found,
+        "errors": errors,
+        "values": shown,
+        "notice": notice,
+    }
+    return page(request, "pages/payments/aid.html", context, status=status)
 
 
 def _choose_page(
@@ -519,13 +685,17 @@ async def _start_payment(
     key: str,
 ) -> Response[Any]:
     provider = _provider(request)
+    now = utcnow()
+    start = bills.start_payment if asked.purpose is Purpose.MEDICAL_BILL else service.create
     try:
-        payment = await service.create(uow, account, subject, asked, key, provider, utcnow())
+        payment = await start(uow, account, subject, asked, key, provider, now)
     except service.Conflict as conflict:
         return _conflict(request, subject, conflict.reason)
     except service.AlreadyPaid as paid:
         return see_other(f"{subject.base}/payments/{paid.payment_id}")
-    if payment.state != "created":  # this key's payment, done already: show it
+    if bills.settled_at_once(payment):  # the accounts met it all: no provider
+        await confirmations.settle_from_accounts(uow, payment.id, now)
+    if payment.state != "created" or payment.amount_fen == 0:  # done already: show it
         return see_other(f"{subject.base}/payments/{payment.id}")
     order = service.order_for(payment, subject.base, request.app.state.payment_site, provider)
     return see_other(provider.checkout_url(order))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from app.db.medical import AidLinks, MedicalAccounts, MedicalBills
 from app.db.payments import Ledger, PaymentKeys, Payments
 from app.db.pii import PiiCipher
 from app.db.reads import Reads
@@ -125,6 +126,18 @@ class UnitOfWork:
     @property
     def ledger(self) -> Ledger:
         return Ledger(self.db)
+
+    @property
+    def medical_bills(self) -> MedicalBills:
+        return MedicalBills(self.db)
+
+    @property
+    def medical_accounts(self) -> MedicalAccounts:
+        return MedicalAccounts(self.db)
+
+    @property
+    def aid_links(self) -> AidLinks:
+        return AidLinks(self.db)
 
     @property
     def sandbox_orders(self) -> SandboxOrders:

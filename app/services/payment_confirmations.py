@@ -27,7 +27,7 @@ from app.adapters.payments import (
 )
 from app.db.models import ContributionRecord, Payment
 from app.domain.funds import Fund
-from app.domain.ledger import Account, Posting, receipt, split_receipt
+from app.domain.ledger import Account, Posting, bill_spending, receipt, split_receipt
 from app.domain.payments import (
     SETTLED,
     Confirmation,
@@ -37,11 +37,16 @@ from app.domain.payments import (
     mismatch,
     on_paid,
 )
+from app.services import medical_bills
 from app.services.context import UnitOfWork
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3  # a race lost on the payment's row is looked at again this often
 CONFIRMED, REFUND_DUE = "payment.confirmed", "payment.refund_due"
+BILL_PURPOSES = {
+    Fund.EMP_MEDICAL: "employee_medical_bill",
+    Fund.RES_MEDICAL: "resident_medical_bill",
+}
 
 
 class Outcome(enum.StrEnum):
@@ -127,6 +132,8 @@ async def _confirm(
             moved = await uow.payments.move(
                 payment.id, {state}, PaymentState.REFUND_DUE, refund_reason=reason, **values
             )
+        if moved and decision is Confirmation.BOOK_AND_REFUND and state is PaymentState.CREATED:
+            await _give_back(uow, payment.id)  # it will not stand (a late one gave back already)
         if moved:
             refunding = decision is Confirmation.BOOK_AND_REFUND
             await _book(uow, payment, now, via, refunding=refunding)
@@ -142,7 +149,9 @@ async def _book(
 ) -> None:
     """The payment's entries in its fund, and (unless it is to be refunded) what it paid for
     on the person's record."""
-    await uow.ledger.post(booking(payment), "receipt", now, payment_id=payment.id)
+    kind, posting = booking(payment)
+    if posting is not None:
+        await uow.ledger.post(posting, kind, now, payment_id=payment.id)
     if not refunding:
         await _record_contribution(uow, payment)
     booked = REFUND_DUE if refunding else CONFIRMED
@@ -155,16 +164,23 @@ async def _book(
     )
 
 
-def booking(payment: Payment) -> Posting:
-    """The balanced entries a booked payment posts in the fund its purpose is earmarked for."""
+def booking(payment: Payment) -> tuple[str, Posting | None]:
+    """The balanced entries a booked payment posts in the fund its purpose is earmarked for,
+    and their kind: money received, or (a medical bill) the funds' spending on it."""
     fund = Fund(payment.fund)
-    if payment.personal_fen is not None and payment.pooled_fen is not None:
+    if payment.purpose == Purpose.MEDICAL_BILL:
+        purpose = BILL_PURPOSES[fund]
+        posting = bill_spending(
+            fund, payment.pooled_fen or 0, payment.own_fen or 0, payment.aid_fen or 0, purpose
+        )
+        return "spending", posting
+    if payment.purpose == Purpose.FLEXIBLE_PENSION_CONTRIBUTION:
         parts = [
-            (Account.PERSONAL_ACCOUNTS, payment.personal_fen),
-            (Account.CONTRIBUTIONS, payment.pooled_fen),
+            (Account.PERSONAL_ACCOUNTS, payment.personal_fen or 0),
+            (Account.CONTRIBUTIONS, payment.pooled_fen or 0),
         ]
-        return split_receipt(fund, parts, payment.purpose)
-    return receipt(fund, payment.amount_fen, payment.purpose)
+        return "receipt", split_receipt(fund, parts, payment.purpose)
+    return "receipt", receipt(fund, payment.amount_fen, payment.purpose)
 
 
 def record_of(payment: Payment) -> tuple[str, str, int] | None:
@@ -228,8 +244,31 @@ async def confirm_now(
         return None  # another look just asked
     if word is None or word.status == "pending":
         if now >= payment.expires_at:
-            await uow.payments.move(
-                payment_id, {PaymentState.CREATED}, PaymentState.EXPIRED, closed_at=now
-            )
+            await left_unpaid(uow, payment_id, PaymentState.EXPIRED, now)
         return Outcome.NOTED
     return await on_provider_word(uow, provider, word, now, via="query")
+
+
+async def _give_back(uow: UnitOfWork, payment_id: UUID) -> None:
+    view = await uow.payments.view(payment_id)
+    if view is not None:
+        await medical_bills.give_back(uow, view)
+
+
+async def left_unpaid(uow: UnitOfWork, payment_id: UUID, to: PaymentState, now: datetime) -> bool:
+    """An open payment expired or closed unpaid: what the accounts gave for it goes back."""
+    if not await uow.payments.move(payment_id, {PaymentState.CREATED}, to, closed_at=now):
+        return False
+    await _give_back(uow, payment_id)
+    return True
+
+
+async def settle_from_accounts(uow: UnitOfWork, payment_id: UUID, now: datetime) -> Outcome:
+    """A bill the accounts met in full: nothing for a provider to confirm, booked at once."""
+    payment = await uow.payments.get(payment_id)
+    if payment is None or payment.amount_fen != 0 or payment.state != PaymentState.CREATED:
+        return Outcome.ALREADY_DONE
+    if not await uow.payments.confirm(payment.id, payment.bill, paid_at=now):
+        return Outcome.ALREADY_DONE
+    await _book(uow, payment, now, "accounts", refunding=False)
+    return Outcome.BOOKED

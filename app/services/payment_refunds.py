@@ -10,6 +10,7 @@ from uuid import UUID
 
 from app.domain.payments import PaymentState
 from app.domain.views import PaymentView
+from app.services import medical_bills
 from app.services.context import UnitOfWork
 
 
@@ -37,4 +38,5 @@ async def refund_by_staff(
     )
     view = await uow.payments.view(payment_id)
     assert view is not None
+    await medical_bills.give_back(uow, view)  # a bill's accounts get back what they gave
     return view

@@ -61,9 +61,7 @@ async def ask(
             return None
         if word is None or word.status == "pending":
             if now >= expires_at:
-                await uow.payments.move(
-                    payment_id, {PaymentState.CREATED}, PaymentState.EXPIRED, closed_at=now
-                )
+                await confirmations.left_unpaid(uow, payment_id, PaymentState.EXPIRED, now)
                 await uow.commit()
             return confirmations.Outcome.NOTED
         outcome = await confirmations.on_provider_word(uow, provider, word, now, via="query")
@@ -116,7 +114,8 @@ async def _reverse(uow: UnitOfWork, payment_id: UUID, now: datetime) -> None:
     """The refund reverses what was booked, line by line: a new posting; the receipt itself
     stays as it was."""
     receipt_id = await uow.ledger.posting_of(payment_id, "receipt")
-    if receipt_id is None:  # pragma: no cover - a payment is booked before it is refunded
+    receipt_id = receipt_id or await uow.ledger.posting_of(payment_id, "spending")
+    if receipt_id is None:  # a bill the funds paid nothing of: nothing to reverse
         return
     lines = tuple(
         Line(Fund(fund), Account(account), debit=debit, credit=credit)

@@ -10,6 +10,7 @@ finds the first) and at most one that stands (a second confirmed payment is refu
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -59,9 +60,16 @@ class PaymentRequest:
     grade: int | None = None
     base_fen: int | None = None
     waiting_months: int | None = None
-    # Where the money goes inside its fund, when it is split (fen).
+    # Where the money goes inside its fund, when it is split; a bill's parts (fen).
     personal_fen: int | None = None
     pooled_fen: int | None = None
+    total_fen: int | None = None
+    other_fen: int | None = None
+    own_fen: int | None = None  # a bill's part from the patient's own account
+    aid_fen: int | None = None  # and from a family mutual aid quota
+    aid_link_id: UUID | None = None
+    medical_bill_id: UUID | None = None
+    bill_reference: str | None = None
 
     def digest(self, subject: Subject) -> str:
         return content_digest(
@@ -73,6 +81,7 @@ class PaymentRequest:
             str(self.period_month or ""),
             str(self.grade or ""),
             str(self.base_fen or ""),
+            f"{self.own_fen or 0}/{self.aid_fen or 0}/{self.aid_link_id or ''}",
         )
 
 
@@ -202,9 +211,12 @@ async def create(
     key: str,
     provider: PaymentProvider,
     now: datetime,
+    *,
+    on_created: Callable[[PaymentView], Awaitable[None]] | None = None,
 ) -> PaymentView:
     """The payment for this form: the one its key already made, the one open for the same bill,
-    or a new one. Raises Conflict (409) or AlreadyPaid."""
+    or a new one (on_created: what else starting it takes, in the same transaction). Raises
+    Conflict (409) or AlreadyPaid."""
     digest = asked.digest(subject)
     earlier = await _by_key(uow, account, key, digest)
     if earlier is not None:
@@ -216,7 +228,9 @@ async def create(
         if earlier is None:  # pragma: no cover - _by_key raises while it is in progress
             raise Conflict("in_progress")
         return earlier
-    payment = await _payment_for_bill(uow, account, subject, asked, digest, provider, now)
+    payment, new = await _payment_for_bill(uow, account, subject, asked, digest, provider, now)
+    if new and on_created is not None:
+        await on_created(payment)
     await uow.payment_keys.link(account.account_id, key, payment.id)
     return payment
 
@@ -229,7 +243,8 @@ async def _payment_for_bill(
     digest: str,
     provider: PaymentProvider,
     now: datetime,
-) -> PaymentView:
+) -> tuple[PaymentView, bool]:
+    """The open payment of the bill (new: True when this request made it)."""
     paid = await uow.payments.paid_for_bill(asked.bill)
     if paid is not None:
         raise AlreadyPaid(paid.id)
@@ -250,6 +265,13 @@ async def _payment_for_bill(
             "waiting_months": asked.waiting_months,
             "personal_fen": asked.personal_fen,
             "pooled_fen": asked.pooled_fen,
+            "total_fen": asked.total_fen,
+            "other_fen": asked.other_fen,
+            "own_fen": asked.own_fen,
+            "aid_fen": asked.aid_fen,
+            "aid_link_id": asked.aid_link_id,
+            "medical_bill_id": asked.medical_bill_id,
+            "bill_reference": asked.bill_reference,
             "content_digest": digest,
             "state": PaymentState.CREATED.value,
             "provider": provider.name,
@@ -260,7 +282,7 @@ async def _payment_for_bill(
         open_one = await uow.payments.open_for_bill(asked.bill)
         if open_one is None or open_one.content_digest != digest:
             raise Conflict("in_progress")
-        return payment_view(open_one)
+        return payment_view(open_one), False
     # Audited for oneself too: money moves.
     uow.audit.record(
         "payment.started",
@@ -271,7 +293,7 @@ async def _payment_for_bill(
     )
     created = await uow.payments.view(new_id)
     assert created is not None
-    return created
+    return created, True
 
 
 def order_for(payment: PaymentView, base: str, site: str, provider: PaymentProvider) -> Order:
@@ -319,6 +341,7 @@ async def receipt(uow: UnitOfWork, subject: Subject, payment_id: UUID) -> Receip
         return None
     payer = await uow.views.person(payment.payer_person_id)
     posting = await uow.ledger.posting_of(payment.id, "receipt")
+    posting = posting or await uow.ledger.posting_of(payment.id, "spending")
     entries = await uow.ledger.lines_of(posting) if posting else []
     return Receipt(
         payment=payment,

@@ -1,5 +1,5 @@
-"""Payments with their idempotency keys, the funds' accounts and an append-only ledger, and the
-sandbox gateway's orders
+"""Payments with their idempotency keys, the funds' accounts and an append-only ledger, medical
+bills, personal medical accounts and family mutual aid, and the sandbox gateway's orders
 
 Revision ID: e5b7c2d9a4f1
 Revises: d3f8a1c6e254
@@ -120,6 +120,63 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sandbox_gateway_orders_notify_due_at'), ['notify_due_at'], unique=False)
         batch_op.create_index('ux_sandbox_orders_merchant_reference', ['merchant', 'reference'], unique=True)
 
+    op.create_table('medical_bills',
+    sa.Column('id', GUID(length=16), nullable=False),
+    sa.Column('person_id', GUID(length=16), nullable=False),
+    sa.Column('reference', sa.String(length=40), nullable=False),
+    sa.Column('provider_name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('scheme', sa.String(length=10), nullable=False),
+    sa.Column('total_fen', sa.BigInteger(), nullable=False),
+    sa.Column('pooled_fen', sa.BigInteger(), nullable=False),
+    sa.Column('personal_fen', sa.BigInteger(), nullable=False),
+    sa.Column('other_fen', sa.BigInteger(), nullable=False),
+    sa.Column('cash_fen', sa.BigInteger(), nullable=False),
+    sa.Column('issued_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.CheckConstraint('pooled_fen + personal_fen + other_fen + cash_fen = total_fen', name=op.f('ck_medical_bills_parts_add_up')),
+    sa.CheckConstraint('pooled_fen >= 0 AND personal_fen >= 0 AND other_fen >= 0 AND cash_fen >= 0', name=op.f('ck_medical_bills_parts_not_negative')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_medical_bills_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_medical_bills')),
+    sa.UniqueConstraint('reference', name=op.f('uq_medical_bills_reference'))
+    )
+    with op.batch_alter_table('medical_bills', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_medical_bills_person_id'), ['person_id'], unique=False)
+
+    op.create_table('medical_accounts',
+    sa.Column('person_id', GUID(length=16), nullable=False),
+    sa.Column('balance_fen', sa.BigInteger(), nullable=False),
+    sa.Column('set_aside_fen', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('balance_fen >= 0 AND set_aside_fen >= 0', name=op.f('ck_medical_accounts_not_negative')),
+    sa.CheckConstraint('set_aside_fen <= balance_fen', name=op.f('ck_medical_accounts_set_aside_within_balance')),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_medical_accounts_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('person_id', name=op.f('pk_medical_accounts'))
+    )
+
+    op.create_table('mutual_aid_links',
+    sa.Column('id', GUID(length=16), nullable=False),
+    sa.Column('giver_person_id', GUID(length=16), nullable=False),
+    sa.Column('relative_person_id', GUID(length=16), nullable=False),
+    sa.Column('relationship', sa.String(length=12), nullable=False),
+    sa.Column('quota_fen', sa.BigInteger(), nullable=False),
+    sa.Column('used_fen', sa.BigInteger(), nullable=False),
+    sa.Column('ended_at', DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
+    sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
+    sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.CheckConstraint('used_fen >= 0 AND used_fen <= quota_fen', name=op.f('ck_mutual_aid_links_used_within_quota')),
+    sa.ForeignKeyConstraint(['giver_person_id'], ['people.id'], name=op.f('fk_mutual_aid_links_giver_person_id_people')),
+    sa.ForeignKeyConstraint(['relative_person_id'], ['people.id'], name=op.f('fk_mutual_aid_links_relative_person_id_people')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mutual_aid_links'))
+    )
+    with op.batch_alter_table('mutual_aid_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mutual_aid_links_giver_person_id'), ['giver_person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mutual_aid_links_relative_person_id'), ['relative_person_id'], unique=False)
+        batch_op.create_index('ux_mutual_aid_active_pair', ['giver_person_id', 'relative_person_id'], unique=True, sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
+
     op.create_table('payments',
     sa.Column('id', GUID(length=16), nullable=False),
     sa.Column('holder_account_id', GUID(length=16), nullable=False),
@@ -140,6 +197,9 @@ def upgrade() -> None:
     sa.Column('personal_fen', sa.BigInteger(), nullable=True),
     sa.Column('other_fen', sa.BigInteger(), nullable=True),
     sa.Column('aid_fen', sa.BigInteger(), nullable=True),
+    sa.Column('own_fen', sa.BigInteger(), nullable=True),
+    sa.Column('aid_link_id', GUID(length=16), nullable=True),
+    sa.Column('medical_bill_id', GUID(length=16), nullable=True),
     sa.Column('content_digest', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('provider', sa.String(length=20), nullable=False),
@@ -153,7 +213,9 @@ def upgrade() -> None:
     sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
     sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
     sa.Column('updated_at', DateTimeUTC(timezone=True), nullable=False),
-    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_payments_positive_amount')),
+    sa.CheckConstraint('amount_fen >= 0', name=op.f('ck_payments_amount_not_negative')),
+    sa.ForeignKeyConstraint(['aid_link_id'], ['mutual_aid_links.id'], name=op.f('fk_payments_aid_link_id_mutual_aid_links')),
+    sa.ForeignKeyConstraint(['medical_bill_id'], ['medical_bills.id'], name=op.f('fk_payments_medical_bill_id_medical_bills')),
     sa.ForeignKeyConstraint(['beneficiary_person_id'], ['people.id'], name=op.f('fk_payments_beneficiary_person_id_people')),
     sa.ForeignKeyConstraint(['holder_account_id'], ['holder_accounts.id'], name=op.f('fk_payments_holder_account_id_holder_accounts')),
     sa.ForeignKeyConstraint(['payer_person_id'], ['people.id'], name=op.f('fk_payments_payer_person_id_people')),
@@ -241,6 +303,17 @@ def downgrade() -> None:
         batch_op.drop_index('ix_payments_beneficiary')
 
     op.drop_table('payments')
+    with op.batch_alter_table('mutual_aid_links', schema=None) as batch_op:
+        batch_op.drop_index('ux_mutual_aid_active_pair', sqlite_where=sa.text('ended_at IS NULL'), postgresql_where=sa.text('ended_at IS NULL'))
+        batch_op.drop_index(batch_op.f('ix_mutual_aid_links_relative_person_id'))
+        batch_op.drop_index(batch_op.f('ix_mutual_aid_links_giver_person_id'))
+
+    op.drop_table('mutual_aid_links')
+    op.drop_table('medical_accounts')
+    with op.batch_alter_table('medical_bills', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_medical_bills_person_id'))
+
+    op.drop_table('medical_bills')
     with op.batch_alter_table('sandbox_gateway_orders', schema=None) as batch_op:
         batch_op.drop_index('ux_sandbox_orders_merchant_reference')
         batch_op.drop_index(batch_op.f('ix_sandbox_gateway_orders_notify_due_at'))

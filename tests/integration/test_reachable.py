@@ -60,6 +60,9 @@ NOT_LINKED = {
     "/my/payments/pension/check": "a chosen grade's check page, from the grade form",
     "/my/payments/flexible/check": "a chosen base's check page, from the base form",
     "/my/payments/pension/check/pin": "the PIN step-up, from a chosen grade's check page",
+    # Nobody in this crawl has a bill (test_medical_bills follows the payments page's link).
+    "/my/payments/bills/{bill_id:uuid}": "a clinic's bill, from the payments page of its patient",
+    "/my/payments/bills/{bill_id:uuid}/pin": "the PIN step-up, from a bill's check page",
     "/my/payments/flexible/check/pin": "the PIN step-up, from a chosen base's check page",
     "/my/payments/{payment_id:uuid}/receipt": "a booked payment's printable receipt",
     # The sandbox payment gateway: another site's page and its server's endpoint.

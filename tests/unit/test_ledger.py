@@ -108,3 +108,19 @@ def test_a_split_receipt_balances_in_its_fund() -> None:
         "flexible_pension_contribution",
     )
     assert totals(posting.lines) == {Fund.EMP_PENSION: (2000, 2000)}
+
+
+def test_a_bill_is_spent_by_the_patients_fund_and_the_givers_account() -> None:
+    from app.domain.ledger import bill_spending
+
+    employee = bill_spending(Fund.EMP_MEDICAL, 6000, 1200, 3000, "employee_medical_bill")
+    assert employee is not None
+    assert totals(employee.lines) == {Fund.EMP_MEDICAL: (10200, 10200)}
+    # A resident relative: their fund pays the pooled part, the giver's employee account the aid.
+    resident = bill_spending(Fund.RES_MEDICAL, 5000, 0, 2000, "resident_medical_bill")
+    assert resident is not None
+    assert totals(resident.lines) == {
+        Fund.RES_MEDICAL: (5000, 5000),
+        Fund.EMP_MEDICAL: (2000, 2000),
+    }
+    assert bill_spending(Fund.EMP_MEDICAL, 0, 0, 0, "employee_medical_bill") is None
