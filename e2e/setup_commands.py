@@ -18,6 +18,8 @@ python -m e2e.setup_commands add-history ID_NUMBER JSON     an employee contribu
 python -m e2e.setup_commands refund-payments ID_NUMBER    the person's payments refunded as staff
                                                            would (through the gateway, reversing
                                                            entries); open ones closed
+python -m e2e.setup_commands end-aid ID_NUMBER            the family mutual aid the person gives,
+                                                           ended (the unused quota returns)
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
 python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
                                                            puts a date back (none: never)
@@ -67,7 +69,7 @@ from app.domain.affinity import BindingEvent
 from app.domain.contributions import Period
 from app.domain.identity import parse_id_number
 from app.domain.payments import PaymentState
-from app.services import face, payment_rounds
+from app.services import face, mutual_aid, payment_rounds
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.demo_histories import Job, employee_records, last_month
@@ -286,6 +288,14 @@ def refund_payments(raw_id: str) -> Step:
     return step
 
 
+def end_aid(raw_id: str) -> Step:
+    async def step(uow: UnitOfWork) -> str:
+        person = await _person(uow, raw_id)
+        return str(await mutual_aid.end_for_person(uow, person.id, utcnow(), "ended"))
+
+    return step
+
+
 def last_certified(raw_id: str) -> Step:
     async def step(uow: UnitOfWork) -> str:
         person = await _person(uow, raw_id)
@@ -328,6 +338,7 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("id_number")
     history.add_argument("jobs_json", metavar="JSON")
     commands.add_parser("refund-payments").add_argument("id_number")
+    commands.add_parser("end-aid").add_argument("id_number")
     commands.add_parser("last-certified").add_argument("id_number")
     restore = commands.add_parser("restore-last-certified")
     restore.add_argument("id_number")
@@ -353,6 +364,8 @@ def _step(args: argparse.Namespace) -> Step:
             return remove_transfers(args.id_number)
         case "add-history":
             return add_history(args.id_number, args.jobs_json)
+        case "end-aid":
+            return end_aid(args.id_number)
         case "refund-payments":
             return refund_payments(args.id_number)
         case "last-certified":
