@@ -86,3 +86,8 @@ def aid_refusal_message(reason: str) -> str:
         "quota_over_balance": _("The quota cannot be more than you can spend from your account"),
     }
     return labels.get(reason, reason)
+
+
+def provider_label(value: str) -> str:
+    labels = {"sandbox": _("Sandbox payment gateway")}
+    return labels.get(value, value)

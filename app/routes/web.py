@@ -35,6 +35,7 @@ from app.routes.payment_labels import (
     fund_label,
     payment_state_label,
     posting_label,
+    provider_label,
     purpose_label,
     refund_reason_label,
 )
@@ -77,6 +78,7 @@ def _build_env() -> Environment:
     env.globals["fund_account_label"] = fund_account_label
     env.globals["refund_reason_label"] = refund_reason_label
     env.globals["posting_label"] = posting_label
+    env.globals["provider_label"] = provider_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

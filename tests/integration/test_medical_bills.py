@@ -274,3 +274,30 @@ async def _bill_id(uow: UnitOfWork) -> Any:
     bill = await uow.db.scalar(select(MedicalBill).where(MedicalBill.reference == "RX-DEMO-0001"))
     assert bill is not None
     return bill.id
+
+
+async def test_a_bill_the_accounts_meet_in_full_is_settled_without_a_provider(
+    holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
+) -> None:
+    base = await _bind(seeded, migrated, MOTHER, "parent")
+    assert (await _set_quota(holder, base, "400")).status_code == 303
+    check = await holder.get(await _bill_path(seeded, base), headers=EN)
+    assert _row(check.text, "To pay now") == "CN¥0.00"
+    assert "your PIN settles the bill from the accounts" in check.text
+    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
+    assert form
+    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
+    fields = dict(
+        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
+    )
+    settled = await holder.post(form.group(1), data={**fields, "pin": "258369"}, headers=EN)
+    assert settled.status_code == 303
+    assert settled.headers["location"].startswith(f"{base}/payments/")  # no gateway
+    [payment] = await payments_of(seeded)
+    assert (payment.state, payment.amount_fen, payment.transaction_id) == ("paid", 0, None)
+    assert (payment.own_fen, payment.aid_fen) == (12000, 36000)
+    assert await ledger_sums(seeded) == (48000, 48000)
+    assert await _balances(seeded) == ((284000, 4000), (0, 0))
+    receipt = await holder.get(f"{settled.headers['location']}/receipt", headers=EN)
+    assert "None: settled from the accounts" in receipt.text
