@@ -36,7 +36,7 @@ from app.adapters.clock import utcnow
 from app.adapters.payments import PaymentProvider
 from app.domain.flow import FlowGraph, StepInfo
 from app.domain.mutual_aid import AidRefused
-from app.domain.payments import Purpose, to_fen, valid_idempotency_key
+from app.domain.payments import to_fen, valid_idempotency_key
 from app.domain.premiums import RESIDENT_PENSION_GRADES
 from app.domain.views import Holder
 from app.routes import formspec as fs
@@ -143,8 +143,15 @@ async def _premium(uow: UnitOfWork, subject: Subject, year: int) -> Asked:
     asked = Asked(subject, f"{subject.base}/payments/premium/{year}", found.request)
     asked.extra = {"offer": found.offer, "year": year, "kind": "premium"}
     if found.request:
-        asked.rows = _rows(subject, found.request)
+        request = found.request
+        asked.rows = _rows(subject, request)
         asked.rows.insert(2, (_("Coverage year"), str(year)))
+        if request.aid_fen:
+            asked.rows[3:4] = [
+                (_("Premium"), _fen_text(request.total_fen or 0)),
+                (_("From family mutual aid"), _fen_text(request.aid_fen)),
+                (_("To pay now"), _fen_text(request.amount_fen)),
+            ]
     return asked
 
 
@@ -318,7 +325,11 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
         year: FromPath[int],
     ) -> Response[Any]:
-        return await _pin_post(request, uow, account, await _premium(uow, subject, year))
+        asked = await _premium(uow, subject, year)
+        try:
+            return await _pin_post(request, uow, account, asked)
+        except bills.SettlementChanged:  # the quota changed meanwhile: check again
+            return see_other(asked.url())
 
     # Residents' pension
 
@@ -686,7 +697,7 @@ async def _start_payment(
 ) -> Response[Any]:
     provider = _provider(request)
     now = utcnow()
-    start = bills.start_payment if asked.purpose is Purpose.MEDICAL_BILL else service.create
+    start = bills.start_payment if bills.takes_from_accounts(asked) else service.create
     try:
         payment = await start(uow, account, subject, asked, key, provider, now)
     except service.Conflict as conflict:

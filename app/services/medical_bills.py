@@ -83,13 +83,6 @@ async def receive(
     return await uow.medical_bills.add(row)
 
 
-async def _aid_link(uow: UnitOfWork, subject: Subject) -> AidView | None:
-    """The quota that helps: the acting holder's for this relative, else another giver's."""
-    links = await uow.aid_links.for_relative(subject.person.id)
-    mine = [link for link in links if link.giver_person_id == subject.holder.id]
-    return next(iter(mine or links), None)
-
-
 async def choice(uow: UnitOfWork, subject: Subject, bill_id: UUID) -> BillChoice | None:
     bill = await uow.medical_bills.one(bill_id, subject.person.id)
     if bill is None:
@@ -97,7 +90,7 @@ async def choice(uow: UnitOfWork, subject: Subject, bill_id: UUID) -> BillChoice
     settled = await uow.payments.paid_for_bill(bill_key(bill))
     account = await uow.medical_accounts.get(subject.person.id)
     own_left = account.balance_fen - account.set_aside_fen if account else 0
-    link = await _aid_link(uow, subject)
+    link = await payments.aid_for(uow, subject)
     self_paid = bill.personal_fen + bill.cash_fen
     split = settle(Decimal(self_paid), Decimal(own_left), Decimal(link.left_fen if link else 0))
     return BillChoice(
@@ -156,8 +149,6 @@ async def reserve(uow: UnitOfWork, payment: PaymentView) -> None:
 async def give_back(uow: UnitOfWork, payment: PaymentView) -> None:
     """The payment did not stand (expired, failed, refunded): the accounts get back what they
     gave; the quota too, while the aid lasts (else the giver's balance)."""
-    if payment.purpose != Purpose.MEDICAL_BILL:
-        return
     if payment.own_fen:
         await uow.medical_accounts.give_back(payment.beneficiary_person_id, payment.own_fen)
     if payment.aid_fen and payment.aid_link_id:
@@ -175,6 +166,10 @@ def settled_at_once(payment: PaymentView) -> bool:
     return payment.amount_fen == 0 and payment.state == PaymentState.CREATED
 
 
+def takes_from_accounts(asked: PaymentRequest) -> bool:
+    return bool(asked.own_fen or asked.aid_fen)
+
+
 async def start_payment(
     uow: UnitOfWork,
     account: Holder,
@@ -184,9 +179,9 @@ async def start_payment(
     provider: PaymentProvider,
     now: datetime,
 ) -> PaymentView:
-    """The bill's payment, its accounts' parts taken in the same transaction; if they no longer
-    hold them, nothing of it stands (the key and the payment are rolled back) and
-    SettlementChanged is raised."""
+    """A payment partly met from the accounts (a bill, a premium with mutual aid), their parts
+    taken in the same transaction; if they no longer hold them, nothing of it stands (the key
+    and the payment are rolled back) and SettlementChanged is raised."""
 
     async def take(created: PaymentView) -> None:
         await reserve(uow, created)

@@ -27,7 +27,14 @@ from app.adapters.payments import (
 )
 from app.db.models import ContributionRecord, Payment
 from app.domain.funds import Fund
-from app.domain.ledger import Account, Posting, bill_spending, receipt, split_receipt
+from app.domain.ledger import (
+    Account,
+    Posting,
+    bill_spending,
+    flow,
+    receipt,
+    split_receipt,
+)
 from app.domain.payments import (
     SETTLED,
     Confirmation,
@@ -174,6 +181,19 @@ def booking(payment: Payment) -> tuple[str, Posting | None]:
             fund, payment.pooled_fen or 0, payment.own_fen or 0, payment.aid_fen or 0, purpose
         )
         return "spending", posting
+    if payment.aid_fen and payment.purpose == Purpose.RESIDENT_MEDICAL_PREMIUM:
+        # Mutual aid pays part of a relative's premium: a statutory flow between the funds.
+        aided = flow(
+            Fund.EMP_MEDICAL,
+            fund,
+            payment.aid_fen,
+            "relative_resident_medical_premium",
+            Account.PERSONAL_ACCOUNTS,
+        )
+        cash = (
+            receipt(fund, payment.amount_fen, payment.purpose).lines if payment.amount_fen else ()
+        )
+        return "receipt", Posting(payment.purpose, (*cash, *aided.lines))
     if payment.purpose == Purpose.FLEXIBLE_PENSION_CONTRIBUTION:
         parts = [
             (Account.PERSONAL_ACCOUNTS, payment.personal_fen or 0),
@@ -216,7 +236,7 @@ async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
                 months_covered=12 if scheme == "resident" else 1,
                 base=from_fen(payment.base_fen or 0),
                 employer_part=from_fen(0),
-                individual_part=from_fen(payment.amount_fen),
+                individual_part=from_fen(paid_for(payment)),
                 status="paid",
                 region_code=region[:6],
             )
@@ -272,3 +292,10 @@ async def settle_from_accounts(uow: UnitOfWork, payment_id: UUID, now: datetime)
         return Outcome.ALREADY_DONE
     await _book(uow, payment, now, "accounts", refunding=False)
     return Outcome.BOOKED
+
+
+def paid_for(payment: Payment) -> int:
+    """What the payment paid for in all (fen): the cash and any mutual aid."""
+    return payment.amount_fen + (
+        payment.aid_fen or 0 if payment.purpose != Purpose.MEDICAL_BILL else 0
+    )

@@ -26,7 +26,7 @@ from app.domain.premiums import (
     resident_medical_premium,
     waiting_months,
 )
-from app.domain.views import Holder, PaymentView
+from app.domain.views import AidView, Holder, PaymentView
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -175,15 +175,29 @@ async def premium_choice(
     if not offer.payable or offer.amount is None:
         return PremiumChoice(offer, None)
     purpose = Purpose.RESIDENT_MEDICAL_PREMIUM
+    premium = to_fen(offer.amount)
+    link = await aid_for(uow, subject)
+    aid = min(premium, link.left_fen) if link else 0
     request = PaymentRequest(
         purpose=purpose,
         bill=premium_bill(subject, year),
         fund=fund_for(purpose.value),
-        amount_fen=to_fen(offer.amount),
+        amount_fen=premium - aid,
+        total_fen=premium,
         coverage_year=year,
         waiting_months=offer.waiting_months,
+        aid_fen=aid or None,
+        aid_link_id=link.id if link and aid else None,
     )
     return PremiumChoice(offer, request)
+
+
+async def aid_for(uow: UnitOfWork, subject: Subject) -> AidView | None:
+    """The family mutual aid quota that helps this person: the acting holder's, else another
+    giver's (§9: it pays a close relative's self-paid costs and residents' premiums)."""
+    links = await uow.aid_links.for_relative(subject.person.id)
+    mine = [link for link in links if link.giver_person_id == subject.holder.id]
+    return next(iter(mine or links), None)
 
 
 # --- creating the payment ----------------------------------------------------------------------
