@@ -296,6 +296,13 @@ async def premium_out_of_window(client: Client, uow: UnitOfWork, settings: Setti
     return _get(f"/family/{binding}/payments/premium/{utcnow().year}")
 
 
+async def residents_pension_grades(client: Client, uow: UnitOfWork, settings: Settings) -> Visit:
+    """赵丽, who may join the residents' pension: the grades and the pension each buys."""
+    binding = await _open(uow, settings, WANG_FANG, ZHAO_LI, "other")
+    await sign_in(client)
+    return _get(f"/family/{binding}/payments/pension")
+
+
 # --- the cases --------------------------------------------------------------------------------
 
 # The policy fields whose values people read (a number, an amount, a rate).
@@ -315,6 +322,8 @@ IN_TEXTS = {
     "residents_basic_pension",
     "waiting_fixed_months",
     "newborn_cover_days",
+    "residents_basic_pension_2026",
+    "residents_pension_age",
 }
 
 CASES = [
@@ -515,6 +524,22 @@ CASES = [
         Seen(("within 45 days of birth",), ("90 days",)),
         Seen(("出生后45天内参保",), ("90天",)),
     ),
+    Case(
+        "residents_basic_pension_2026",
+        "170",
+        "residents pension grades",
+        residents_pension_grades,
+        Seen(("basic pension (CN¥170.00 a month)",), ("CN¥163.00 a month",)),
+        Seen(("（每月¥170.00）",), ("每月¥163.00",)),
+    ),
+    Case(
+        "residents_pension_age",
+        "65",
+        "residents pension grades",
+        residents_pension_grades,
+        Seen(("The pension at 65 is", "a month at 65"), ("at 60",)),
+        Seen(("65周岁时的养老金", "65周岁时每月约"), ("60周岁",)),
+    ),
 ]
 
 
@@ -590,6 +615,8 @@ UNITS: dict[str, tuple[str, ...]] = {
         r"经过{v}个月",
     ),
     "newborn_cover_days": _DAYS,
+    "residents_basic_pension_2026": (r"(?<![\d.]){v}(\.00)?\s*(yuan|元)",),
+    "residents_pension_age": (r"\bpension at {v}\b", r"\bat {v} after\b", r"(?<![\d.]){v}周岁时"),
 }
 
 
