@@ -13,6 +13,10 @@ python -m app.cli tidy                       clear out expired drafts, bindings,
                                              (the server also does it every 10 minutes)
 python -m app.cli certified ID_NUMBER DATE   record an eligibility certification done elsewhere
                                              (YYYY-MM-DD, e.g. at a service centre)
+python -m app.cli add-bill ID_NUMBER REFERENCE CLINIC KIND SCHEME POOLED PERSONAL OTHER CASH
+                                             a bill as a designated clinic or pharmacy sends it:
+                                             KIND clinic or pharmacy, SCHEME employee or resident,
+                                             the parts in yuan (e.g. 280.00); prints its id
 python -m app.cli staff-enrolment-code STAFF_NUMBER
                                              a one-time code for the staff member's first passkey
                                              (printed once, valid 24 hours; a new one voids the last)
@@ -27,6 +31,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
@@ -43,8 +48,10 @@ from app.config import get_settings
 from app.db.pii import PiiCipher
 from app.domain.face import UnusablePhoto
 from app.domain.identity import InvalidIdNumber, parse_id_number
+from app.domain.payments import MedicalBill as Bill
+from app.domain.payments import to_fen
 from app.domain.staff_enrolment import display_code
-from app.services import kiosks, registry
+from app.services import kiosks, medical_bills, registry
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
 from app.services.maintenance import tidy
@@ -244,6 +251,29 @@ def _certified(args: list[str]) -> int:
     return 0
 
 
+def _add_bill(args: list[str]) -> int:
+    raw_id, reference, clinic, kind, scheme, *parts = args
+    try:
+        pooled, personal, other, cash = (to_fen(Decimal(part)) for part in parts)
+        bill = Bill(reference, pooled + personal + other + cash, pooled, personal, other, cash)
+    except (InvalidOperation, ValueError) as error:
+        print(f"the parts must be amounts in yuan, to the fen: {error}", file=sys.stderr)
+        return 2
+
+    async def add(uow: UnitOfWork) -> UUID:
+        person = await uow.people.by_id_number(parse_id_number(raw_id))
+        if person is None:
+            raise LookupError("not in the registry")
+        row = await medical_bills.receive(
+            uow, person.id, bill, provider_name=clinic, kind=kind, scheme=scheme, now=utcnow()
+        )
+        await uow.commit()
+        return row.id
+
+    print(asyncio.run(with_uow(add)))
+    return 0
+
+
 def _tidy() -> int:
     store = DocumentStore(get_settings().upload_dir)
     done = asyncio.run(with_uow(lambda uow: tidy(uow, store, utcnow())))
@@ -269,6 +299,8 @@ def main(argv: list[str]) -> int:
         return _tidy()
     if command == "certified" and len(args) == 2:
         return _certified(args)
+    if command == "add-bill" and len(args) == 9:
+        return _add_bill(args)
     if command == "staff-enrolment-code" and len(args) == 1:
         return _staff_enrolment_code(args[0])
     if command == "kiosk-key" and len(args) == 1:

@@ -38,6 +38,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webauthn_origin: str = "http://localhost:8000"
     # argon2id parameters for new password and PIN hashes; "cheapest" only makes tests fast.
     argon2_profile: Literal["rfc9106-low-memory", "cheapest"] = "rfc9106-low-memory"
+    # Payments: the merchant id the portal has at its provider, the secret it shares with the
+    # sandbox gateway ("" derives one from SECRET_KEY), and the portal's address as the
+    # provider's server reaches it ("": the sandbox, part of this application, reaches it
+    # in-process, through the same ASGI path an HTTP request takes).
+    payment_merchant_id: str = "essc-portal"
+    payment_sandbox_secret: str = ""
+    payment_site_url: str = ""
+    # The sandbox sends each notification this many times more after it was acknowledged.
+    payment_sandbox_extra_notifications: int = 1
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -55,7 +64,9 @@ def _policy_from_env(env: dict[str, str]) -> Policy:
     for field in msgspec.structs.fields(Policy):
         value = env.get(f"POLICY_{field.name.upper()}")
         if value is not None:
-            overrides[field.name] = value
+            # A table (the premiums by year, say) is given as JSON: [[2027, 420], ...].
+            table = value.lstrip().startswith(("[", "{"))
+            overrides[field.name] = msgspec.json.decode(value) if table else value
     return msgspec.convert(overrides, Policy, strict=False)
 
 

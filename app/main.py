@@ -33,9 +33,11 @@ from redis.asyncio import Redis
 from app.adapters import hashing
 from app.adapters.assets import Assets
 from app.adapters.assets import build as build_assets
+from app.adapters.background import Background
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
+from app.adapters.payments import SandboxProvider, http_clients, sandbox_secret
 from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
 from app.adapters.session_files import SessionFiles
@@ -64,13 +66,17 @@ from app.routes.deps import (
     close_database,
     provide_uow,
     start_maintenance,
+    start_payment_rounds,
     stop_maintenance,
+    stop_payment_rounds,
 )
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
 from app.routes.kiosk import KioskController, is_kiosk
 from app.routes.password_reset import PasswordResetController
+from app.routes.payment_notify import payment_notice
+from app.routes.payments import PaymentController
 from app.routes.pension import PensionController
 from app.routes.pin_reset import PinResetController
 from app.routes.request_log import (
@@ -79,12 +85,14 @@ from app.routes.request_log import (
     request_id,
     request_id_middleware,
 )
+from app.routes.sandbox_gateway import SandboxGatewayController
 from app.routes.scan_login import ScanLoginController
 from app.routes.scan_phone import ScanPhoneController
 from app.routes.scan_scope import NotInThisSession, home_of, limited_session_guard
 from app.routes.security import RotatingSessionConfig, security_headers
 from app.routes.sessions import SignInRequired
 from app.routes.staff import StaffAuthController, StaffQueueController, StaffSignInRequired
+from app.routes.staff_funds import StaffFundsController
 from app.routes.staff_transfers import StaffTransferController
 from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
@@ -98,9 +106,14 @@ from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
 from app.routes.web import configure_templates, is_htmx, jinja_env, page, see_other
 from app.services.my_bindings import NotYours
+from app.services.sandbox_gateway import Gateway
+
+LOCAL_SITE = "http://localhost"  # the portal's address in-process (any host reaches the app)
 
 # Regular expressions searched in the path: anchored, or /affinity/add/healthz would match too.
-UNSESSIONED = ["^/static/", "^/healthz$"]
+UNSESSIONED = ["^/static/", "^/healthz$", "^/payments/notify/", "^/sandbox-pay/"]
+# Requests from a payment provider's server carry its signature, not a CSRF token.
+PROVIDER_CALLS = ["^/payments/notify/", "^/sandbox-pay/api/"]
 # The same pages for the holder (/my/...) and for an active member (/family/{binding_id}/...).
 SUBJECT_PAGES = [
     SubjectHomeController,
@@ -111,6 +124,7 @@ SUBJECT_PAGES = [
     TransferController,
     ConversionController,
     ConversionConfirmController,
+    PaymentController,
 ]
 
 
@@ -181,7 +195,7 @@ def _csrf_config(settings: Settings) -> CSRFConfig:
         cookie_httponly=True,
         cookie_samesite="lax",
         header_name="x-csrftoken",
-        exclude=UNSESSIONED,
+        exclude=[*UNSESSIONED[:2], *PROVIDER_CALLS],
     )
 
 
@@ -308,6 +322,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "portraits": FilePortraits(settings.portrait_dir),
         }
     )
+    _payments(state, settings)
     state.jobs = face_jobs(
         settings,
         background_uow_factory(state),
@@ -316,7 +331,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         matcher,
         run_here=settings.jobs_in_process or not settings.redis_url,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             ScanLoginController,
@@ -333,6 +348,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffAuthController,
             StaffQueueController,
             StaffTransferController,
+            StaffFundsController,
             CounterController,
             FamilyController,
             *subject_routers(SUBJECT_PAGES),
@@ -342,6 +358,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PinSetupController,
             PinResetController,
             PasswordResetController,
+            payment_notice,
+            SandboxGatewayController,
             healthz,
             accessibility,
             set_language,
@@ -350,8 +368,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         guards=[limited_session_guard],
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
-        on_startup=[start_maintenance, _start_jobs],
+        on_startup=[start_maintenance, _start_jobs, start_payment_rounds],
         on_shutdown=[
+            stop_payment_rounds,
             stop_maintenance,
             _stop_jobs,
             close_database,
@@ -384,3 +403,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=None if settings.is_production else DEFAULT_OPENAPI_CONFIG,
         debug=False,
     )
+    state.app = app  # the sandbox gateway and the portal reach each other through it in-process
+    return app
+
+
+def _payments(state: State, settings: Settings) -> None:
+    """The payment provider (the sandbox gateway's client) and the gateway itself, which share
+    a secret and reach each other over HTTP, or in-process through the application."""
+    secret = sandbox_secret(settings.secret_key, settings.payment_sandbox_secret)
+    clients = http_clients(settings.payment_site_url, lambda: state.app)
+    merchant = settings.payment_merchant_id
+    state.payment_provider = SandboxProvider(merchant, secret, clients)  # the portal's client
+    state.sandbox_gateway = Gateway(
+        secret,
+        frozenset({merchant}),
+        clients,
+        extra_copies=settings.payment_sandbox_extra_notifications,
+    )
+    state.payment_site = settings.payment_site_url.rstrip("/") or LOCAL_SITE
+    state.background = Background()

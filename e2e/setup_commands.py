@@ -16,6 +16,11 @@ python -m e2e.setup_commands remove-card ID_NUMBER         the person back witho
 python -m e2e.setup_commands remove-transfers ID_NUMBER    the person's transfers (conversions too,
                                                            with their face checks) and drafts
 python -m e2e.setup_commands add-history ID_NUMBER JSON     an employee contribution history
+python -m e2e.setup_commands refund-payments ID_NUMBER    the person's payments refunded as staff
+                                                           would (through the gateway, reversing
+                                                           entries); open ones closed
+python -m e2e.setup_commands end-aid ID_NUMBER            the family mutual aid the person gives,
+                                                           ended (the unused quota returns)
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
 python -m e2e.setup_commands restore-last-certified ID_NUMBER [DATE]
                                                            puts a date back (none: never)
@@ -42,9 +47,11 @@ from uuid import UUID
 
 import anyio
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.payments import sandbox_provider
 from app.adapters.portraits import FilePortraits
 from app.cli import with_uow
 from app.config import get_settings
@@ -63,10 +70,13 @@ from app.db.models import (
 from app.domain.affinity import BindingEvent
 from app.domain.contributions import Period
 from app.domain.identity import parse_id_number
-from app.services import face
+from app.domain.payments import PaymentState
+from app.services import face, mutual_aid, payment_rounds
 from app.services.affinity import discard_references
 from app.services.context import UnitOfWork
 from app.services.demo_histories import Job, employee_records, last_month
+from app.services.payment_confirmations import left_unpaid
+from app.services.payment_refunds import refund_by_staff
 from app.services.registry import set_portrait
 from app.services.seed import add_holder
 from app.services.staff import add_staff
@@ -249,6 +259,47 @@ def remove_transfers(raw_id: str) -> Step:
     return step
 
 
+def refund_payments(raw_id: str) -> Step:
+    """A journey that pays starts from an unpaid bill: the person's payments that stand are
+    refunded as service-centre staff would refund them (the gateway gives the money back,
+    reversing entries are posted: the ledger is never edited), and open ones are closed."""
+
+    async def step(uow: UnitOfWork) -> str:
+        person = await _person(uow, raw_id)
+        now = utcnow()
+        for payment in await uow.payments.of_beneficiary(person.id):
+            if payment.state == PaymentState.PAID:
+                await refund_by_staff(uow, payment.id, now, staff_id=None)
+            elif payment.state == PaymentState.CREATED:
+                await left_unpaid(uow, payment.id, PaymentState.EXPIRED, now)
+        await uow.commit()
+        settings = get_settings()
+        assert settings.payment_site_url, "the gateway is reached over HTTP from here"
+        provider = sandbox_provider(
+            merchant=settings.payment_merchant_id,
+            secret_key=settings.secret_key,
+            configured_secret=settings.payment_sandbox_secret,
+            site_url=settings.payment_site_url,
+            app=lambda: None,
+        )
+        sessions = async_sessionmaker(uow.db.bind, expire_on_commit=False)
+
+        def new_uow() -> UnitOfWork:
+            return UnitOfWork(db=sessions(), cipher=uow.cipher, policy=uow.policy)
+
+        return str(await payment_rounds.refund_due(new_uow, provider, now))
+
+    return step
+
+
+def end_aid(raw_id: str) -> Step:
+    async def step(uow: UnitOfWork) -> str:
+        person = await _person(uow, raw_id)
+        return str(await mutual_aid.end_for_person(uow, person.id, utcnow(), "ended"))
+
+    return step
+
+
 def last_certified(raw_id: str) -> Step:
     async def step(uow: UnitOfWork) -> str:
         person = await _person(uow, raw_id)
@@ -290,6 +341,8 @@ def _parser() -> argparse.ArgumentParser:
     history = commands.add_parser("add-history")
     history.add_argument("id_number")
     history.add_argument("jobs_json", metavar="JSON")
+    commands.add_parser("refund-payments").add_argument("id_number")
+    commands.add_parser("end-aid").add_argument("id_number")
     commands.add_parser("last-certified").add_argument("id_number")
     restore = commands.add_parser("restore-last-certified")
     restore.add_argument("id_number")
@@ -315,6 +368,10 @@ def _step(args: argparse.Namespace) -> Step:
             return remove_transfers(args.id_number)
         case "add-history":
             return add_history(args.id_number, args.jobs_json)
+        case "end-aid":
+            return end_aid(args.id_number)
+        case "refund-payments":
+            return refund_payments(args.id_number)
         case "last-certified":
             return last_certified(args.id_number)
         case "restore-last-certified":

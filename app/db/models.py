@@ -9,6 +9,7 @@ from uuid import UUID
 from advanced_alchemy.base import DefaultBase, UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -509,3 +510,251 @@ class ScanLogin(UUIDAuditBase):
     )
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+OPEN_PAYMENT = text("state = 'created'")
+PAID_PAYMENT = text("state = 'paid'")
+
+
+class Payment(UUIDAuditBase):
+    """One payment through a provider (domain-rules §8). Its state moves only forward, by
+    conditional updates; `transaction_id` (the provider's) is unique, so a notification repeated
+    any number of times confirms it once."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        # One open payment per bill: a second tab or a double submit finds the first.
+        Index(
+            "ux_payments_open_bill",
+            "bill",
+            unique=True,
+            sqlite_where=OPEN_PAYMENT,
+            postgresql_where=OPEN_PAYMENT,
+        ),
+        # One payment that stands per bill: of two confirmed at once, the second is refunded.
+        Index(
+            "ux_payments_paid_bill",
+            "bill",
+            unique=True,
+            sqlite_where=PAID_PAYMENT,
+            postgresql_where=PAID_PAYMENT,
+        ),
+        Index("ix_payments_beneficiary", "beneficiary_person_id", "created_at"),
+        Index("ix_payments_state", "state"),
+        # Zero: a medical bill met wholly from the accounts, settled without a provider.
+        CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
+    )
+
+    holder_account_id: Mapped[UUID] = mapped_column(ForeignKey("holder_accounts.id"))
+    payer_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    beneficiary_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"))
+    purpose: Mapped[str] = mapped_column(String(40))
+    # What is paid for, the same for every attempt: a second payment of it is refunded.
+    bill: Mapped[str] = mapped_column(String(120), index=True)
+    fund: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # through the provider
+    coverage_year: Mapped[int | None] = mapped_column(Integer, default=None)
+    period_month: Mapped[int | None] = mapped_column(Integer, default=None)  # a monthly one's
+    grade: Mapped[int | None] = mapped_column(Integer, default=None)
+    base_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a chosen base
+    waiting_months: Mapped[int | None] = mapped_column(Integer, default=None)
+    # A medical bill as the clinic sent it: its reference and split (fen); the cash part is
+    # amount_fen, the personal-account part partly from family mutual aid (aid_fen).
+    bill_reference: Mapped[str | None] = mapped_column(String(40), default=None)
+    total_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    pooled_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    personal_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    other_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    aid_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    own_fen: Mapped[int | None] = mapped_column(BigInteger, default=None)  # patient's account
+    aid_link_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("mutual_aid_links.id"), default=None
+    )
+    medical_bill_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("medical_bills.id"), default=None
+    )
+    content_digest: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12))
+    provider: Mapped[str] = mapped_column(String(20))
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    refund_reason: Mapped[str | None] = mapped_column(String(12), default=None)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    last_queried_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+
+class MedicalBill(UUIDAuditBase):
+    """A bill as a designated clinic or pharmacy sends it (医保移动支付): its reference, the
+    total and its split in fen (pooled fund + personal account + other + cash = total)."""
+
+    __tablename__ = "medical_bills"
+    __table_args__ = (
+        CheckConstraint(
+            "pooled_fen + personal_fen + other_fen + cash_fen = total_fen", name="parts_add_up"
+        ),
+        CheckConstraint(
+            "pooled_fen >= 0 AND personal_fen >= 0 AND other_fen >= 0 AND cash_fen >= 0",
+            name="parts_not_negative",
+        ),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    provider_name: Mapped[str] = mapped_column(String(100))  # the clinic or pharmacy
+    kind: Mapped[str] = mapped_column(String(12))  # clinic or pharmacy
+    scheme: Mapped[str] = mapped_column(String(10))  # the patient's: employee or resident
+    total_fen: Mapped[int] = mapped_column(BigInteger)
+    pooled_fen: Mapped[int] = mapped_column(BigInteger)
+    personal_fen: Mapped[int] = mapped_column(BigInteger)
+    other_fen: Mapped[int] = mapped_column(BigInteger)
+    cash_fen: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class MedicalAccount(DefaultBase):
+    """An employee's personal medical account (职工医保个人账户): its balance, and the part
+    set aside as family mutual aid quotas, which the owner cannot spend. In fen."""
+
+    __tablename__ = "medical_accounts"
+    __table_args__ = (
+        CheckConstraint("balance_fen >= 0 AND set_aside_fen >= 0", name="not_negative"),
+        CheckConstraint("set_aside_fen <= balance_fen", name="set_aside_within_balance"),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    set_aside_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MutualAid(UUIDAuditBase):
+    """Family mutual aid (家庭共济): a quota from the giver's personal medical account for a
+    close relative's self-paid costs and residents' premiums. One active link per pair."""
+
+    __tablename__ = "mutual_aid_links"
+    __table_args__ = (
+        Index(
+            "ux_mutual_aid_active_pair",
+            "giver_person_id",
+            "relative_person_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        CheckConstraint("used_fen >= 0 AND used_fen <= quota_fen", name="used_within_quota"),
+    )
+
+    giver_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relative_person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    relation: Mapped[str] = mapped_column("relationship", String(12))
+    quota_fen: Mapped[int] = mapped_column(BigInteger)
+    used_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)
+
+
+class PaymentKey(DefaultBase):
+    """An idempotency key from a payment form, per holder, kept for a day: the same key with the
+    same content is the same payment; with other content it is refused."""
+
+    __tablename__ = "payment_idempotency_keys"
+
+    holder_account_id: Mapped[UUID] = mapped_column(
+        ForeignKey("holder_accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content_digest: Mapped[str] = mapped_column(String(64))
+    payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payments.id"), default=None)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class FundAccount(DefaultBase):
+    """An account of one fund's books (app/domain/ledger.Account), e.g. "res_medical:bank"."""
+
+    __tablename__ = "fund_accounts"
+    __table_args__ = (Index("ux_fund_accounts_fund_account", "fund", "account", unique=True),)
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fund: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(20))
+    account: Mapped[str] = mapped_column(String(20))
+
+
+class LedgerPosting(UUIDBase):
+    """One balanced posting. Append-only (triggers refuse updates and deletes): a correction
+    is a posting that reverses another. A payment is received once and refunded once."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        Index(
+            "ux_ledger_postings_payment_kind",
+            "payment_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("payment_id IS NOT NULL"),
+            postgresql_where=text("payment_id IS NOT NULL"),
+        ),
+    )
+
+    payment_id: Mapped[UUID | None] = mapped_column(ForeignKey("payments.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(12))  # receipt, refund, spending, flow
+    purpose: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    reverses_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("ledger_postings.id"), unique=True, default=None
+    )
+
+
+class LedgerEntry(UUIDBase):
+    """One line of a posting: a debit or a credit of one fund account, in fen."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "(debit_fen > 0 AND credit_fen = 0) OR (debit_fen = 0 AND credit_fen > 0)",
+            name="one_side",
+        ),
+    )
+
+    posting_id: Mapped[UUID] = mapped_column(ForeignKey("ledger_postings.id"), index=True)
+    account_code: Mapped[str] = mapped_column(ForeignKey("fund_accounts.code"), index=True)
+    debit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SandboxOrder(UUIDAuditBase):
+    """The sandbox gateway's own record of an order (its side, not the portal's): what the
+    merchant asked for, whether it was paid, and its notification's deliveries."""
+
+    __tablename__ = "sandbox_gateway_orders"
+    __table_args__ = (
+        Index("ux_sandbox_orders_merchant_reference", "merchant", "reference", unique=True),
+    )
+
+    merchant: Mapped[str] = mapped_column(String(40))
+    reference: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(200))
+    notify_url: Mapped[str] = mapped_column(String(300))
+    return_url: Mapped[str] = mapped_column(String(300))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    state: Mapped[str] = mapped_column(String(12))  # awaiting, paid, closed, refunded
+    transaction_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    paid_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Deliveries of the notification: due again at notify_due_at until acknowledged (then as
+    # many extra copies as the gateway sends anyway).
+    notify_due_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), index=True, default=None
+    )
+    notify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+    extra_copies: Mapped[int] = mapped_column(Integer, default=0)
+    refund_reference: Mapped[str | None] = mapped_column(String(64), default=None)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

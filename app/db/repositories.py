@@ -805,6 +805,25 @@ class Contributions:
             delete(ContributionRecord).where(ContributionRecord.person_id == person_id)
         )
 
+    async def mark_refunded(
+        self, person_id: UUID, line: str, scheme: str, year: int, month: int, amount_fen: int
+    ) -> None:
+        """A payment given back: the year (or month) it paid is no longer paid."""
+        await self.session.execute(
+            update(ContributionRecord)
+            .where(
+                ContributionRecord.person_id == person_id,
+                ContributionRecord.line == line,
+                ContributionRecord.scheme == scheme,
+                ContributionRecord.year == year,
+                ContributionRecord.month == month,
+                ContributionRecord.status == "paid",
+                ContributionRecord.individual_part == Decimal(amount_fen) / 100,
+            )
+            .values(status="refunded")
+            .execution_options(synchronize_session=False)
+        )
+
     async def years(self, person_id: UUID, line: str | None = None) -> list[int]:
         """Every year with a record, newest first."""
         query = select(ContributionRecord.year).where(ContributionRecord.person_id == person_id)

@@ -73,9 +73,37 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     account_interest_rate_2025: Decimal = Decimal("1.50")
     # §5: the central minimum basic pension of the residents' scheme, CNY a month (2025).
     residents_basic_pension: Decimal = Decimal("143")
-    residents_medical_premium_2024: int = 400
-    residents_medical_premium_2025: int = 400
+    # §8: the region's residents' medical premium by coverage year (CNY), never below the
+    # national minimum (app/domain/premiums.py); a year not here is not yet published.
+    residents_medical_premiums: tuple[tuple[int, int], ...] = (
+        (2022, 320),
+        (2023, 350),
+        (2024, 380),
+        (2025, 400),
+        (2026, 400),
+    )
     medical_collection_window: str = "09-01/12-31"  # of the previous year
+    # Paid outside the window or after a lapse: a fixed wait before benefits, plus this much a
+    # further year of lapse; a newborn insured within this many days is covered from birth.
+    waiting_fixed_months: int = 3
+    waiting_months_per_lapsed_year: int = 1
+    newborn_cover_days: int = 90
+    # §5: the central minimum basic pension of the residents' scheme in 2026 (what a grade's
+    # pension at 60 is projected on), the youngest age to pay into a pension scheme and the
+    # age at which the residents' pension is drawn.
+    residents_basic_pension_2026: Decimal = Decimal("163")
+    pension_min_age: int = 16
+    residents_pension_age: int = 60
+    # §5 residents' pension: the yearly government subsidy, higher from one grade up.
+    residents_pension_subsidy_low: int = 30
+    residents_pension_subsidy_high: int = 60
+    residents_pension_higher_subsidy_from: int = 500
+    # Payments: an order not paid within this time expires (a late payment is refunded); a
+    # form's idempotency key is kept this long.
+    payment_expiry_minutes: int = 30
+    idempotency_key_hours: int = 24
+    # Unconfirmed payments are asked about at the provider this often.
+    payment_query_interval_seconds: int = 60
     # §6 relationship transfer: a temporary account from these ages (full years on the day
     # insurance starts at the new place); the place of payment needs 10 years (120 months).
     transfer_temporary_age_men: int = 50

@@ -192,3 +192,105 @@ class ScanLoginView:
     subject_person_id: UUID | None
     binding_id: UUID | None
     decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """One payment, as its page, its receipt and the payment history show it. Amounts in fen."""
+
+    id: UUID
+    purpose: str
+    bill: str
+    fund: str
+    amount_fen: int
+    state: str
+    provider: str
+    payer_person_id: UUID
+    beneficiary_person_id: UUID
+    created_at: datetime
+    expires_at: datetime
+    coverage_year: int | None = None
+    period_month: int | None = None
+    grade: int | None = None
+    base_fen: int | None = None
+    waiting_months: int | None = None
+    bill_reference: str | None = None
+    total_fen: int | None = None
+    pooled_fen: int | None = None
+    personal_fen: int | None = None
+    other_fen: int | None = None
+    aid_fen: int | None = None
+    own_fen: int | None = None
+    aid_link_id: UUID | None = None
+    medical_bill_id: UUID | None = None
+    transaction_id: str | None = None
+    paid_at: datetime | None = None
+    closed_at: datetime | None = None
+    refund_reason: str | None = None
+    refunded_at: datetime | None = None
+
+    @property
+    def reference(self) -> str:
+        """The order reference the provider knows it by."""
+        return self.id.hex
+
+
+@dataclass(frozen=True, slots=True)
+class FundLine:
+    """One account of a fund's books with its totals (fen), for the staff fund report."""
+
+    fund: str
+    account: str
+    debits: int
+    credits: int
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One entry of the ledger, with its posting."""
+
+    posting_id: UUID
+    kind: str
+    purpose: str
+    at: datetime
+    payment_id: UUID | None
+    fund: str
+    account: str
+    debit_fen: int
+    credit_fen: int
+
+
+@dataclass(frozen=True, slots=True)
+class MedicalBillView:
+    """A clinic's or pharmacy's bill for a person, in fen."""
+
+    id: UUID
+    person_id: UUID
+    reference: str
+    provider_name: str
+    kind: str
+    scheme: str
+    total_fen: int
+    pooled_fen: int
+    personal_fen: int
+    other_fen: int
+    cash_fen: int
+    issued_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AidView:
+    """A family mutual aid link, with what is left of its quota (fen)."""
+
+    id: UUID
+    giver_person_id: UUID
+    relative_person_id: UUID
+    relation: str
+    quota_fen: int
+    used_fen: int
+    created_at: datetime
+    ended_at: datetime | None
+
+    @property
+    def left_fen(self) -> int:
+        return self.quota_fen - self.used_fen

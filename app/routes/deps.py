@@ -13,8 +13,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.adapters.background import Background
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.payments import PaymentProvider
 from app.adapters.portraits import PortraitSource
 from app.config import Settings
 from app.domain.origin import Origin
@@ -22,10 +24,17 @@ from app.domain.views import Holder
 from app.routes import sessions
 from app.routes.sessions import SessionExpired, SignInRequired
 from app.routes.web import client_ip
-from app.services import account_security, accounts, maintenance
+from app.services import (
+    account_security,
+    accounts,
+    maintenance,
+    payment_rounds,
+    sandbox_gateway,
+)
 from app.services.auth_core import RelyingParty
 from app.services.context import UnitOfWork
 from app.services.limits import Counters, Limits, limits_for
+from app.services.sandbox_gateway import Gateway
 
 ACCOUNT = "account_id"  # the session key of a signed-in holder
 SIGNED_IN = "sid"  # and of their sign-in's row (account_security), which ending it ends
@@ -198,3 +207,66 @@ async def close_database(app: Litestar) -> None:
     original name. Disposing twice is harmless."""
     database: SQLAlchemyAsyncConfig = app.state.database
     await database.get_engine().dispose()
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+def payment_uow_factory(app: Litestar) -> Callable[[], UnitOfWork]:
+    factory: Callable[[], UnitOfWork] = app.state.new_uow
+    return factory
+
+
+def refund_soon(app: Litestar, uow: UnitOfWork) -> None:
+    """Once this request has committed, refund what is due (without holding up the answer)."""
+    background: Background = app.state.background
+    provider: PaymentProvider = app.state.payment_provider
+    new_uow = payment_uow_factory(app)
+
+    async def start() -> None:
+        background.start(lambda: payment_rounds.refund_due(new_uow, provider, utcnow()))
+
+    uow.after_commit(start)
+
+
+def deliver_soon(app: Litestar, uow: UnitOfWork) -> None:
+    """Once the sandbox gateway has committed a payment, send its notification."""
+    background: Background = app.state.background
+    gateway: Gateway = app.state.sandbox_gateway
+    new_uow = payment_uow_factory(app)
+
+    async def start() -> None:
+        background.start(lambda: sandbox_gateway.deliver_due(new_uow, gateway, utcnow()))
+
+    uow.after_commit(start)
+
+
+def start_payment_rounds(app: Litestar) -> None:
+    """Ask the provider about unconfirmed payments, expire the stale, refund what is due, and
+    (the sandbox gateway) deliver due notifications, on a timer."""
+    app.state.new_uow = background_uow_factory(app.state)
+    interval = settings_of(app.state).policy.payment_query_interval_seconds
+    if interval > 0:
+        gateway: Gateway = app.state.sandbox_gateway
+        new_uow = payment_uow_factory(app)
+        stopping = asyncio.Event()
+        work = payment_rounds.keep_confirming(
+            new_uow,
+            app.state.payment_provider,
+            interval,
+            stopping,
+            also=lambda now: sandbox_gateway.deliver_due(new_uow, gateway, now),
+        )
+        app.state.payment_rounds = (asyncio.create_task(work), stopping)
+
+
+async def stop_payment_rounds(app: Litestar) -> None:
+    running: tuple[asyncio.Task[None], asyncio.Event] | None = getattr(
+        app.state, "payment_rounds", None
+    )
+    if running is not None:
+        task, stopping = running
+        stopping.set()
+        await task
+    background: Background = app.state.background
+    await background.drain()

@@ -126,6 +126,11 @@ def format_money(amount: Decimal | int | float | None) -> str:
     return format_currency(Decimal(amount), "CNY", locale=current_locale.get())
 
 
+def format_fen(fen: int | None) -> str:
+    """An amount kept in fen, as money."""
+    return format_money(None if fen is None else Decimal(fen) / 100)
+
+
 def format_number(value: Decimal | int | float, places: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(Decimal(value), format=pattern, locale=current_locale.get())

@@ -20,7 +20,9 @@ from app.routes.i18n import (
     LOCALES,
     choose_locale,
     current_locale,
+    format_fen,
     format_megabytes,
+    format_moment,
     format_money,
     format_number,
     gettext,
@@ -29,6 +31,15 @@ from app.routes.i18n import (
     ngettext,
 )
 from app.routes.labels import relationship_label, state_label
+from app.routes.payment_labels import (
+    fund_account_label,
+    fund_label,
+    payment_state_label,
+    posting_label,
+    provider_label,
+    purpose_label,
+    refund_reason_label,
+)
 from app.routes.punctuation import JOINS
 from app.routes.sessions import IDLE, SCAN
 from app.routes.transfer_labels import (
@@ -60,6 +71,8 @@ def _build_env() -> Environment:
     env.filters["money"] = format_money
     env.filters["number"] = format_number
     env.filters["zh"] = in_chinese
+    env.filters["fen"] = format_fen
+    env.filters["moment"] = format_moment
     env.globals["relationship_label"] = relationship_label
     env.globals["state_label"] = state_label
     env.globals["line_label"] = line_label
@@ -70,6 +83,13 @@ def _build_env() -> Environment:
     env.globals["transfer_title"] = transfer_title
     env.globals["conversion_label"] = conversion_label
     env.globals["months_label"] = months_label
+    env.globals["purpose_label"] = purpose_label
+    env.globals["payment_state_label"] = payment_state_label
+    env.globals["fund_label"] = fund_label
+    env.globals["fund_account_label"] = fund_account_label
+    env.globals["refund_reason_label"] = refund_reason_label
+    env.globals["posting_label"] = posting_label
+    env.globals["provider_label"] = provider_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

@@ -15,6 +15,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from app.db.medical import AidLinks, MedicalAccounts, MedicalBills
+from app.db.payments import Ledger, PaymentKeys, Payments
 from app.db.pii import PiiCipher
 from app.db.reads import Reads
 from app.db.repositories import (
@@ -35,6 +37,7 @@ from app.db.repositories import (
     TransferDrafts,
     Transfers,
 )
+from app.db.sandbox_orders import SandboxOrders
 from app.db.scan_logins import Kiosks, ScanLogins
 from app.db.views import Members, Views
 from app.domain.origin import NOWHERE, Origin
@@ -127,6 +130,34 @@ class UnitOfWork:
     @property
     def scan_logins(self) -> ScanLogins:
         return ScanLogins(self.db)
+
+    @property
+    def payments(self) -> Payments:
+        return Payments(self.db)
+
+    @property
+    def payment_keys(self) -> PaymentKeys:
+        return PaymentKeys(self.db)
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.db)
+
+    @property
+    def medical_bills(self) -> MedicalBills:
+        return MedicalBills(self.db)
+
+    @property
+    def medical_accounts(self) -> MedicalAccounts:
+        return MedicalAccounts(self.db)
+
+    @property
+    def aid_links(self) -> AidLinks:
+        return AidLinks(self.db)
+
+    @property
+    def sandbox_orders(self) -> SandboxOrders:
+        return SandboxOrders(self.db)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)

@@ -215,3 +215,39 @@ CHILD_RESIDENT = ("11010520150402035X", 2016, BEIJING)  # 张浩: residents' med
 # schemes: with 90 employee months (under 15 years) his employee account joins the residents'
 # scheme, and 250 CNY (half of 2010's 500) is refunded.
 RESIDENT_PENSION = ("110105196308150137", 2010, 2023, BEIJING, 500)
+
+
+# Employee personal medical account balances (职工医保个人账户), fen: plausible, not official
+# (a year or two of the 2 % individual part; a retiree's yearly allotment, partly spent).
+MEDICAL_BALANCES = {
+    "110105198503140224": 320000,  # 王芳
+    "110105198309210137": 260000,  # 张伟
+    "110105195806070426": 12000,  # 李秀英: little left this year
+    "110105195611200171": 45000,  # 王建国
+}
+
+
+@dataclass(frozen=True)
+class DemoBill:
+    """A bill as a designated clinic or pharmacy would send it (fen)."""
+
+    id_number: str
+    reference: str
+    provider_name: str
+    kind: str
+    scheme: str
+    pooled: int
+    personal: int
+    other: int
+    cash: int
+
+    @property
+    def total(self) -> int:
+        return self.pooled + self.personal + self.other + self.cash
+
+
+DEMO_BILLS = (
+    # 李秀英's medicines: her account would cover 280 yuan of it, but holds 120.
+    DemoBill("110105195806070426", "RX-DEMO-0001", "北京示例大药房", "pharmacy", "employee",
+             0, 28000, 0, 20000),
+)  # fmt: skip

@@ -17,11 +17,14 @@ from app.adapters.portraits import FilePortraits
 from app.db.models import AffinityBinding, ECard, HolderAccount
 from app.domain.affinity import NOTICE_VERSION, BindingState
 from app.domain.identity import IdNumber, parse_id_number
-from app.services import kiosks
+from app.domain.payments import MedicalBill as Bill
+from app.services import kiosks, medical_bills
 from app.services.affinity import replace_document
 from app.services.context import UnitOfWork
 from app.services.demo_histories import (
     CHILD_RESIDENT,
+    DEMO_BILLS,
+    MEDICAL_BALANCES,
     RESIDENT_PENSION,
     employee_records,
     histories,
@@ -267,7 +270,30 @@ async def seed_histories(uow: UnitOfWork, today: date) -> None:
     if both and not await uow.contributions.resident_payments(both.id):
         records = resident_pension_records(both.id, first_year, last_year, region, grade)
         await uow.contributions.add_many(records)
+    await seed_medical(uow)
     await uow.commit()
+
+
+async def seed_medical(uow: UnitOfWork) -> None:
+    """Personal medical accounts and bills from clinics, for whoever has none yet."""
+    for raw, balance in MEDICAL_BALANCES.items():
+        person = await uow.people.by_id_number(parse_id_number(raw))
+        if person is not None:
+            await uow.medical_accounts.open(person.id, balance)
+    for demo in DEMO_BILLS:
+        person = await uow.people.by_id_number(parse_id_number(demo.id_number))
+        if person is None or await uow.medical_bills.by_reference(demo.reference):
+            continue
+        bill = Bill(demo.reference, demo.total, demo.pooled, demo.personal, demo.other, demo.cash)
+        await medical_bills.receive(
+            uow,
+            person.id,
+            bill,
+            provider_name=demo.provider_name,
+            kind=demo.kind,
+            scheme=demo.scheme,
+            now=utcnow(),
+        )
 
 
 async def open_binding_directly(

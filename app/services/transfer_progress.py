@@ -21,6 +21,7 @@ from app.domain.transfer_steps import (
     advance,
     reject,
 )
+from app.services import mutual_aid
 from app.services.context import UnitOfWork
 
 REASON_MAX = 200
@@ -53,6 +54,9 @@ async def act(
     )
     if not moved:
         raise IllegalTransition(f"{before.value}: moved meanwhile to {transfer.state}")
+    if after is TransferState.COMPLETED and line is TransferLine.MEDICAL:
+        # Family mutual aid ends by itself when either side's insurance moves (§9).
+        await mutual_aid.end_for_person(uow, transfer.person_id, now, "moved")
     reason = (refusal or "").strip()
     await uow.transfers.add_event(
         TransferEvent(

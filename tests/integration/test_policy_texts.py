@@ -288,6 +288,21 @@ async def residents_pension(client: Client, uow: UnitOfWork, settings: Settings)
     return _get(f"/family/{binding}/pension")
 
 
+async def premium_out_of_window(client: Client, uow: UnitOfWork, settings: Settings) -> Visit:
+    """赵丽, in no medical scheme, about to pay this year's residents' premium: its window
+    closed at the end of last year, so the check page states the waiting period."""
+    binding = await _open(uow, settings, WANG_FANG, ZHAO_LI, "other")
+    await sign_in(client)
+    return _get(f"/family/{binding}/payments/premium/{utcnow().year}")
+
+
+async def residents_pension_grades(client: Client, uow: UnitOfWork, settings: Settings) -> Visit:
+    """赵丽, who may join the residents' pension: the grades and the pension each buys."""
+    binding = await _open(uow, settings, WANG_FANG, ZHAO_LI, "other")
+    await sign_in(client)
+    return _get(f"/family/{binding}/payments/pension")
+
+
 # --- the cases --------------------------------------------------------------------------------
 
 # The policy fields whose values people read (a number, an amount, a rate).
@@ -305,6 +320,10 @@ IN_TEXTS = {
     "pin_lock_hours",
     "account_interest_rate_2025",
     "residents_basic_pension",
+    "waiting_fixed_months",
+    "newborn_cover_days",
+    "residents_basic_pension_2026",
+    "residents_pension_age",
 }
 
 CASES = [
@@ -486,6 +505,41 @@ CASES = [
         Seen(("151.00 (the central minimum for 2025",), ("143.00",)),
         Seen(("151.00（2025年全国最低标准",), ("143.00",)),
     ),
+    Case(
+        "waiting_fixed_months",
+        "2",
+        "premium check",
+        premium_out_of_window,
+        Seen(
+            ("benefits start 2 months after the cover begins", "The wait is 2 months,"),
+            ("3 months",),
+        ),
+        Seen(("需经过2个月的待遇等待期", "固定等待期为2个月"), ("3个月",)),
+    ),
+    Case(
+        "newborn_cover_days",
+        "45",
+        "premium check",
+        premium_out_of_window,
+        Seen(("within 45 days of birth",), ("90 days",)),
+        Seen(("出生后45天内参保",), ("90天",)),
+    ),
+    Case(
+        "residents_basic_pension_2026",
+        "170",
+        "residents pension grades",
+        residents_pension_grades,
+        Seen(("basic pension (CN¥170.00 a month)",), ("CN¥163.00 a month",)),
+        Seen(("（每月¥170.00）",), ("每月¥163.00",)),
+    ),
+    Case(
+        "residents_pension_age",
+        "65",
+        "residents pension grades",
+        residents_pension_grades,
+        Seen(("The pension at 65 is", "a month at 65"), ("at 60",)),
+        Seen(("65周岁时的养老金", "65周岁时每月约"), ("60周岁",)),
+    ),
 ]
 
 
@@ -553,6 +607,16 @@ UNITS: dict[str, tuple[str, ...]] = {
     "upload_max_pixels": (r"(?<![\d.]){mp}\s*(megapixels|MP|百万像素)",),
     "account_interest_rate_2025": (r"(?<![\d.]){v}0*\s*(per cent|%|％)",),
     "residents_basic_pension": (r"(?<![\d.]){v}(\.00)?\s*(yuan|元)",),
+    # (3 months' notice of an early retirement is another rule's.)
+    "waiting_fixed_months": (
+        r"\b(wait|waiting period) (is|of) {v}[ -]months?\b",
+        r"\bstart {v} months? after\b",
+        r"等待期为?{v}个月",
+        r"经过{v}个月",
+    ),
+    "newborn_cover_days": _DAYS,
+    "residents_basic_pension_2026": (r"(?<![\d.]){v}(\.00)?\s*(yuan|元)",),
+    "residents_pension_age": (r"\bpension at {v}\b", r"\bat {v} after\b", r"(?<![\d.]){v}周岁时"),
 }
 
 

@@ -69,6 +69,23 @@ NOT_LINKED = {
     # Linked from /family and the person's services page once a transfer exists
     # (test_transfer_apply_pages follows the dashboard's link to it).
     "/my/transfers/{transfer_id:uuid}": "a transfer's timeline",
+    # A payment's page is where the provider's page sends the browser back; once one exists
+    # the payment history links to it, and it to its receipt (test_payments follows both).
+    "/my/payments/{payment_id:uuid}": "a payment, after the provider's page",
+    # Nothing is payable in this crawl (the demo son's next year is not yet published).
+    "/my/payments/premium/{year:int}/pin": "the PIN step-up, from a payable premium's check page",
+    # Nobody in this crawl may pay into a pension here (test_pension_payments follows them).
+    "/my/payments/pension/check": "a chosen grade's check page, from the grade form",
+    "/my/payments/flexible/check": "a chosen base's check page, from the base form",
+    "/my/payments/pension/check/pin": "the PIN step-up, from a chosen grade's check page",
+    # Nobody in this crawl has a bill (test_medical_bills follows the payments page's link).
+    "/my/payments/bills/{bill_id:uuid}": "a clinic's bill, from the payments page of its patient",
+    "/my/payments/bills/{bill_id:uuid}/pin": "the PIN step-up, from a bill's check page",
+    "/my/payments/flexible/check/pin": "the PIN step-up, from a chosen base's check page",
+    "/my/payments/{payment_id:uuid}/receipt": "a booked payment's printable receipt",
+    # The sandbox payment gateway: another site's page and its server's endpoint.
+    "/sandbox-pay/checkout": "the provider's own page, after the PIN step-up's POST",
+    "/sandbox-pay/api/orders/{merchant:str}/{reference:str}": "the provider's query, server to server",
 }
 # Pages for the signed out, reached from /login (a signed-in holder is sent from there to /):
 # test_the_signed_out_pages_are_linked_from_the_sign_in_page crawls them.

@@ -28,6 +28,7 @@ BUILT = {
     "action": ["qr.accepted", "qr.card_not_usable"],  # credentials: one or the other
     "NOT_ME": ["affinity.reported_not_me"],
     "scan_login.": ["scan_login.finished", "scan_login.timed_out"],  # f"scan_login.{how}"
+    "booked": ["payment.confirmed", "payment.refund_due"],  # a payment booked, or to refund
 }
 
 
