@@ -51,7 +51,9 @@ MAY = {
     ("POST", "/language"): "change the language",
     ("GET", "/accessibility"): "the accessibility statement",
 }
-NO_SESSION = ("/static/", "/healthz")  # no session at all: nothing to limit
+# No session at all: nothing to limit (the payment provider's notices, and the sandbox
+# gateway, which stands for the provider's own site, included).
+NO_SESSION = ("/static/", "/healthz", "/payments/notify/", "/sandbox-pay/")
 # Walked last: they end the session.
 ENDING = {("POST", "/kiosk/finish"), ("POST", "/logout")}
 
@@ -72,6 +74,7 @@ def _path(template: str, binding: UUID) -> str:
         lambda m: str(binding) if m[1] == "binding_id" else str(uuid4()),
         template,
     )
+    path = re.sub(r"\{\w+:int\}", "2026", path)  # a number, so the route itself matches
     return re.sub(r"\{\w+(:\w+)?\}", "x", path)
 
 
