@@ -104,7 +104,7 @@ from app.routes.transfer_apply import (
 )
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
-from app.routes.web import configure_templates, is_htmx, jinja_env, page, see_other
+from app.routes.web import configure_templates, is_htmx, page, see_other, set_template_global
 from app.services.my_bindings import NotYours
 from app.services.sandbox_gateway import Gateway
 
@@ -308,7 +308,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
     reads = reads_for(database.get_engine())
     assets = Assets(build_assets(ROOT / "static", ROOT / "var" / "static-build"))
-    jinja_env.globals["asset"] = assets.url
+    set_template_global("asset", assets.url)
     state = State(
         {
             "database": database,

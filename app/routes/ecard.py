@@ -18,7 +18,7 @@ from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
 from app.routes.messages import pin_lock_moment
 from app.routes.scan_scope import VIEW
-from app.routes.web import FormErrors, is_htmx, jinja_env, page, see_other
+from app.routes.web import FormErrors, is_htmx, page, see_other, templates
 from app.services import credentials, people
 from app.services import ecard as ecard_service
 from app.services.context import UnitOfWork
@@ -119,7 +119,7 @@ class SubjectCardController(Controller):
         else:
             qr = await _qr_context(uow, subject, _round(request))
         context = {"subject": subject, "qr": qr}
-        body = jinja_env.get_template("pages/subject/card_qr.html").render(context)
+        body = templates().get_template("pages/subject/card_qr.html").render(context)
         return Response(body, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
 
     @get("/apply")

@@ -47,7 +47,9 @@ def home_of(session: Mapping[str, Any]) -> str:
     return f"/family/{binding}" if binding else "/my"
 
 
-def limited_session_guard(
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread, a thread
+# hop on every request.
+async def limited_session_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     session = connection.scope.get("session")

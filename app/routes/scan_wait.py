@@ -21,7 +21,7 @@ from app.routes.ecard import credential_svg
 from app.routes.i18n import _
 from app.routes.scan_messages import clock_time, screen_refusal
 from app.routes.sessions import IDLE, SCAN
-from app.routes.web import is_htmx, jinja_env, see_other
+from app.routes.web import is_htmx, see_other, templates
 from app.services import scan_login as service
 from app.services.context import UnitOfWork
 from app.services.scan_login import Asked, SignedIn
@@ -105,7 +105,7 @@ def is_poll(request: Request[Any, Any, Any]) -> bool:
 def region_response(base: str, wait: dict[str, Any]) -> Response[str]:
     """The region alone, for the HTMX poll (no history entry: the address stays)."""
     context = {"base": base, "wait": wait}
-    body = jinja_env.get_template("pages/scan/wait_region.html").render(context)
+    body = templates().get_template("pages/scan/wait_region.html").render(context)
     return Response(body, media_type=MediaType.HTML, headers={"vary": "HX-Request"})
 
 

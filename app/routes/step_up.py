@@ -124,7 +124,7 @@ def requires_step_up(action: str, pin_page: str) -> Any:
     """A guard: the handler runs only with a fresh step-up for `action` on the object whose PIN
     page is `pin_page` (a path template filled from the request's path parameters)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         page = pin_page.format(**connection.path_params)
         if not is_fresh(connection, action, page):
             raise StepUpRequired(page)

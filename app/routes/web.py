@@ -42,6 +42,7 @@ from app.routes.payment_labels import (
 )
 from app.routes.punctuation import JOINS
 from app.routes.sessions import IDLE, SCAN
+from app.routes.template_i18n import CompiledGettext
 from app.routes.transfer_labels import (
     agency_label,
     conversion_label,
@@ -58,14 +59,15 @@ IDLE_WARNING_SECONDS = 120
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
 
-def _build_env() -> Environment:
+def _build_env(locale: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", CompiledGettext],
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.gettext_locale = locale  # type: ignore[attr-defined]
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["megabytes"] = format_megabytes
     env.filters["money"] = format_money
@@ -95,13 +97,25 @@ def _build_env() -> Environment:
     return env
 
 
-jinja_env = _build_env()
+# One environment per language, each with its constant texts translated as it compiles.
+jinja_envs = {locale: _build_env(locale) for locale in LOCALES}
+
+
+def templates() -> Environment:
+    """The templates in the language of the request being served."""
+    return jinja_envs[current_locale.get()]
+
+
+def set_template_global(name: str, value: Any) -> None:
+    for env in jinja_envs.values():
+        env.globals[name] = value
 
 
 def configure_templates(*, reload: bool) -> None:
     """Whether templates are checked for changes on disk at each render: in development,
     so edits show; not in production, where that check is a file system call per page."""
-    jinja_env.auto_reload = reload
+    for env in jinja_envs.values():
+        env.auto_reload = reload
 
 
 @dataclass
@@ -178,7 +192,7 @@ def page(
         query = request.url.query
         where = f"{request.url.path}?{query}" if query else request.url.path
         headers["hx-push-url"] = where if request.method == "GET" else "false"
-    body = jinja_env.get_template(template).render(ctx)
+    body = jinja_envs[locale].get_template(template).render(ctx)
     return Response(body, media_type=MediaType.HTML, status_code=status, headers=headers)
 
 
@@ -204,7 +218,7 @@ def page_address(request: Request[Any, Any, Any]) -> str:
     return full if len(full) <= NEXT_MAX else path
 
 
-jinja_env.globals["page_address"] = page_address
+set_template_global("page_address", page_address)
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:

@@ -247,13 +247,13 @@ async def test_pages_and_static_files_are_sent_compressed(
 
 def test_templates_are_not_checked_for_changes_in_production(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from app.main import create_app
-    from app.routes.web import jinja_env
+    from app.routes.web import jinja_envs
     from tests.conftest import make_settings
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
     create_app(
         make_settings(url, tmp_path, PORTAL_ENV="production", ARGON2_PROFILE="rfc9106-low-memory")
     )
-    assert jinja_env.auto_reload is False
+    assert not any(env.auto_reload for env in jinja_envs.values())
     create_app(make_settings(url, tmp_path))
-    assert jinja_env.auto_reload is True
+    assert all(env.auto_reload for env in jinja_envs.values())
