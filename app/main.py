@@ -104,6 +104,7 @@ from app.routes.transfer_apply import (
 )
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
+from app.routes.compression import WholeBodyBrotli
 from app.routes.web import configure_templates, is_htmx, page, see_other, set_template_global
 from app.services.my_bindings import NotYours
 from app.services.sandbox_gateway import Gateway
@@ -146,6 +147,7 @@ COMPRESSION = CompressionConfig(
     minimum_size=500,
     exclude_opt_key="static",  # compressed once, ahead of time (app/adapters/assets.py)
 )
+COMPRESSION.compression_facade = WholeBodyBrotli  # set after the config picks its own
 
 
 def db_config(settings: Settings) -> SQLAlchemyAsyncConfig:

@@ -6,7 +6,7 @@ committed when it runs, as it would as the first statement of the request's tran
 
 - PostgreSQL: asyncpg's pool, whose connections are in autocommit outside a transaction, so
   one round trip, with no BEGIN before and no ROLLBACK after.
-- SQLite: the plain `sqlite3` driver, in place. A primary-key read from the page cache takes
+- SQLite: the plain `sqlite3` module, in place. A primary-key read from the page cache takes
   less than a hop to a worker thread and back (aiosqlite makes one for each of cursor,
   execute, fetch and close). It never waits: in WAL mode a reader is not blocked by writers,
   and in the rare moment the file is busy (a checkpoint resetting the log) the read is retried
@@ -18,12 +18,14 @@ Never use them for what the request itself may have just written: they do not se
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import Engine, Executable, RowMapping, create_engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Dialect, Engine, Executable, RowMapping, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -95,12 +97,13 @@ class AsyncpgReads(Reads):
 
 
 class SQLiteReads(Reads):
+    """SQLite through the `sqlite3` module itself: SQLAlchemy compiles each statement once and
+    lends its types' conversions; a read through its engine would cost three times the CPU of
+    the read itself."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         url = engine.url.set(drivername="sqlite")
-        # The event loop's thread uses one connection at a time; a few in case of several loops.
-        self.in_place: Engine = create_engine(
-            url, pool_size=2, max_overflow=8, connect_args={"timeout": 0}
-        )
+        self.path = url.database or ""
         # The retries: as many connections as the async engine's pool, the same concurrency.
         self.waiting: Engine = create_engine(
             url,
@@ -108,6 +111,28 @@ class SQLiteReads(Reads):
             max_overflow=10,
             connect_args={"timeout": sqlite.BUSY_TIMEOUT_MS / 1000},
         )
+        self.dialect = self.waiting.dialect
+        self._compiled: dict[Executable, _SQLiteStatement | None] = {}
+        # One connection per thread that reads in place (the event loops' threads).
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            # Never waits: a busy file fails at once, and the read is retried in a thread.
+            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            self._local.connection = connection
+            self._opened.append(connection)
+        return connection
+
+    def _statement(self, query: Executable) -> _SQLiteStatement | None:
+        if query not in self._compiled:
+            statement = _SQLiteStatement.of(query, self.dialect)
+            if len(self._compiled) < AsyncpgReads.CACHED:
+                self._compiled[query] = statement
+            return statement
+        return self._compiled[query]
 
     @staticmethod
     def _run(engine: Engine, query: Executable, params: Mapping[str, Any]) -> Sequence[RowMapping]:
@@ -115,16 +140,78 @@ class SQLiteReads(Reads):
             return connection.execute(query, dict(params)).mappings().all()
 
     async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[RowMapping]:
-        try:
-            return self._run(self.in_place, query, params)
-        except OperationalError as error:
-            if not sqlite.is_busy(error):
-                raise
+        statement = self._statement(query)
+        if statement is not None:
+            try:
+                return statement.run(self._connection(), params)
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF not in _BUSY:
+                    raise
         return await asyncio.to_thread(self._run, self.waiting, query, params)
 
     async def close(self) -> None:
-        self.in_place.dispose()
+        for connection in self._opened:
+            connection.close()
+        self._opened.clear()
         self.waiting.dispose()
+
+
+_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _SQLiteStatement:
+    """A SELECT compiled for SQLite, with its parameters' and columns' conversions."""
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+    to_sql: tuple[_Convert, ...]
+    from_sql: tuple[_Convert, ...]
+
+    @classmethod
+    def of(cls, query: Executable, dialect: Dialect) -> _SQLiteStatement | None:
+        """None for what it does not cover (not a SELECT, lists bound into IN): those go
+        through SQLAlchemy."""
+        if not isinstance(query, Select):
+            return None
+        compiled = query.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        binds = [compiled.binds[name] for name in names]
+        if any(bind.expanding for bind in binds):
+            return None
+        return cls(
+            sql=compiled.string,
+            names=names,
+            fixed=dict(compiled.params),
+            to_sql=tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds),
+            from_sql=tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in query.selected_columns
+            ),
+        )
+
+    def run(
+        self, connection: sqlite3.Connection, params: Mapping[str, Any]
+    ) -> Sequence[RowMapping]:
+        values = {**self.fixed, **params}
+        args = [
+            value if convert is None else convert(value)
+            for convert, value in zip(
+                self.to_sql, (values[name] for name in self.names), strict=True
+            )
+        ]
+        cursor = connection.execute(self.sql, args)
+        keys = [column[0] for column in cursor.description]
+        rows = [
+            {
+                key: value if convert is None else convert(value)
+                for key, convert, value in zip(keys, self.from_sql, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
+        return cast(Sequence[RowMapping], rows)  # a dict reads by column name as a row does
 
 
 def reads_for(engine: AsyncEngine) -> Reads:
