@@ -54,6 +54,7 @@ from app.routes.auth import AuthController
 from app.routes.benefits import BenefitsController
 from app.routes.card import CardController
 from app.routes.certification import CertificationController
+from app.routes.compression import WholeBodyBrotli
 from app.routes.conversion import ConversionConfirmController, ConversionController
 from app.routes.conversion_apply import (
     MemberConversionApplyController,
@@ -104,7 +105,6 @@ from app.routes.transfer_apply import (
 )
 from app.routes.transfers import TransferController
 from app.routes.verify import VerifyController
-from app.routes.compression import WholeBodyBrotli
 from app.routes.web import configure_templates, is_htmx, page, see_other, set_template_global
 from app.services.my_bindings import NotYours
 from app.services.sandbox_gateway import Gateway

@@ -63,6 +63,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     # read by the phone may be this many seconds old (the time to scan and open the page).
     scan_login_seconds: int = 60
     scan_code_tolerance_seconds: int = 5
+    # New codes a screen may ask for (per address, or per self-service machine) are counted
+    # in windows this long, as sign-in attempts are: the free ones, then waits.
+    scan_request_window_minutes: int = 10
     # A self-service machine's session ends after this long without a touch, with a warning
     # this long before.
     kiosk_idle_seconds: int = 120

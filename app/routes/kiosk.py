@@ -99,6 +99,7 @@ class KioskController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         kiosk: NamedDependency[KioskView | None],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         """The machine's screen: a code to scan (a new one on a first visit), or, signed in,
         back to the services."""
@@ -107,7 +108,9 @@ class KioskController(Controller):
         if request.session.get(ACCOUNT):
             return see_other(home_of(request.session))
         if scan_wait.waiting_of(request) is None:
-            await scan_wait.new_request(request, uow, kiosk)
+            busy = await scan_wait.new_request(request, uow, limits, kiosk)
+            if busy is not None:
+                return await _page(request, uow, kiosk, status=429, wait=busy)
         return await _page(request, uow, kiosk)
 
     @post("/")
@@ -116,10 +119,13 @@ class KioskController(Controller):
         request: Request[Any, Any, Any],
         uow: NamedDependency[UnitOfWork],
         kiosk: NamedDependency[KioskView | None],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         """ "Show a new code"."""
         if kiosk is not None:
-            await scan_wait.new_request(request, uow, kiosk)
+            busy = await scan_wait.new_request(request, uow, limits, kiosk)
+            if busy is not None:
+                return await _page(request, uow, kiosk, status=429, wait=busy)
         return see_other(BASE)
 
     @post("/complete")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 
 from app.routes import scan_wait
-from app.routes.deps import ACCOUNT
+from app.routes.deps import ACCOUNT, provide_limits
 from app.routes.forms import read_form
 from app.routes.web import page, safe_next, see_other
 from app.services.context import UnitOfWork
+from app.services.limits import Limits
 
 BASE = "/login/scan"
 
@@ -32,6 +33,7 @@ async def _page(
 
 class ScanLoginController(Controller):
     path = BASE
+    dependencies = {"limits": Provide(provide_limits)}
 
     @get("/")
     async def waiting(
@@ -44,13 +46,18 @@ class ScanLoginController(Controller):
 
     @post("/")
     async def start(
-        self, request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        limits: NamedDependency[Limits],
     ) -> Response[Any]:
         """A new request (from the sign-in page, or "Show a new code")."""
         values = await read_form(request)
         waiting = scan_wait.waiting_of(request)
         next_ = safe_next(values.get("next") or (waiting.next if waiting else None))
-        await scan_wait.new_request(request, uow, None, next_)
+        busy = await scan_wait.new_request(request, uow, limits, None, next_)
+        if busy is not None:
+            return await _page(request, uow, status=429, wait=busy)
         return see_other(BASE)
 
     @post("/complete")

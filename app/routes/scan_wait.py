@@ -6,6 +6,7 @@ approved; without, the page can be reloaded and "I have confirmed on my phone" s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,12 +19,13 @@ from app.domain.scan_login import Reason, ScanRefused, ScanState
 from app.domain.views import KioskView
 from app.routes.deps import start_session
 from app.routes.ecard import credential_svg
-from app.routes.i18n import _
+from app.routes.i18n import _, format_moment
 from app.routes.scan_messages import clock_time, screen_refusal
 from app.routes.sessions import IDLE, SCAN
 from app.routes.web import is_htmx, see_other, templates
 from app.services import scan_login as service
 from app.services.context import UnitOfWork
+from app.services.limits import Limits, TooManyAttempts
 from app.services.scan_login import Asked, SignedIn
 
 WAIT = "scan_wait"  # the session key of the screen's request
@@ -155,9 +157,26 @@ def go(request: Request[Any, Any, Any], path: str) -> Response[Any]:
 
 
 async def new_request(
-    request: Request[Any, Any, Any], uow: UnitOfWork, kiosk: KioskView | None, next_: str = "/"
-) -> None:
-    """A new code for this screen (its pending one, if any, is cancelled)."""
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    limits: Limits,
+    kiosk: KioskView | None,
+    next_: str = "/",
+) -> dict[str, Any] | None:
+    """A new code for this screen (its pending one, if any, is cancelled); or, when this
+    screen has asked for too many, the region saying until when it must wait."""
     waiting = waiting_of(request)
-    asked = await service.replace(uow, waiting.id if waiting else None, utcnow(), kiosk)
+    try:
+        asked = await service.replace(uow, limits, waiting.id if waiting else None, utcnow(), kiosk)
+    except TooManyAttempts as wait:
+        return too_many(wait.until)
     keep(request, asked, next_)
+    return None
+
+
+def too_many(until: datetime) -> dict[str, Any]:
+    message = _(
+        "Too many new codes have been asked for here. You can ask again after {time} "
+        "(China Standard Time)."
+    ).format(time=format_moment(until))
+    return {"state": "refused", "reason": "too_many", "message": message}

@@ -41,6 +41,9 @@ HANDOFF_CODE = Limit("handoff:ip", cleared_by_success=False)
 SCAN_CODE_ACCOUNT = Limit("scan-code:account", cleared_by_success=False)
 SCAN_CODE_IP = Limit("scan-code:ip", cleared_by_success=False)
 KIOSK_KEY_IP = Limit("kiosk-key:ip", cleared_by_success=False)
+# New scan-login requests: per address for a browser, per machine for a self-service machine
+# (a service hall's machines may share one address), in windows of the policy's length.
+SCAN_REQUEST = Limit("scan-request", cleared_by_success=False)
 # The wizard's name and ID number look-up: misses count per holder and per address; a match
 # only gives back its own count, or a known pair could wipe the count of the guesses.
 REGISTRY_LOOKUP_HOLDER = Limit("registry-lookup:holder", cleared_by_success=False)

@@ -22,7 +22,7 @@ from app.domain.scan_login import Place, ScanRefused, ScanState
 from app.domain.views import Holder, KioskView, PersonView, ScanLoginView
 from app.services import subject as subjects
 from app.services.context import UnitOfWork
-from app.services.limits import SCAN_CODE_ACCOUNT, SCAN_CODE_IP, Limits
+from app.services.limits import SCAN_CODE_ACCOUNT, SCAN_CODE_IP, SCAN_REQUEST, Limits
 from app.services.subject import Subject
 
 CODE_ATTEMPTS = 5  # new typed codes tried when one is taken by a live request
@@ -96,9 +96,17 @@ async def ask(uow: UnitOfWork, now: datetime, kiosk: KioskView | None = None) ->
 
 
 async def replace(
-    uow: UnitOfWork, old: UUID | None, now: datetime, kiosk: KioskView | None = None
+    uow: UnitOfWork,
+    limits: Limits,
+    old: UUID | None,
+    now: datetime,
+    kiosk: KioskView | None = None,
 ) -> Asked:
-    """A new code for the screen: its request still pending is cancelled."""
+    """A new code for the screen: its request still pending is cancelled. Counted first, per
+    machine or per address (TooManyAttempts): each request is a row and a code to guess at."""
+    window = int(now.timestamp()) // (uow.policy.scan_request_window_minutes * 60)
+    asker = f"kiosk:{kiosk.id}" if kiosk else f"ip:{uow.origin.address}"
+    await limits.count(now, (SCAN_REQUEST, f"{asker}:{window}"))
     if old is not None:
         await uow.scan_logins.cancel(old, now)
     return await ask(uow, now, kiosk)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app.adapters.clock import utcnow
 from app.config import Settings
 from app.db.models import AffinityBinding, HolderAccount, Person, SignedInSession
-from app.db.reads import AsyncpgReads, Reads, SQLiteReads, reads_for
+from app.db.reads import Reads, SQLiteReads, reads_for
 from app.services.context import UnitOfWork
 from tests.conftest import sign_in
 
