@@ -29,6 +29,8 @@ from e2e.helpers import (
     DEMO_PIN,
     FACES,
     PHONE,
+    Holder,
+    add_virtual_authenticator,
     assert_no_horizontal_scroll,
     axe_check,
     follow_link,
@@ -409,3 +411,44 @@ def test_a_machine_left_alone_ends_its_session_by_itself(
     )
     kiosk.goto("/my")
     kiosk.wait_for_url(path_is("/kiosk"))
+
+
+def test_a_holder_confirms_a_browser_sign_in_with_a_passkey(
+    open_page: Callable[..., Page], make_holder: Callable[..., Holder]
+) -> None:
+    """JS on (passkeys need it): a holder with a passkey on her phone (Chromium's virtual
+    authenticator) confirms a browser's sign-in with it instead of her PIN; the same passkey
+    answer cannot be used again, and a browser without passkeys still has the PIN."""
+    holder = make_holder()
+    phone = open_page(js=True, **PHONE)
+    add_virtual_authenticator(phone)
+    sign_in(phone, holder.id_number, holder.password)
+    phone.goto("/account")
+    visit_check(phone)
+    phone.locator("[data-passkey-register]").click()
+    expect(phone.locator(".notice[role=status]")).to_contain_text("Passkey added")
+
+    browser = open_page(js=True)
+    browser.goto("/login")
+    visit_check(browser)
+    submit(browser, "Sign in by scanning with your phone")
+    browser.wait_for_url(path_is("/login/scan"))
+    typed, number = browser_code(browser)
+
+    type_code(phone, typed)
+    main = phone.locator("main")
+    confirm = main.get_by_role("button", name="Confirm with a passkey", exact=True)
+    expect(confirm).to_be_visible()
+    confirm.click()  # nothing chosen yet: said next to the button, nothing sent
+    expect(main.locator("[data-passkey-error]")).to_have_text(
+        "Choose the number shown on the other screen"
+    )
+    main.get_by_role("radio", name=number, exact=True).check()
+    main.get_by_role("radio", name=f"{holder.name} (Me)", exact=True).check()
+    confirm.click()
+    phone.wait_for_url(path_is("/scan/done"))
+    visit_check(phone)
+
+    browser.wait_for_url(path_is("/"), timeout=10_000)
+    visit_check(browser)
+    expect(browser.locator("section.ecard")).to_contain_text(holder.masked_id)

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 from webauthn.helpers import base64url_to_bytes
 
-from app.db.models import PasskeyCredential
+from app.db.models import HolderAccount, PasskeyCredential
 from app.db.views import passkey_view
 from app.domain import signin_challenge
 from app.domain.credential import Mac
@@ -74,6 +74,24 @@ async def authenticate(
     """The account id the passkey signs in to. Raises PasskeyRejected: a bad answer, a
     challenge not ours or expired, or one already used (its nonce is spent once, by a unique
     insert, with the sign-in)."""
+    account = await _verified(uow, rp, credential_json, now)
+    uow.audit.record("signin.passkey", at=now, actor=account.person_id)
+    return account.id
+
+
+async def confirm_holder(
+    uow: UnitOfWork, rp: RelyingParty, holder: Holder, *, credential_json: str, now: datetime
+) -> None:
+    """A step-up by passkey: the answer must come from one of the signed-in holder's own
+    passkeys (PasskeyRejected otherwise, as for a sign-in)."""
+    account = await _verified(uow, rp, credential_json, now)
+    if account.id != holder.account_id:
+        raise PasskeyRejected("another holder's passkey")
+
+
+async def _verified(
+    uow: UnitOfWork, rp: RelyingParty, credential_json: str, now: datetime
+) -> HolderAccount:
     data = auth_core.parse_credential(credential_json)
     challenge = auth_core.signed_challenge(data)
     try:
@@ -98,8 +116,7 @@ async def authenticate(
             await uow.spent_credentials.spend(claims.nonce_key, claims.expires_at)
     except IntegrityError:  # the same answer, already used by another request
         raise PasskeyRejected("challenge used") from None
-    uow.audit.record("signin.passkey", at=now, actor=account.person_id)
-    return account.id
+    return account
 
 
 async def remove(uow: UnitOfWork, holder: Holder, passkey_id: UUID, now: datetime) -> bool:

@@ -57,10 +57,15 @@
     box.textContent = (err && err.message) || box.getAttribute("data-default") || "Error";
     box.hidden = false;
   }
-  // The inputs inside the block (a staff member's enrolment code) go with the options request.
+  // The inputs inside the block (a staff member's enrolment code), or of its whole form
+  // (data-inputs-from="form": the choices a phone confirms), go with the options request.
   function inputsOf(container) {
     var values = {};
-    container.querySelectorAll("input[name]").forEach(function (input) { values[input.name] = input.value; });
+    var scope = container.getAttribute("data-inputs-from") === "form" ? container.closest("form") : container;
+    scope.querySelectorAll("input[name]").forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
+      values[input.name] = input.value;
+    });
     return values;
   }
   function run(container, optionsUrl, finishUrl, ceremony) {
