@@ -47,6 +47,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     payment_site_url: str = ""
     # The sandbox sends each notification this many times more after it was acknowledged.
     payment_sandbox_extra_notifications: int = 1
+    # An IP-to-city database (MaxMind's format) for where a scan login is asked from; none
+    # by default, and then no city is shown.
+    geoip_city_db: str | None = None
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property

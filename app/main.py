@@ -34,6 +34,7 @@ from app.adapters import hashing
 from app.adapters.assets import Assets
 from app.adapters.assets import build as build_assets
 from app.adapters.background import Background
+from app.adapters.cities import Cities
 from app.adapters.document_store import DocumentStore
 from app.adapters.face_matcher import FaceMatcher
 from app.adapters.job_queue import JobQueue
@@ -320,6 +321,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "counters": counters,
             "documents": DocumentStore(settings.upload_dir),
             "reads": reads,
+            "cities": Cities(settings.geoip_city_db),
             "make_session": database.create_session_maker(),
             "portraits": FilePortraits(settings.portrait_dir),
         }

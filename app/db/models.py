@@ -496,6 +496,7 @@ class ScanLogin(UUIDAuditBase):
     # The browser that asked (the phone shows it when there is no kiosk).
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     source_address: Mapped[str] = mapped_column(String(45), default="")
+    source_city: Mapped[str] = mapped_column(String(60), default="", server_default="")
     state: Mapped[str] = mapped_column(String(12), default="pending")
     # Set by the approval: whose account signs in, and for whom (a binding when acting for a
     # family member).

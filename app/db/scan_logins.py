@@ -70,6 +70,7 @@ class ScanLogins:
             kiosk=None if kiosk is None else kiosk_view(kiosk),
             user_agent=row.user_agent,
             source_address=row.source_address,
+            source_city=row.source_city,
             account_id=row.account_id,
             subject_person_id=row.subject_person_id,
             binding_id=row.binding_id,

@@ -203,6 +203,7 @@ class Place:
     hall: str = ""
     browser: str = ""
     system: str = ""
+    city: str = ""
 
     @property
     def is_kiosk(self) -> bool:
@@ -212,17 +213,18 @@ class Place:
         """As the audit trail keeps it."""
         if self.is_kiosk:
             return f"kiosk|{self.kiosk_name}|{self.hall}"[:300]
-        return f"browser|{self.browser}|{self.system}"[:300]
+        return f"browser|{self.browser}|{self.system}|{self.city}"[:300]
 
 
 def place_of(detail: str) -> Place | None:
     """A place kept by Place.detail, or None."""
     kind, _, rest = detail.partition("|")
-    first, _, second = rest.partition("|")
+    first, _, rest = rest.partition("|")
+    second, _, third = rest.partition("|")
     if kind == "kiosk" and first:
         return Place(kiosk_name=first, hall=second)
     if kind == "browser":
-        return Place(browser=first, system=second)
+        return Place(browser=first, system=second, city=third)
     return None
 
 

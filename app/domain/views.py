@@ -188,6 +188,7 @@ class ScanLoginView:
     kiosk: KioskView | None
     user_agent: str
     source_address: str
+    source_city: str
     account_id: UUID | None
     subject_person_id: UUID | None
     binding_id: UUID | None

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from app.domain.scan_login import Place, Reason, place_of
 from app.domain.views import DoneFor
-from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
+from app.routes.i18n import DISPLAY_TZ, _, current_locale, in_chinese, with_names
 
 
 def screen_refusal(reason: Reason) -> str:
@@ -66,6 +66,15 @@ def place_text(place: Place) -> Markup:
         return with_names(
             _("The self-service machine {name} at {hall}"), name=place.kiosk_name, hall=place.hall
         )
+    browser = _browser_text(place)
+    if place.city:
+        return escape(_("{browser}, in {city}")).format(
+            browser=browser, city=in_chinese(place.city)
+        )
+    return browser
+
+
+def _browser_text(place: Place) -> Markup:
     if place.browser and place.system:
         return escape(_("A browser: {browser} on {system}")).format(
             browser=place.browser, system=place.system

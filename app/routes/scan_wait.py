@@ -22,7 +22,7 @@ from app.routes.ecard import credential_svg
 from app.routes.i18n import _, format_moment
 from app.routes.scan_messages import clock_time, screen_refusal
 from app.routes.sessions import IDLE, SCAN
-from app.routes.web import is_htmx, see_other, templates
+from app.routes.web import client_ip, is_htmx, see_other, templates
 from app.services import scan_login as service
 from app.services.context import UnitOfWork
 from app.services.limits import Limits, TooManyAttempts
@@ -167,7 +167,9 @@ async def new_request(
     screen has asked for too many, the region saying until when it must wait."""
     waiting = waiting_of(request)
     try:
-        asked = await service.replace(uow, limits, waiting.id if waiting else None, utcnow(), kiosk)
+        old = waiting.id if waiting else None
+        city = request.app.state.cities.city(client_ip(request))
+        asked = await service.replace(uow, limits, old, utcnow(), kiosk, city)
     except TooManyAttempts as wait:
         return too_many(wait.until)
     keep(request, asked, next_)

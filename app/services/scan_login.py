@@ -63,15 +63,18 @@ def place(request: ScanLoginView) -> Place:
     if request.kiosk is not None:
         return Place(kiosk_name=request.kiosk.name, hall=request.kiosk.hall)
     browser, system = describe(request.user_agent)
-    return Place(browser=browser or "", system=system or "")
+    return Place(browser=browser or "", system=system or "", city=request.source_city)
 
 
 def _hash(uow: UnitOfWork, kind: str, value: str) -> str:
     return uow.cipher.token_hash(f"scan-{kind}:{value}")
 
 
-async def ask(uow: UnitOfWork, now: datetime, kiosk: KioskView | None = None) -> Asked:
-    """A new request from this browser (the unit of work's origin), or this machine."""
+async def ask(
+    uow: UnitOfWork, now: datetime, kiosk: KioskView | None = None, city: str = ""
+) -> Asked:
+    """A new request from this browser (the unit of work's origin, in `city` when known), or
+    this machine."""
     token, secret = rules.new_token(), rules.new_secret()
     for _attempt in range(CODE_ATTEMPTS):
         code = rules.TYPED.new()
@@ -84,6 +87,7 @@ async def ask(uow: UnitOfWork, now: datetime, kiosk: KioskView | None = None) ->
             kiosk_id=kiosk.id if kiosk else None,
             user_agent=uow.origin.user_agent,
             source_address=uow.origin.address,
+            source_city="" if kiosk else city,
             state=ScanState.PENDING.value,
         )
         try:
@@ -101,6 +105,7 @@ async def replace(
     old: UUID | None,
     now: datetime,
     kiosk: KioskView | None = None,
+    city: str = "",
 ) -> Asked:
     """A new code for the screen: its request still pending is cancelled. Counted first, per
     machine or per address (TooManyAttempts): each request is a row and a code to guess at."""
@@ -109,7 +114,7 @@ async def replace(
     await limits.count(now, (SCAN_REQUEST, f"{asker}:{window}"))
     if old is not None:
         await uow.scan_logins.cancel(old, now)
-    return await ask(uow, now, kiosk)
+    return await ask(uow, now, kiosk, city)
 
 
 async def request(uow: UnitOfWork, request_id: UUID) -> ScanLoginView | None:
