@@ -582,11 +582,7 @@ async def _aid_page(
     status: int = 200,
     notice: str | None = None,
 ) -> Response[str]:
-    found = (
-        await mutual_aid.offer(uow, account, subject, utcnow().date())
-        if subject.acting_for
-        else None
-    )
+    found = await mutual_aid.offer(uow, account, subject, utcnow()) if subject.acting_for else None
     context = {
         "subject": subject,
         "aid": found,
