@@ -56,6 +56,7 @@ from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
 ACTION = "payment.pay"
+AID_ACTION = "aid.set"  # setting a mutual aid quota takes it out of what the holder may spend
 PAY = FlowGraph("pay", [StepInfo("check"), StepInfo("pin", final=True)])
 POLL = "poll"
 # An unconfirmed payment's page asks the provider at most this often (each poll would).
@@ -79,6 +80,11 @@ class GradeForm(msgspec.Struct):
 
 class QuotaForm(msgspec.Struct):
     quota: Annotated[str, fs.text(BASE_MAX_CHARS, missing=N_("Enter the quota"))] = ""
+
+
+class AidPinForm(msgspec.Struct):
+    pin: Annotated[str, fs.pin(missing=N_("Enter your e-card PIN"))] = ""
+    quota: Annotated[str, fs.hidden(BASE_MAX_CHARS)] = ""
 
 
 class BaseForm(msgspec.Struct):
@@ -497,17 +503,60 @@ class PaymentController(Controller):
         account: NamedDependency[Holder],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
+        """The quota asked: checked, then the PIN step-up (which sets it)."""
         if not subject.acting_for:
             raise NotFoundException
         parsed = parse_form(QuotaForm, dict(await request.form()))
         errors = parsed.errors
         quota = _yuan(parsed.form.quota, errors, "quota") if parsed.form else None
         if quota is not None:
-            found = await mutual_aid.set_quota(uow, account, subject, to_fen(quota), utcnow())
-            if not isinstance(found, AidRefused):
-                return see_other(f"{subject.base}/payments/aid?done=set")
-            errors.add("quota", aid_refusal_message(found))
+            problem = await mutual_aid.quota_refusal(uow, account, subject, to_fen(quota), utcnow())
+            if problem is None:
+                return see_other(_aid_pin_url(subject, quota))
+            errors.add("quota", aid_refusal_message(problem))
         return await _aid_page(request, uow, account, subject, errors, parsed.shown, status=422)
+
+    @get("/aid/pin")
+    async def aid_pin_form(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        quota = _aid_quota(request.query_params.get("quota", ""))
+        if not subject.acting_for or quota is None:
+            return see_other(f"{subject.base}/payments/aid")
+        return _aid_pin_page(request, account, subject, quota, FormErrors())
+
+    @post("/aid/pin")
+    async def aid_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        data = dict(await request.form())
+        parsed = parse_form(AidPinForm, data)
+        raw = data.get("quota")  # kept when the PIN is missing, and the form with it
+        quota = _aid_quota(raw if isinstance(raw, str) else "")
+        if not subject.acting_for or quota is None:
+            return see_other(f"{subject.base}/payments/aid")
+        if parsed.form is None:
+            return _aid_pin_page(request, account, subject, quota, parsed.errors, status=422)
+        scope = f"{subject.base}/payments/aid"
+        checked = await check_pin(request, uow, account, parsed.form.pin, AID_ACTION, scope)
+        if not checked.passed:
+            return _aid_pin_page(request, account, subject, quota, checked.errors, status=422)
+        spend(request, AID_ACTION, scope)  # one quota per PIN entry
+        found = await mutual_aid.set_quota(uow, account, subject, to_fen(quota), utcnow())
+        if not isinstance(found, AidRefused):
+            return see_other(f"{subject.base}/payments/aid?done=set")
+        errors = FormErrors()
+        errors.add("quota", aid_refusal_message(found))
+        shown = {"quota": str(quota)}
+        return await _aid_page(request, uow, account, subject, errors, shown, status=422)
 
     @post("/aid/end")
     async def aid_end(
@@ -591,6 +640,34 @@ async def _aid_page(
         "notice": notice,
     }
     return page(request, "pages/payments/aid.html", context, status=status)
+
+
+def _aid_quota(raw: str) -> Decimal | None:
+    """A quota carried from the quota form to the PIN step (the form checked it already)."""
+    value = _yuan(raw[:BASE_MAX_CHARS], FormErrors(), "quota") if raw else None
+    return value if value is not None and value > 0 else None
+
+
+def _aid_pin_url(subject: Subject, quota: Decimal) -> str:
+    return f"{subject.base}/payments/aid/pin?" + urlencode({"quota": str(quota)})
+
+
+def _aid_pin_page(
+    request: Request[Any, Any, Any],
+    account: Holder,
+    subject: Subject,
+    quota: Decimal,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    context = {
+        "subject": subject,
+        "quota": quota,
+        "errors": errors,
+        "locked_until": pin_lock_moment(request, account),
+    }
+    return page(request, "pages/payments/aid_pin.html", context, status=status)
 
 
 def _choose_page(

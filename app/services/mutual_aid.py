@@ -71,19 +71,32 @@ async def offer(uow: UnitOfWork, account: Holder, subject: Subject, now: datetim
     )
 
 
-async def set_quota(
-    uow: UnitOfWork, account: Holder, subject: Subject, quota_fen: int, now: datetime
-) -> AidView | AidRefused:
-    """Set (or change) the quota for this relative: the previous one's unused part returns
-    first, then the new one is set aside, out of what the holder may spend."""
-    found = await offer(uow, account, subject, now)
-    problem = refusal(
+def _refusal(found: AidOffer, quota_fen: int) -> AidRefused | None:
+    return refusal(
         Relationship(found.relation),
         giver_employee_insured=found.giver_insured,
         relative_insured=found.relative_insured,
         quota=Decimal(quota_fen),
         spendable=Decimal(found.spendable_fen),
     )
+
+
+async def quota_refusal(
+    uow: UnitOfWork, account: Holder, subject: Subject, quota_fen: int, now: datetime
+) -> AidRefused | None:
+    """Why this quota could not be set now, before the PIN is asked for it (set_quota checks
+    again: the account may change meanwhile)."""
+    return _refusal(await offer(uow, account, subject, now), quota_fen)
+
+
+async def set_quota(
+    uow: UnitOfWork, account: Holder, subject: Subject, quota_fen: int, now: datetime
+) -> AidView | AidRefused:
+    """Set (or change) the quota for this relative: the previous one's unused part returns
+    first, then the new one is set aside, out of what the holder may spend. The route has
+    checked the PIN step-up: the quota leaves what the holder may spend."""
+    found = await offer(uow, account, subject, now)
+    problem = _refusal(found, quota_fen)
     if problem is not None:
         return problem
     if found.link is not None:
