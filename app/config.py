@@ -47,6 +47,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     payment_site_url: str = ""
     # The sandbox sends each notification this many times more after it was acknowledged.
     payment_sandbox_extra_notifications: int = 1
+    # Whether this application serves the sandbox gateway (/sandbox-pay): unset, in development
+    # only. A production portal takes money through a real provider, never through a gateway
+    # anyone could "pay" on, so there it is served only when explicitly enabled.
+    payment_sandbox: bool | None = None
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -57,6 +61,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_production(self) -> bool:
         return self.portal_env == "production"
+
+    @property
+    def serves_sandbox_gateway(self) -> bool:
+        if self.payment_sandbox is None:
+            return not self.is_production
+        return self.payment_sandbox
 
 
 def _policy_from_env(env: dict[str, str]) -> Policy:
