@@ -63,6 +63,7 @@ POLL = "poll"
 QUERY_GAP = timedelta(seconds=2)
 GRADES = tuple(str(g) for g in RESIDENT_PENSION_GRADES)
 BASE_MAX_CHARS = 12
+YEAR_CHARS = 4
 
 
 class PayForm(msgspec.Struct):
@@ -164,8 +165,13 @@ async def _premium(uow: UnitOfWork, subject: Subject, year: int) -> Asked:
 async def _pension(
     uow: UnitOfWork, subject: Subject, params: Any
 ) -> tuple[Asked, pensions.ResidentPensionOffer, FormErrors, dict[str, str]]:
-    offer = await pensions.resident_pension_offer(uow, subject, utcnow().date())
-    parsed = parse_form(GradeForm, {k: str(v) for k, v in params.items()})
+    raw_year = str(params.get("year", ""))
+    year = int(raw_year) if raw_year.isdigit() and len(raw_year) == YEAR_CHARS else None
+    offer = await pensions.resident_pension_offer(uow, subject, utcnow().date(), year)
+    if offer is None or (raw_year and year is None):
+        raise NotFoundException  # a year that cannot be paid (back) here
+    values = {k: str(v) for k, v in params.items() if k != "year"}
+    parsed = parse_form(GradeForm, values)
     asked = Asked(subject, f"{subject.base}/payments/pension/check", None)
     asked.extra = {"pension": offer, "kind": "pension"}
     if parsed.form is not None and offer.payable:
@@ -173,12 +179,15 @@ async def _pension(
         request = pensions.resident_pension_request(offer, subject, grade)
         asked.request = request
         asked.answers = {"grade": parsed.form.grade, "not_student": "yes"}
+        if offer.back_payment:
+            asked.answers["year"] = str(offer.year)
         row = next(r for r in offer.rows if r.grade == grade)
+        subsidy = format_money(row.subsidy) if row.subsidy else _("None (a year paid back)")
         asked.rows = _rows(subject, request)
         asked.rows[2:2] = [
-            (_("Year"), str(offer.year)),
+            (_("Year"), _year_text(offer)),
             (_("Grade"), format_money(Decimal(grade))),
-            (_("Government subsidy"), format_money(row.subsidy)),
+            (_("Government subsidy"), subsidy),
             (
                 _("Pension at %(age)s, a month (estimate)")
                 % {"age": uow.policy.residents_pension_age},
@@ -186,6 +195,12 @@ async def _pension(
             ),
         ]
     return asked, offer, parsed.errors, parsed.shown
+
+
+def _year_text(offer: pensions.ResidentPensionOffer) -> str:
+    if offer.back_payment:
+        return _("%(year)s (paid back)") % {"year": offer.year}
+    return str(offer.year)
 
 
 def _yuan(raw: str, errors: FormErrors, name: str) -> Decimal | None:
@@ -291,7 +306,7 @@ class PaymentController(Controller):
         context = {
             "subject": subject,
             "offers": await service.premium_offers(uow, subject, today),
-            "pension": await pensions.resident_pension_offer(uow, subject, today),
+            "pension": await pensions.this_years_offer(uow, subject, today),
             "flexible": await pensions.flexible_offer(uow, subject, today),
             "bills": await bills.bills_of(uow, subject),
             "history": await service.of_subject(uow, subject),
@@ -346,7 +361,8 @@ class PaymentController(Controller):
         uow: NamedDependency[UnitOfWork],
         subject: NamedDependency[Subject],
     ) -> Response[str]:
-        asked, *_ = await _pension(uow, subject, {})
+        year = {k: v for k, v in request.query_params.items() if k == "year"}
+        asked, *_ = await _pension(uow, subject, year)
         return _choose_page(request, asked, "pages/payments/pension.html", FormErrors(), {})
 
     @get("/pension/check")
@@ -357,7 +373,7 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         asked, _offer, errors, shown = await _pension(uow, subject, request.query_params)
-        if not request.query_params:  # nothing asked yet: the choice, without errors
+        if set(request.query_params) <= {"year"}:  # nothing asked yet: the choice, no errors
             errors, shown = FormErrors(), {}
         if asked.request is None:
             status = 422 if errors else 200
