@@ -50,6 +50,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # An IP-to-city database (MaxMind's format) for where a scan login is asked from; none
     # by default, and then no city is shown.
     geoip_city_db: str | None = None
+    # Whether this application serves the sandbox gateway (/sandbox-pay): unset, in development
+    # only. A production portal takes money through a real provider, never through a gateway
+    # anyone could "pay" on, so there it is served only when explicitly enabled.
+    payment_sandbox: bool | None = None
     policy: Policy = msgspec.field(default_factory=Policy)
 
     @property
@@ -60,6 +64,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_production(self) -> bool:
         return self.portal_env == "production"
+
+    @property
+    def serves_sandbox_gateway(self) -> bool:
+        if self.payment_sandbox is None:
+            return not self.is_production
+        return self.payment_sandbox
 
 
 def _policy_from_env(env: dict[str, str]) -> Policy:

@@ -363,7 +363,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PinResetController,
             PasswordResetController,
             payment_notice,
-            SandboxGatewayController,
+            *([SandboxGatewayController] if settings.serves_sandbox_gateway else []),
             healthz,
             accessibility,
             set_language,
@@ -418,11 +418,15 @@ def _payments(state: State, settings: Settings) -> None:
     clients = http_clients(settings.payment_site_url, lambda: state.app)
     merchant = settings.payment_merchant_id
     state.payment_provider = SandboxProvider(merchant, secret, clients)  # the portal's client
-    state.sandbox_gateway = Gateway(
-        secret,
-        frozenset({merchant}),
-        clients,
-        extra_copies=settings.payment_sandbox_extra_notifications,
+    state.sandbox_gateway = (
+        Gateway(
+            secret,
+            frozenset({merchant}),
+            clients,
+            extra_copies=settings.payment_sandbox_extra_notifications,
+        )
+        if settings.serves_sandbox_gateway
+        else None
     )
     state.payment_site = settings.payment_site_url.rstrip("/") or LOCAL_SITE
     state.background = Background()

@@ -1,5 +1,5 @@
 """Family mutual aid (issue 14 point 5): the demo holder 王芳 sets a quota from her personal
-medical account for her mother 李秀英, then pays the pharmacy's bill RX-DEMO-0001 with it: her
+medical account for her mother 李秀英 (her PIN first: a wrong one sets nothing), then pays the pharmacy's bill RX-DEMO-0001 with it: her
 mother's own account first (120 yuan), the quota next, and only the rest in cash through the
 sandbox gateway. The receipt names the fund that paid. She then ends the aid.
 
@@ -22,6 +22,7 @@ from e2e.helpers import (
     DEMO_PASSWORD,
     DEMO_PIN,
     FACES,
+    expect_error_summary,
     follow_link,
     js_enabled,
     path_is,
@@ -68,6 +69,16 @@ def test_wang_fang_pays_her_mothers_pharmacy_bill_with_mutual_aid(
     expect(page.locator("main h1")).to_have_text("Family mutual aid")
     page.locator("main input[name=quota]").fill("300")
     submit(page, "Set the quota")
+    # The quota leaves what she may spend: her PIN first.
+    expect(page).to_have_url(path_is(f"{mother_base}/payments/aid/pin"))
+    visit_check(page)
+    expect(page.locator("#aid-pin-quota")).to_contain_text(re.compile(r"¥300\.00"))
+    page.locator("main input[name=pin]").fill("000000")
+    submit(page, "Set aside the quota")
+    visit_check(page)
+    expect_error_summary(page, "The PIN is not right")
+    page.locator("main input[name=pin]").fill(DEMO_PIN)
+    submit(page, "Set aside the quota")
     expect(page).to_have_url(path_is(f"{mother_base}/payments/aid"))
     visit_check(page)
     expect(page.locator("[data-notice]")).to_contain_text("The quota is set aside.")

@@ -185,6 +185,25 @@ class AidLinks:
         )
         return [aid_view(row) for row in rows]
 
+    async def all_active(self) -> list[AidView]:
+        rows = await self.session.scalars(
+            select(MutualAid).where(MutualAid.ended_at.is_(None)).order_by(MutualAid.created_at)
+        )
+        return [aid_view(row) for row in rows]
+
+    async def last_ended(self, giver: UUID, relative: UUID) -> AidView | None:
+        row = await self.session.scalar(
+            select(MutualAid)
+            .where(
+                MutualAid.giver_person_id == giver,
+                MutualAid.relative_person_id == relative,
+                MutualAid.ended_at.is_not(None),
+            )
+            .order_by(MutualAid.ended_at.desc(), MutualAid.created_at.desc())
+            .limit(1)
+        )
+        return None if row is None else aid_view(row)
+
     async def use(self, link_id: UUID, fen: int) -> bool:
         """Use `fen` of the quota if that much is left."""
         return await _changed(

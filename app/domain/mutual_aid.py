@@ -37,6 +37,28 @@ class AidRefused(enum.StrEnum):
     QUOTA_OVER_BALANCE = "quota_over_balance"
 
 
+class AidEnd(enum.StrEnum):
+    """Why a link ended: by hand, replaced by a new quota, or by itself (§9: either side's
+    insurance ended or moved; or the binding it was set through ended)."""
+
+    ENDED = "ended"
+    CHANGED = "changed"
+    MOVED = "moved"
+    UNBOUND = "unbound"
+    GIVER_UNINSURED = "giver_uninsured"
+    RELATIVE_UNINSURED = "relative_uninsured"
+
+
+def lapse(*, giver_employee_insured: bool, relative_insured: bool) -> AidEnd | None:
+    """Why a standing link ends by itself now, if it does: the giver has left the employee
+    medical insurance, or the relative is in no basic medical insurance any more."""
+    if not giver_employee_insured:
+        return AidEnd.GIVER_UNINSURED
+    if not relative_insured:
+        return AidEnd.RELATIVE_UNINSURED
+    return None
+
+
 def is_close_relative(relationship: Relationship) -> bool:
     return relationship in CLOSE_RELATIVES
 

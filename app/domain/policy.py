@@ -101,6 +101,9 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     residents_pension_subsidy_low: int = 30
     residents_pension_subsidy_high: int = 60
     residents_pension_higher_subsidy_from: int = 500
+    # §5 back payment (补缴) of a missed residents' pension year: how many years back one may
+    # still be paid. The sources leave it to the region (DEFAULT: the five years before this).
+    residents_pension_back_years: int = 5
     # Payments: an order not paid within this time expires (a late payment is refunded); a
     # form's idempotency key is kept this long.
     payment_expiry_minutes: int = 30

@@ -8,6 +8,7 @@ Amounts are Decimal CNY; a payment carries them in fen (app/domain/payments.py).
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -107,6 +108,18 @@ def resident_pension_subsidy(
     return Decimal(
         policy.residents_pension_subsidy_high if high else policy.residents_pension_subsidy_low
     )
+
+
+def back_payable_years(
+    this_year: int, birth_year: int, settled: Collection[int], policy: Policy = DEFAULT_POLICY
+) -> list[int]:
+    """§5 back payment (补缴): the past years that may still be paid, newest first: within the
+    region's limit, from the year they turned 16, and none already on record (paid into the
+    residents' scheme, or spent in the employee scheme). Back-paid years get no subsidy."""
+    first = max(
+        this_year - policy.residents_pension_back_years, birth_year + policy.pension_min_age
+    )
+    return [year for year in range(this_year - 1, first - 1, -1) if year not in settled]
 
 
 def resident_pension_at_60(

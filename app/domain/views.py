@@ -291,6 +291,7 @@ class AidView:
     used_fen: int
     created_at: datetime
     ended_at: datetime | None
+    end_reason: str | None  # mutual_aid.AidEnd
 
     @property
     def left_fen(self) -> int:

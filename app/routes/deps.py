@@ -247,7 +247,7 @@ def start_payment_rounds(app: Litestar) -> None:
     app.state.new_uow = background_uow_factory(app.state)
     interval = settings_of(app.state).policy.payment_query_interval_seconds
     if interval > 0:
-        gateway: Gateway = app.state.sandbox_gateway
+        gateway: Gateway | None = app.state.sandbox_gateway  # None: not served here
         new_uow = payment_uow_factory(app)
         stopping = asyncio.Event()
         work = payment_rounds.keep_confirming(
@@ -255,7 +255,9 @@ def start_payment_rounds(app: Litestar) -> None:
             app.state.payment_provider,
             interval,
             stopping,
-            also=lambda now: sandbox_gateway.deliver_due(new_uow, gateway, now),
+            also=None
+            if gateway is None
+            else lambda now: sandbox_gateway.deliver_due(new_uow, gateway, now),
         )
         app.state.payment_rounds = (asyncio.create_task(work), stopping)
 

@@ -59,7 +59,9 @@ def action_label(action: str) -> str:
         "payment.refund_requested": _("Refunded a payment for you (the service centre)"),
         "aid.set": _("Set a family mutual aid quota for you"),
         "aid.ended": _("Ended the family mutual aid for you"),
-        "aid.ended_by_itself": _("Family mutual aid for you ended when the insurance moved"),
+        "aid.ended_by_itself": _(
+            "Family mutual aid ended by itself (an insurance ended or moved, or the binding ended)"
+        ),
         "transfer.viewed": _("Viewed the progress of your transfer"),
         "transfer.step": _("Recorded a step of your transfer (an agency)"),
         "staff.transfer_viewed": _("Opened your transfer (an agency)"),

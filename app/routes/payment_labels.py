@@ -88,6 +88,19 @@ def aid_refusal_message(reason: str) -> str:
     return labels.get(reason, reason)
 
 
+def aid_end_label(reason: str | None) -> str:
+    """Why a family mutual aid link ended (domain.mutual_aid.AidEnd)."""
+    labels = {
+        "ended": _("you ended it"),
+        "changed": _("you set a new quota"),
+        "moved": _("an insurance moved to another place"),
+        "unbound": _("the affinity service binding ended"),
+        "giver_uninsured": _("your employee medical insurance ended"),
+        "relative_uninsured": _("their basic medical insurance ended"),
+    }
+    return labels.get(reason or "", reason or "")
+
+
 def provider_label(value: str) -> str:
     labels = {"sandbox": _("Sandbox payment gateway")}
     return labels.get(value, value)

@@ -56,12 +56,14 @@ from app.services.context import UnitOfWork
 from app.services.subject import Subject, record
 
 ACTION = "payment.pay"
+AID_ACTION = "aid.set"  # setting a mutual aid quota takes it out of what the holder may spend
 PAY = FlowGraph("pay", [StepInfo("check"), StepInfo("pin", final=True)])
 POLL = "poll"
 # An unconfirmed payment's page asks the provider at most this often (each poll would).
 QUERY_GAP = timedelta(seconds=2)
 GRADES = tuple(str(g) for g in RESIDENT_PENSION_GRADES)
 BASE_MAX_CHARS = 12
+YEAR_CHARS = 4
 
 
 class PayForm(msgspec.Struct):
@@ -79,6 +81,11 @@ class GradeForm(msgspec.Struct):
 
 class QuotaForm(msgspec.Struct):
     quota: Annotated[str, fs.text(BASE_MAX_CHARS, missing=N_("Enter the quota"))] = ""
+
+
+class AidPinForm(msgspec.Struct):
+    pin: Annotated[str, fs.pin(missing=N_("Enter your e-card PIN"))] = ""
+    quota: Annotated[str, fs.hidden(BASE_MAX_CHARS)] = ""
 
 
 class BaseForm(msgspec.Struct):
@@ -158,8 +165,13 @@ async def _premium(uow: UnitOfWork, subject: Subject, year: int) -> Asked:
 async def _pension(
     uow: UnitOfWork, subject: Subject, params: Any
 ) -> tuple[Asked, pensions.ResidentPensionOffer, FormErrors, dict[str, str]]:
-    offer = await pensions.resident_pension_offer(uow, subject, utcnow().date())
-    parsed = parse_form(GradeForm, {k: str(v) for k, v in params.items()})
+    raw_year = str(params.get("year", ""))
+    year = int(raw_year) if raw_year.isdigit() and len(raw_year) == YEAR_CHARS else None
+    offer = await pensions.resident_pension_offer(uow, subject, utcnow().date(), year)
+    if offer is None or (raw_year and year is None):
+        raise NotFoundException  # a year that cannot be paid (back) here
+    values = {k: str(v) for k, v in params.items() if k != "year"}
+    parsed = parse_form(GradeForm, values)
     asked = Asked(subject, f"{subject.base}/payments/pension/check", None)
     asked.extra = {"pension": offer, "kind": "pension"}
     if parsed.form is not None and offer.payable:
@@ -167,12 +179,15 @@ async def _pension(
         request = pensions.resident_pension_request(offer, subject, grade)
         asked.request = request
         asked.answers = {"grade": parsed.form.grade, "not_student": "yes"}
+        if offer.back_payment:
+            asked.answers["year"] = str(offer.year)
         row = next(r for r in offer.rows if r.grade == grade)
+        subsidy = format_money(row.subsidy) if row.subsidy else _("None (a year paid back)")
         asked.rows = _rows(subject, request)
         asked.rows[2:2] = [
-            (_("Year"), str(offer.year)),
+            (_("Year"), _year_text(offer)),
             (_("Grade"), format_money(Decimal(grade))),
-            (_("Government subsidy"), format_money(row.subsidy)),
+            (_("Government subsidy"), subsidy),
             (
                 _("Pension at %(age)s, a month (estimate)")
                 % {"age": uow.policy.residents_pension_age},
@@ -180,6 +195,12 @@ async def _pension(
             ),
         ]
     return asked, offer, parsed.errors, parsed.shown
+
+
+def _year_text(offer: pensions.ResidentPensionOffer) -> str:
+    if offer.back_payment:
+        return _("%(year)s (paid back)") % {"year": offer.year}
+    return str(offer.year)
 
 
 def _yuan(raw: str, errors: FormErrors, name: str) -> Decimal | None:
@@ -285,7 +306,7 @@ class PaymentController(Controller):
         context = {
             "subject": subject,
             "offers": await service.premium_offers(uow, subject, today),
-            "pension": await pensions.resident_pension_offer(uow, subject, today),
+            "pension": await pensions.this_years_offer(uow, subject, today),
             "flexible": await pensions.flexible_offer(uow, subject, today),
             "bills": await bills.bills_of(uow, subject),
             "history": await service.of_subject(uow, subject),
@@ -340,7 +361,8 @@ class PaymentController(Controller):
         uow: NamedDependency[UnitOfWork],
         subject: NamedDependency[Subject],
     ) -> Response[str]:
-        asked, *_ = await _pension(uow, subject, {})
+        year = {k: v for k, v in request.query_params.items() if k == "year"}
+        asked, *_ = await _pension(uow, subject, year)
         return _choose_page(request, asked, "pages/payments/pension.html", FormErrors(), {})
 
     @get("/pension/check")
@@ -351,7 +373,7 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
     ) -> Response[str]:
         asked, _offer, errors, shown = await _pension(uow, subject, request.query_params)
-        if not request.query_params:  # nothing asked yet: the choice, without errors
+        if set(request.query_params) <= {"year"}:  # nothing asked yet: the choice, no errors
             errors, shown = FormErrors(), {}
         if asked.request is None:
             status = 422 if errors else 200
@@ -497,17 +519,60 @@ class PaymentController(Controller):
         account: NamedDependency[Holder],
         subject: NamedDependency[Subject],
     ) -> Response[Any]:
+        """The quota asked: checked, then the PIN step-up (which sets it)."""
         if not subject.acting_for:
             raise NotFoundException
         parsed = parse_form(QuotaForm, dict(await request.form()))
         errors = parsed.errors
         quota = _yuan(parsed.form.quota, errors, "quota") if parsed.form else None
         if quota is not None:
-            found = await mutual_aid.set_quota(uow, account, subject, to_fen(quota), utcnow())
-            if not isinstance(found, AidRefused):
-                return see_other(f"{subject.base}/payments/aid?done=set")
-            errors.add("quota", aid_refusal_message(found))
+            problem = await mutual_aid.quota_refusal(uow, account, subject, to_fen(quota), utcnow())
+            if problem is None:
+                return see_other(_aid_pin_url(subject, quota))
+            errors.add("quota", aid_refusal_message(problem))
         return await _aid_page(request, uow, account, subject, errors, parsed.shown, status=422)
+
+    @get("/aid/pin")
+    async def aid_pin_form(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        quota = _aid_quota(request.query_params.get("quota", ""))
+        if not subject.acting_for or quota is None:
+            return see_other(f"{subject.base}/payments/aid")
+        return _aid_pin_page(request, account, subject, quota, FormErrors())
+
+    @post("/aid/pin")
+    async def aid_pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        data = dict(await request.form())
+        parsed = parse_form(AidPinForm, data)
+        raw = data.get("quota")  # kept when the PIN is missing, and the form with it
+        quota = _aid_quota(raw if isinstance(raw, str) else "")
+        if not subject.acting_for or quota is None:
+            return see_other(f"{subject.base}/payments/aid")
+        if parsed.form is None:
+            return _aid_pin_page(request, account, subject, quota, parsed.errors, status=422)
+        scope = f"{subject.base}/payments/aid"
+        checked = await check_pin(request, uow, account, parsed.form.pin, AID_ACTION, scope)
+        if not checked.passed:
+            return _aid_pin_page(request, account, subject, quota, checked.errors, status=422)
+        spend(request, AID_ACTION, scope)  # one quota per PIN entry
+        found = await mutual_aid.set_quota(uow, account, subject, to_fen(quota), utcnow())
+        if not isinstance(found, AidRefused):
+            return see_other(f"{subject.base}/payments/aid?done=set")
+        errors = FormErrors()
+        errors.add("quota", aid_refusal_message(found))
+        shown = {"quota": str(quota)}
+        return await _aid_page(request, uow, account, subject, errors, shown, status=422)
 
     @post("/aid/end")
     async def aid_end(
@@ -582,11 +647,7 @@ async def _aid_page(
     status: int = 200,
     notice: str | None = None,
 ) -> Response[str]:
-    found = (
-        await mutual_aid.offer(uow, account, subject, utcnow().date())
-        if subject.acting_for
-        else None
-    )
+    found = await mutual_aid.offer(uow, account, subject, utcnow()) if subject.acting_for else None
     context = {
         "subject": subject,
         "aid": found,
@@ -595,6 +656,34 @@ async def _aid_page(
         "notice": notice,
     }
     return page(request, "pages/payments/aid.html", context, status=status)
+
+
+def _aid_quota(raw: str) -> Decimal | None:
+    """A quota carried from the quota form to the PIN step (the form checked it already)."""
+    value = _yuan(raw[:BASE_MAX_CHARS], FormErrors(), "quota") if raw else None
+    return value if value is not None and value > 0 else None
+
+
+def _aid_pin_url(subject: Subject, quota: Decimal) -> str:
+    return f"{subject.base}/payments/aid/pin?" + urlencode({"quota": str(quota)})
+
+
+def _aid_pin_page(
+    request: Request[Any, Any, Any],
+    account: Holder,
+    subject: Subject,
+    quota: Decimal,
+    errors: FormErrors,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    context = {
+        "subject": subject,
+        "quota": quota,
+        "errors": errors,
+        "locked_until": pin_lock_moment(request, account),
+    }
+    return page(request, "pages/payments/aid_pin.html", context, status=status)
 
 
 def _choose_page(

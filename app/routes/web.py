@@ -32,6 +32,7 @@ from app.routes.i18n import (
 )
 from app.routes.labels import relationship_label, state_label
 from app.routes.payment_labels import (
+    aid_end_label,
     fund_account_label,
     fund_label,
     payment_state_label,
@@ -92,6 +93,7 @@ def _build_env(locale: str) -> Environment:
     env.globals["refund_reason_label"] = refund_reason_label
     env.globals["posting_label"] = posting_label
     env.globals["provider_label"] = provider_label
+    env.globals["aid_end_label"] = aid_end_label
     env.globals.update(JOINS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env

@@ -35,6 +35,7 @@ from app.domain.affinity import (
 from app.domain.face import Attempts, UnusablePhoto
 from app.domain.identity import IdNumber
 from app.domain.views import BindingDetail, DoneFor, DraftView, Holder, PersonView
+from app.services import mutual_aid
 from app.services.context import UnitOfWork
 from app.services.limits import REGISTRY_LOOKUP_HOLDER, REGISTRY_LOOKUP_IP, Limits
 
@@ -511,6 +512,8 @@ async def end_binding(
         return False
     binding.ended_at = now
     binding.ended_by_person_id = by.id
+    if state is BindingState.ACTIVE:
+        await mutual_aid.end_between(uow, binding.holder_person_id, binding.member_person_id, now)
     # The files go once the end is committed: a failed request must not lose them.
     uow.after_commit(lambda: discard_references(store, binding))
     uow.audit.record(

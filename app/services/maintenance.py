@@ -1,20 +1,22 @@
 """Clearing out what has expired, so nothing waits for a user's next visit to be deleted:
 unfinished wizards (and their uploads), pending bindings nobody completed, selfies past their
 retention, spent QR credentials past their validity, scan-login requests past their use, limit
-counters past their memory."""
+counters past their memory; and family mutual aid whose giver or relative is no longer insured
+ends by itself, its unused quota returned."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime, timedelta
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.db.limit_counters import DatabaseCounters
 from app.domain.affinity import BindingEvent, BindingState, IllegalTransition
+from app.services import mutual_aid
 from app.services.affinity import discard_draft, discard_references
 from app.services.context import UnitOfWork
 from app.services.face import purge_selfies
@@ -29,6 +31,7 @@ class Tidied:
     selfies: int
     credentials: int
     counters: int = 0
+    aid_links: int = 0
 
 
 async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
@@ -65,7 +68,9 @@ async def tidy(uow: UnitOfWork, store: DocumentStore, now: datetime) -> Tidied:
     await uow.commit()
     selfies = await purge_selfies(uow, store, now)
     await uow.commit()
-    return Tidied(len(drafts) + transfer_drafts, expired, selfies, credentials, counters)
+    aid_links = await mutual_aid.sweep(uow, now)
+    await uow.commit()
+    return Tidied(len(drafts) + transfer_drafts, expired, selfies, credentials, counters, aid_links)
 
 
 async def _stopped_within(stopping: asyncio.Event, seconds: int) -> bool:
@@ -94,7 +99,7 @@ async def keep_tidy(
             if sweep is not None:
                 await sweep()
             done = await tidy(uow, store, utcnow())
-            if any((done.drafts, done.bindings, done.selfies, done.credentials, done.counters)):
+            if any(astuple(done)):
                 log.info("tidied: %s", done)
         except Exception:
             log.exception("tidying failed; retrying at the next interval")

@@ -218,11 +218,17 @@ def record_of(payment: Payment) -> tuple[str, str, int] | None:
 
 async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
     """What the payment paid for, on the person's record: a residents' year (12 months from
-    January), or a flexible worker's month on the chosen base."""
+    January), or a flexible worker's month on the chosen base. A residents' pension year before
+    the one it was asked in was paid back (补缴): the record says when."""
     found = record_of(payment)
     if found is None or payment.coverage_year is None:
         return
     line, scheme, month = found
+    back = (
+        payment.purpose == Purpose.RESIDENT_PENSION_CONTRIBUTION
+        and payment.coverage_year < payment.created_at.year
+    )
+    paid_on = (payment.paid_at or payment.created_at).date()
     person = await uow.people.get(payment.beneficiary_person_id)
     region = (person.region_code if person else None) or ""
     await uow.contributions.add_many(
@@ -239,6 +245,7 @@ async def _record_contribution(uow: UnitOfWork, payment: Payment) -> None:
                 individual_part=from_fen(paid_for(payment)),
                 status="paid",
                 region_code=region[:6],
+                back_paid_on=paid_on if back else None,
             )
         ]
     )

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from app.adapters.clock import utcnow
 from app.adapters.payments import Order, PaymentProvider
 from app.db.payments import payment_view
 from app.domain.funds import Fund, fund_for
@@ -27,6 +28,7 @@ from app.domain.premiums import (
     waiting_months,
 )
 from app.domain.views import AidView, Holder, PaymentView
+from app.services import insured, mutual_aid
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
 
@@ -115,13 +117,7 @@ def premium_bill(subject: Subject, year: int) -> str:
 
 
 async def employee_insured(uow: UnitOfWork, subject: Subject, today: date) -> bool:
-    """In the employee medical insurance: contributing this year or last, or a retired employee
-    (who stays insured without paying). A person is in one scheme only."""
-    person = subject.person
-    if person.is_pensioner or person.retired_on is not None:
-        return True
-    years = await uow.contributions.paid_years(person.id, "medical", "employee")
-    return bool(years & {today.year, today.year - 1})
+    return await insured.employee_insured(uow, subject.person, today)
 
 
 async def premium_offers(uow: UnitOfWork, subject: Subject, today: date) -> list[PremiumOffer]:
@@ -196,6 +192,7 @@ async def aid_for(uow: UnitOfWork, subject: Subject) -> AidView | None:
     """The family mutual aid quota that helps this person: the acting holder's, else another
     giver's (§9: it pays a close relative's self-paid costs and residents' premiums)."""
     links = await uow.aid_links.for_relative(subject.person.id)
+    links = await mutual_aid.standing(uow, links, utcnow())
     mine = [link for link in links if link.giver_person_id == subject.holder.id]
     return next(iter(mine or links), None)
 

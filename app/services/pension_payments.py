@@ -2,7 +2,8 @@
 
 - the residents' pension at a grade of the year, with its subsidy and what it buys at 60, only
   for someone 16 or over (under 60), not in the employee scheme, paid to the scheme of their
-  hukou place;
+  hukou place; or of a past year not on record, within the region's limit (补缴), without
+  subsidy, recorded as paid back;
 - a flexible worker's employee pension for this month: 20 % of a base they choose between 60 %
   and 300 % of the average wage, 8 % of the base to the personal account.
 """
@@ -19,6 +20,7 @@ from app.domain.payments import Purpose, to_fen
 from app.domain.premiums import (
     RESIDENT_PENSION_GRADES,
     PensionRefusal,
+    back_payable_years,
     flexible_base_range,
     flexible_pension,
     flexible_refusal,
@@ -44,14 +46,20 @@ class GradeRow:
 
 @dataclass(frozen=True, slots=True)
 class ResidentPensionOffer:
-    year: int
+    year: int  # the year paid for: this one, or one paid back
     refusal: PensionRefusal | None
     region_code: str  # the hukou place, whose scheme is paid into
-    paid_by: UUID | None  # this year's payment, once one stands
+    paid_by: UUID | None  # that year's payment, once one stands
     years_to_60: int
     balance: Decimal  # the residents' contributions on record (without interest)
     basic: Decimal
     rows: list[GradeRow]
+    this_year: int
+    back_years: tuple[int, ...]  # past years that may still be paid back, newest first
+
+    @property
+    def back_payment(self) -> bool:
+        return self.year < self.this_year
 
     @property
     def payable(self) -> bool:
@@ -67,9 +75,19 @@ def _hukou(uow: UnitOfWork, subject: Subject) -> str:
     return person.region_code or uow.people.id_number_of(person).region_code
 
 
+async def _back_years(uow: UnitOfWork, subject: Subject, today: date) -> tuple[int, ...]:
+    person = subject.person
+    settled = await uow.contributions.paid_years(person.id, "pension", "resident")
+    settled |= await uow.contributions.paid_years(person.id, "pension", "employee")
+    years = back_payable_years(today.year, person.birth_date.year, settled, uow.policy)
+    return tuple(years)
+
+
 async def resident_pension_offer(
-    uow: UnitOfWork, subject: Subject, today: date
-) -> ResidentPensionOffer:
+    uow: UnitOfWork, subject: Subject, today: date, year: int | None = None
+) -> ResidentPensionOffer | None:
+    """The grades of `year` (this one unless asked): None for a past year that cannot be paid
+    back and was not paid here either."""
     person, policy = subject.person, uow.policy
     age = full_years(person.birth_date, today)
     refusal = resident_pension_refusal(
@@ -79,7 +97,11 @@ async def resident_pension_offer(
         policy=policy,
     )
     purpose = Purpose.RESIDENT_PENSION_CONTRIBUTION
-    standing = await uow.payments.paid_for_bill(_bill(purpose, subject, str(today.year)))
+    year = today.year if year is None else year
+    back_years = await _back_years(uow, subject, today)
+    standing = await uow.payments.paid_for_bill(_bill(purpose, subject, str(year)))
+    if year != today.year and year not in back_years and standing is None:
+        return None
     balance = sum(
         (
             total
@@ -91,16 +113,18 @@ async def resident_pension_offer(
     )
     years = max(policy.residents_pension_age - age, 0)
     basic = policy.residents_basic_pension_2026
+    back = year < today.year
     rows = [
         GradeRow(
             grade,
-            resident_pension_subsidy(grade, policy=policy),
-            resident_pension_at_60(grade, years, balance, basic, policy),
+            resident_pension_subsidy(grade, back_payment=back, policy=policy),
+            # A year paid back adds its grade to the account once, then the years ahead.
+            resident_pension_at_60(grade, years, balance + (grade if back else 0), basic, policy),
         )
         for grade in RESIDENT_PENSION_GRADES
     ]
     return ResidentPensionOffer(
-        year=today.year,
+        year=year,
         refusal=refusal,
         region_code=_hukou(uow, subject),
         paid_by=standing.id if standing else None,
@@ -108,13 +132,21 @@ async def resident_pension_offer(
         balance=balance,
         basic=basic,
         rows=rows,
+        this_year=today.year,
+        back_years=back_years,
     )
+
+
+async def this_years_offer(uow: UnitOfWork, subject: Subject, today: date) -> ResidentPensionOffer:
+    offer = await resident_pension_offer(uow, subject, today)
+    assert offer is not None, "this year is always offered (or refused with its reason)"
+    return offer
 
 
 def resident_pension_request(
     offer: ResidentPensionOffer, subject: Subject, grade: int
 ) -> PaymentRequest:
-    """This year's contribution at `grade` (ValueError for a grade not offered)."""
+    """The offer's year's contribution at `grade` (ValueError for a grade not offered)."""
     resident_pension_subsidy(grade)  # raises for a grade not offered
     purpose = Purpose.RESIDENT_PENSION_CONTRIBUTION
     return PaymentRequest(

@@ -175,3 +175,18 @@ def later(seconds: float) -> datetime:
     from datetime import timedelta
 
     return utcnow() + timedelta(seconds=seconds)
+
+
+async def set_quota(client: Client, base: str, quota: str, pin: str = PIN) -> httpx.Response:
+    """The quota form, then its PIN step-up: the quota form's answer when it refuses, else the
+    PIN step's."""
+    csrf = await token(client, f"{base}/payments/aid")
+    asked = await client.post(
+        f"{base}/payments/aid", data={"_csrf_token": csrf, "quota": quota}, headers=EN
+    )
+    if asked.status_code != 303:
+        return asked
+    pin_page = await client.get(asked.headers["location"], headers=EN)
+    assert pin_page.status_code == 200, pin_page.text[:3000]
+    fields = dict(re.findall(r'name="(_csrf_token|quota)" value="([^"]+)"', pin_page.text))
+    return await client.post(f"{base}/payments/aid/pin", data={**fields, "pin": pin}, headers=EN)

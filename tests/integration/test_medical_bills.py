@@ -36,6 +36,7 @@ from tests.integration.payment_steps import (
     WANG_FANG,
     ledger_sums,
     payments_of,
+    set_quota,
     token,
 )
 from tests.integration.test_affinity_wizard import face
@@ -80,10 +81,7 @@ async def _balances(uow: UnitOfWork) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 async def _set_quota(client: httpx.AsyncClient, base: str, quota: str) -> httpx.Response:
-    csrf = await token(client, f"{base}/payments/aid")
-    return await client.post(
-        f"{base}/payments/aid", data={"_csrf_token": csrf, "quota": quota}, headers=EN
-    )
+    return await set_quota(client, base, quota)
 
 
 async def _bill_path(uow: UnitOfWork, base: str) -> str:

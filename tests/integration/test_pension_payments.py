@@ -134,6 +134,7 @@ async def test_a_residents_pension_contribution_at_a_grade(
         )
     )
     assert record is not None and record.year == utcnow().year
+    assert record.back_paid_on is None  # this year's, not paid back
     again = await holder.get(f"{base}/payments/pension", headers=EN)
     assert (
         "This year&#39;s contribution is paid." in again.text
@@ -196,3 +197,53 @@ async def test_a_flexible_workers_month_on_a_chosen_base(
     assert month is not None and (month.month, month.base) == (utcnow().month, 8000)
     receipt = await holder.get(f"{base}/payments/{payment.id}/receipt", headers=EN)
     assert "Personal accounts" in receipt.text and "CN¥640.00" in receipt.text
+
+
+async def test_a_missed_year_paid_back_without_subsidy(
+    holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
+) -> None:
+    base = await _zhao(seeded, migrated)
+    this_year = utcnow().year
+    last = this_year - 1
+    choose = await holder.get(f"{base}/payments/pension", headers=EN)
+    links = re.findall(rf'href="{re.escape(base)}/payments/pension\?year=(\d+)"', choose.text)
+    assert links == [str(this_year - n) for n in range(1, 6)]  # five years back (the policy)
+    assert f"{this_year} (this year)" in choose.text and "Subsidy CN¥30.00" in choose.text
+    for unpayable in (this_year - 6, this_year + 1, 123, "20x5"):
+        gone = await holder.get(f"{base}/payments/pension", params={"year": str(unpayable)})
+        assert gone.status_code == 404, unpayable
+
+    back = await holder.get(f"{base}/payments/pension", params={"year": str(last)}, headers=EN)
+    assert back.status_code == 200
+    assert "Subsidy CN¥" not in back.text
+    assert back.text.count("No subsidy (a year paid back)") == 12
+    assert f'<input type="hidden" name="year" value="{last}">' in back.text
+    assert f"Grade for {last}" in back.text
+    check = await holder.get(
+        f"{base}/payments/pension/check",
+        params={"year": str(last), "grade": "300", "not_student": "yes"},
+        headers=EN,
+    )
+    assert check.status_code == 200
+    assert f"<dt>Year</dt><dd>{last} (paid back)</dd>" in check.text
+    assert "<dt>Government subsidy</dt><dd>None (a year paid back)</dd>" in check.text
+    await _pay_from_check(holder, check)
+    payment = await _confirmed(seeded)
+    assert (payment.amount_fen, payment.grade, payment.coverage_year) == (30000, 300, last)
+    record = await seeded.db.scalar(
+        select(ContributionRecord).where(
+            ContributionRecord.line == "pension", ContributionRecord.scheme == "resident"
+        )
+    )
+    assert record is not None and record.year == last
+    assert record.back_paid_on == utcnow().date() and record.individual_part == 300
+
+    paid = await holder.get(f"{base}/payments/pension", params={"year": str(last)}, headers=EN)
+    assert paid.status_code == 200 and f"The contribution for {last} is paid." in paid.text
+    choose = await holder.get(f"{base}/payments/pension", headers=EN)
+    assert f"?year={last}" not in choose.text  # no longer offered
+    # This year's contribution still has its subsidy, and is not marked as paid back.
+    now = await holder.get(
+        f"{base}/payments/pension/check", params={"grade": "500", "not_student": "yes"}, headers=EN
+    )
+    assert "<dt>Government subsidy</dt><dd>CN¥60.00</dd>" in now.text

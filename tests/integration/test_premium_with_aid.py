@@ -27,8 +27,8 @@ from tests.integration.payment_steps import (
     WANG_FANG,
     ledger_sums,
     payments_of,
+    set_quota,
     son_base,
-    token,
 )
 from tests.integration.test_pension_payments import _pay_from_check
 
@@ -59,10 +59,7 @@ async def test_mutual_aid_pays_part_of_a_childs_premium(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
     base = await son_base(seeded, migrated)
-    csrf = await token(holder, f"{base}/payments/aid")
-    quota = await holder.post(
-        f"{base}/payments/aid", data={"_csrf_token": csrf, "quota": "300"}, headers=EN
-    )
+    quota = await set_quota(holder, base, "300")
     assert quota.status_code == 303
     check = await holder.get(f"{base}/payments/premium/2027", headers=EN)
     for shown in (

@@ -83,6 +83,7 @@ NOT_LINKED = {
     "/my/payments/bills/{bill_id:uuid}/pin": "the PIN step-up, from a bill's check page",
     "/my/payments/flexible/check/pin": "the PIN step-up, from a chosen base's check page",
     "/my/payments/{payment_id:uuid}/receipt": "a booked payment's printable receipt",
+    "/my/payments/aid/pin": "the PIN step-up of a mutual aid quota, after the quota form's POST",
     # The sandbox payment gateway: another site's page and its server's endpoint.
     "/sandbox-pay/checkout": "the provider's own page, after the PIN step-up's POST",
     "/sandbox-pay/api/orders/{merchant:str}/{reference:str}": "the provider's query, server to server",

@@ -230,6 +230,31 @@ def test_the_api_schema_is_not_published_in_production(tmp_path) -> None:  # typ
         assert client.get("/schema/openapi.json").status_code == 200
 
 
+def test_the_sandbox_gateway_is_served_in_production_only_when_enabled(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from litestar.testing import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_settings, migrations
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    migrations(make_settings(url, tmp_path)).upgrade("head")
+    production = {"PORTAL_ENV": "production", "ARGON2_PROFILE": "rfc9106-low-memory"}
+    paths = ("/sandbox-pay/checkout", "/sandbox-pay/api/orders/essc-portal/REF-1")
+
+    def served(**env: str) -> set[int]:
+        settings = make_settings(url, tmp_path, **env)
+        app = create_app(settings)
+        assert (app.state.sandbox_gateway is not None) is settings.serves_sandbox_gateway
+        with TestClient(app=app, base_url="https://localhost") as client:
+            return {client.get(path).status_code for path in paths}
+
+    assert served(**production) == {404}
+    assert served(**production, PAYMENT_SANDBOX="false") == {404}
+    assert 404 not in served(**production, PAYMENT_SANDBOX="true")
+    assert 404 not in served()  # development serves it by default
+    assert served(PAYMENT_SANDBOX="false") == {404}
+
+
 @pytest.mark.parametrize(("accepted", "sent"), [("gzip, deflate, br", "br"), ("gzip", "gzip")])
 async def test_pages_and_static_files_are_sent_compressed(
     client: Client, accepted: str, sent: str

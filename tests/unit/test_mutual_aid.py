@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from app.domain.affinity import Relationship
 from app.domain.mutual_aid import (
+    AidEnd,
     AidRefused,
     Settlement,
     is_close_relative,
+    lapse,
     refusal,
     settle,
     spendable,
@@ -87,3 +89,10 @@ def test_who_may_set_a_quota_for_whom() -> None:
 def test_the_part_set_aside_cannot_be_spent() -> None:
     assert spendable(Decimal(1000), Decimal(300)) == Decimal(700)
     assert spendable(Decimal(100), Decimal(300)) == Decimal(0)
+
+
+def test_a_link_lapses_when_either_side_is_insured_no_more() -> None:
+    assert lapse(giver_employee_insured=True, relative_insured=True) is None
+    assert lapse(giver_employee_insured=False, relative_insured=True) is AidEnd.GIVER_UNINSURED
+    assert lapse(giver_employee_insured=True, relative_insured=False) is (AidEnd.RELATIVE_UNINSURED)
+    assert lapse(giver_employee_insured=False, relative_insured=False) is (AidEnd.GIVER_UNINSURED)

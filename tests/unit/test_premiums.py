@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from app.domain.policy import Policy
 from app.domain.premiums import (
     RESIDENT_PENSION_GRADES,
+    back_payable_years,
     flexible_pension,
     lapsed_years,
     premium_amount,
@@ -158,3 +159,36 @@ def test_the_flexible_base_range_is_60_to_300_per_cent() -> None:
     floor, cap = flexible_base_range(Decimal("11937.33"))
     assert floor == Decimal("7162.40") and cap == Decimal("35811.99")
     assert floor >= Decimal("11937.33") * Decimal("0.6") and cap <= Decimal("11937.33") * 3
+
+
+def test_back_payment_reaches_back_as_far_as_the_policy_allows() -> None:
+    # Born 1990: within five years of 2026, none on record yet.
+    assert back_payable_years(2026, 1990, set()) == [2025, 2024, 2023, 2022, 2021]
+    # A year paid (into either scheme) is not paid again.
+    assert back_payable_years(2026, 1990, {2024, 2022}) == [2025, 2023, 2021]
+    # Not before the year one turned 16.
+    assert back_payable_years(2026, 2008, set()) == [2025, 2024]
+    assert back_payable_years(2026, 2010, set()) == []
+    # The region's limit.
+    two = msgspec.structs.replace(Policy(), residents_pension_back_years=2)
+    assert back_payable_years(2026, 1990, set(), two) == [2025, 2024]
+    none = msgspec.structs.replace(Policy(), residents_pension_back_years=0)
+    assert back_payable_years(2026, 1990, set(), none) == []
+
+
+@given(
+    this_year=st.integers(2014, 2100),
+    birth_year=st.integers(1930, 2100),
+    limit=st.integers(0, 30),
+    settled=st.sets(st.integers(1940, 2100), max_size=20),
+)
+def test_back_payable_years_are_past_unsettled_and_within_reach(
+    this_year: int, birth_year: int, limit: int, settled: set[int]
+) -> None:
+    policy = msgspec.structs.replace(Policy(), residents_pension_back_years=limit)
+    years = back_payable_years(this_year, birth_year, settled, policy)
+    assert years == sorted(years, reverse=True)
+    for year in years:
+        assert this_year - limit <= year < this_year
+        assert year >= birth_year + policy.pension_min_age
+        assert year not in settled
