@@ -18,6 +18,8 @@ from app.domain.insurance import (
 )
 from app.domain.policy import Policy
 from app.routes.i18n import _, with_names
+from app.services.insurance import Cell
+from app.services.subject import Subject
 
 
 def scheme_label(status: LineStatus) -> str:
@@ -137,7 +139,35 @@ def enrol_refusal_message(refusal: EnrolRefusal, name: str, policy: Policy) -> M
     )
 
 
+def cell_href(cell: Cell, subject: Subject, limited: object = None) -> str:
+    """Where a line's cell links: what needs doing next, else the line on the insurance page.
+    A session signed in by scanning only views, so it is never sent to pay or enrol."""
+    status, base = cell.status, subject.base
+    line = status.line.value
+    details = f"{base}/insurance#line-{line}"
+    action = cell.action
+    if limited and action in {Action.PAY, Action.ENROL}:
+        return details
+    if action is Action.CERTIFY:
+        return f"{base}/certification"
+    if action is Action.PAY and status.line is Line.MEDICAL:
+        year = (
+            status.enrolled.first_year
+            if status.enrolled
+            else status.deadline.year
+            if status.deadline
+            else None
+        )
+        return f"{base}/payments/premium/{year}" if year else f"{base}/payments"
+    if action is Action.PAY:
+        return f"{base}/payments/pension"
+    if action is Action.ENROL:
+        return f"{base}/insurance/enrol?scheme=resident_{line}"
+    return details
+
+
 JINJA_GLOBALS = {
+    "cell_href": cell_href,
     "scheme_label": scheme_label,
     "column_label": column_label,
     "insurance_state_label": insurance_state_label,
