@@ -22,7 +22,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 
 from app.adapters.clock import utcnow
-from app.domain.insurance import Enrolment, EnrolRefusal, EnrolScheme
+from app.domain.insurance import Enrolment, EnrolRefusal, EnrolScheme, first_medical_year
+from app.domain.premiums import collection_window
 from app.domain.views import Holder
 from app.routes import formspec as fs
 from app.routes import step_up
@@ -181,7 +182,11 @@ async def _enrol_page(
     status: int = 200,
 ) -> Response[str]:
     found = await service.of_subject(uow, subject, utcnow(), audit=False)
+    policy = policy_of(request)
+    year = first_medical_year(utcnow().date(), policy)
     context = {
+        "window_year": year,
+        "window": collection_window(year, policy.medical_collection_window),
         "subject": subject,
         "insurance": found,
         "errors": errors,
