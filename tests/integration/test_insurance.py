@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,8 +20,9 @@ from sqlalchemy import func, select
 
 from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
+from app.adapters.hashing import hash_secret
 from app.config import Settings
-from app.db.models import AuditEvent, Enrolment
+from app.db.models import AuditEvent, Enrolment, HolderAccount
 from app.domain.identity import parse_id_number
 from app.domain.insurance import first_medical_year
 from app.routes import step_up
@@ -234,6 +236,24 @@ async def test_the_residents_pension_refusals_and_an_adult_enrolled(
         "320102",
         utcnow().year,
     )
+    # She reads it under "Who acted for me" once she has a sign-in of her own.
+    her = await seeded.people.by_id_number(parse_id_number(ZHAO_LI))
+    assert her is not None
+    await seeded.accounts.add(
+        HolderAccount(
+            person_id=her.id,
+            password_hash=hash_secret("zhao-li-demo-2025"),
+            pin_hash=hash_secret("357924"),
+            webauthn_user_id=secrets.token_bytes(32),
+        )
+    )
+    await seeded.commit()
+    client.cookies.clear()  # another browser: hers
+    await sign_in(client, ZHAO_LI, "zhao-li-demo-2025")
+    account = (await client.get("/account", headers=EN)).text
+    acted = account[account.index('id="acted-for-me"') :]
+    assert "Enrolled you in the residents&#39; pension insurance" in acted
+    assert "王芳" in acted
 
 
 @pytest.fixture
