@@ -21,8 +21,8 @@ from app.db.models import (
     HolderAccount,
     PasskeyCredential,
 )
-from app.services.insurance import ENROLLED
 from app.services.context import UnitOfWork
+from app.services.insurance import ENROLLED
 from tests.at_once import NewClient
 from tests.integration.scan_screens import (
     EN,
