@@ -389,7 +389,7 @@ def next_action(status: LineStatus, today: date, *, can_enrol: bool) -> Action:
         return Action.CERTIFY if due else Action.VIEW
     if status.state is State.ENROLLED:
         return Action.PAY
-    if can_enrol and status.state in {State.NOT_INSURED, State.ENDED}:
+    if can_enrol and status.state in {State.NOT_INSURED, State.ENDED, State.SUSPENDED}:
         return Action.ENROL
     if (
         deadline is not None

@@ -212,6 +212,13 @@ def test_what_each_cell_links_to() -> None:
     lapsed = LineStatus(Line.MEDICAL, Scheme.RESIDENT, State.ENDED, Agency.MEDICAL_INSURANCE)
     assert next_action(lapsed, TODAY, can_enrol=True) is Action.ENROL
     assert next_action(lapsed, TODAY, can_enrol=False) is Action.VIEW
+    # Employee medical that stopped (a job left): the residents' scheme is open to them.
+    left = LineStatus(Line.MEDICAL, Scheme.EMPLOYEE, State.SUSPENDED, Agency.MEDICAL_INSURANCE)
+    assert next_action(left, TODAY, can_enrol=True) is Action.ENROL
+    contributing = LineStatus(
+        Line.MEDICAL, Scheme.EMPLOYEE, State.CONTRIBUTING, Agency.MEDICAL_INSURANCE
+    )
+    assert next_action(contributing, TODAY, can_enrol=True) is Action.VIEW
     enrolled = LineStatus(Line.MEDICAL, Scheme.RESIDENT, State.ENROLLED, Agency.MEDICAL_INSURANCE)
     assert next_action(enrolled, TODAY, can_enrol=False) is Action.PAY
     premium = Deadline(DeadlineKind.PREMIUM, date(2026, 12, 31), 2027)
