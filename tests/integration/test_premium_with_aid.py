@@ -58,7 +58,7 @@ async def _wang_fang_account(uow: UnitOfWork) -> tuple[int, int]:
 async def test_mutual_aid_pays_part_of_a_childs_premium(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    base = await son_base(seeded, migrated)
+    base = await son_base(seeded, migrated, covered_this_year=True)
     csrf = await token(holder, f"{base}/payments/aid")
     quota = await holder.post(
         f"{base}/payments/aid", data={"_csrf_token": csrf, "quota": "300"}, headers=EN
