@@ -75,6 +75,7 @@ from app.routes.deps import (
 from app.routes.ecard import SubjectCardController
 from app.routes.family import FamilyController, SubjectHomeController
 from app.routes.i18n import LocaleMiddleware
+from app.routes.insurance import InsuranceController
 from app.routes.kiosk import KioskController, is_kiosk
 from app.routes.password_reset import PasswordResetController
 from app.routes.payment_notify import payment_notice
@@ -127,6 +128,7 @@ SUBJECT_PAGES = [
     ConversionController,
     ConversionConfirmController,
     PaymentController,
+    InsuranceController,
 ]
 
 

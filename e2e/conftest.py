@@ -98,9 +98,13 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "ARGON2_PROFILE": "cheapest",
         # The payment gateway's server reaches the portal over HTTP, as a real one does.
         "PAYMENT_SITE_URL": f"http://127.0.0.1:{port}",
-        # The journeys' policy: next year's residents' premium is published (424 yuan).
+        # The journeys' policy: next year's residents' premium is published (424 yuan), and
+        # this year's (an enrolment outside the collection window starts with it).
         "POLICY_RESIDENTS_MEDICAL_PREMIUMS": json.dumps(
-            [[2025, 400], [2026, 400], [time.gmtime().tm_year + 1, 424]]
+            sorted(
+                {2025: 400, 2026: 400, time.gmtime().tm_year: 400}.items()
+                | {(time.gmtime().tm_year + 1, 424)}
+            )
         ),
     }
 

@@ -19,6 +19,7 @@ python -m e2e.setup_commands add-history ID_NUMBER JSON     an employee contribu
 python -m e2e.setup_commands refund-payments ID_NUMBER    the person's payments refunded as staff
                                                            would (through the gateway, reversing
                                                            entries); open ones closed
+python -m e2e.setup_commands remove-enrolments ID_NUMBER  the person's enrolments made here
 python -m e2e.setup_commands end-aid ID_NUMBER            the family mutual aid the person gives,
                                                            ended (the unused quota returns)
 python -m e2e.setup_commands last-certified ID_NUMBER      prints the date (empty: never)
@@ -292,6 +293,18 @@ def refund_payments(raw_id: str) -> Step:
     return step
 
 
+def remove_enrolments(raw_id: str) -> Step:
+    """A journey that enrols starts from none made here."""
+
+    async def step(uow: UnitOfWork) -> str:
+        person = await _person(uow, raw_id)
+        removed = await uow.enrolments.remove_for(person.id)
+        await uow.commit()
+        return str(removed)
+
+    return step
+
+
 def end_aid(raw_id: str) -> Step:
     async def step(uow: UnitOfWork) -> str:
         person = await _person(uow, raw_id)
@@ -342,6 +355,7 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("id_number")
     history.add_argument("jobs_json", metavar="JSON")
     commands.add_parser("refund-payments").add_argument("id_number")
+    commands.add_parser("remove-enrolments").add_argument("id_number")
     commands.add_parser("end-aid").add_argument("id_number")
     commands.add_parser("last-certified").add_argument("id_number")
     restore = commands.add_parser("restore-last-certified")
@@ -368,6 +382,8 @@ def _step(args: argparse.Namespace) -> Step:
             return remove_transfers(args.id_number)
         case "add-history":
             return add_history(args.id_number, args.jobs_json)
+        case "remove-enrolments":
+            return remove_enrolments(args.id_number)
         case "end-aid":
             return end_aid(args.id_number)
         case "refund-payments":

@@ -759,3 +759,25 @@ class SandboxOrder(UUIDAuditBase):
     extra_copies: Mapped[int] = mapped_column(Integer, default=0)
     refund_reference: Mapped[str | None] = mapped_column(String(64), default=None)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class Enrolment(UUIDAuditBase):
+    """An enrolment (参保登记) in a residents' scheme made here, for the person or by a holder
+    for a family member (app/domain/insurance.py): from its first year, at the hukou place's
+    agency. One per person, scheme and first year, held by the database, so a double submit or
+    requests sent at once make one."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        Index("ux_enrolments_person_scheme_year", "person_id", "scheme", "first_year", unique=True),
+    )
+
+    person_id: Mapped[UUID] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(String(20))  # resident_medical or resident_pension
+    first_year: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(String(6))
+    waiting_months: Mapped[int] = mapped_column(Integer, default=0)
+    enrolled_on: Mapped[date] = mapped_column(Date)
+    enrolled_by_person_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )

@@ -241,7 +241,8 @@ class SessionScope:
     """A session started by scanning at a self-service machine, or acting for a family member.
 
     binding_id: the family member's binding it acts for, or None: the holder themself. Anything
-    a route does not declare (unbinding, PIN, password and passkeys, paying, applying) is
+    a route does not declare (unbinding, PIN, password and passkeys, paying, applying,
+    enrolling) is
     refused, and a subject's pages only for its own subject."""
 
     binding_id: UUID | None

@@ -13,7 +13,7 @@ from app.domain.views import Holder
 from app.routes.deps import provide_account
 from app.routes.scan_scope import VIEW
 from app.routes.web import page
-from app.services import dashboard
+from app.services import dashboard, insurance
 from app.services.context import UnitOfWork
 from app.services.subject import Subject, active_members
 
@@ -29,8 +29,10 @@ class FamilyController(Controller):
         uow: NamedDependency[UnitOfWork],
         account: NamedDependency[Holder],
     ) -> Response[str]:
-        rows = await dashboard.family(uow, account, utcnow())
-        return page(request, "pages/subject/family.html", {"rows": rows})
+        now = utcnow()
+        rows = await dashboard.family(uow, account, now)
+        matrix = await insurance.family(uow, account, now)
+        return page(request, "pages/subject/family.html", {"rows": rows, "matrix": matrix})
 
 
 class SubjectHomeController(Controller):

@@ -57,6 +57,9 @@ def action_label(action: str) -> str:
         "payment.refund_due": _("A payment for you is being refunded"),
         "payment.refunded": _("A payment for you was refunded"),
         "payment.refund_requested": _("Refunded a payment for you (the service centre)"),
+        "insurance.viewed": _("Viewed your insurance"),
+        "enrolment.resident_medical": _("Enrolled you in the residents' medical insurance"),
+        "enrolment.resident_pension": _("Enrolled you in the residents' pension insurance"),
         "aid.set": _("Set a family mutual aid quota for you"),
         "aid.ended": _("Ended the family mutual aid for you"),
         "aid.ended_by_itself": _(

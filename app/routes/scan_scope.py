@@ -5,7 +5,7 @@ A session signed in by scanning at a self-service machine, or acting for a famil
 itself. Each route that allows it says so in its opts (`opt=VIEW`, `PRINT`, `CERTIFY` or
 `SESSION`); every other route, including any added later, is refused to such a session before
 its handler or dependencies run: unbinding, the PIN, the password, passkeys, paying, applying,
-approving another scan login. tests/integration/test_scan_scope.py walks every route.
+enrolling in a scheme, approving another scan login. tests/integration/test_scan_scope.py walks every route.
 """
 
 from __future__ import annotations

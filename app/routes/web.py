@@ -30,6 +30,7 @@ from app.routes.i18n import (
     locale_display_name,
     ngettext,
 )
+from app.routes.insurance_labels import JINJA_GLOBALS as INSURANCE_LABELS
 from app.routes.labels import relationship_label, state_label
 from app.routes.payment_labels import (
     aid_end_label,
@@ -95,6 +96,7 @@ def _build_env(locale: str) -> Environment:
     env.globals["provider_label"] = provider_label
     env.globals["aid_end_label"] = aid_end_label
     env.globals.update(JOINS)
+    env.globals.update(INSURANCE_LABELS)
     env.globals["locales"] = [(code, locale_display_name(code)) for code in LOCALES]
     return env
 

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
+from app.db.insurance import Enrolments, InsuranceRecords
 from app.db.medical import AidLinks, MedicalAccounts, MedicalBills
 from app.db.payments import Ledger, PaymentKeys, Payments
 from app.db.pii import PiiCipher
@@ -154,6 +155,14 @@ class UnitOfWork:
     @property
     def aid_links(self) -> AidLinks:
         return AidLinks(self.db)
+
+    @property
+    def insurance_records(self) -> InsuranceRecords:
+        return InsuranceRecords(self.db)
+
+    @property
+    def enrolments(self) -> Enrolments:
+        return Enrolments(self.db)
 
     @property
     def sandbox_orders(self) -> SandboxOrders:

@@ -210,7 +210,9 @@ def histories(today: date) -> dict[str, tuple[list[Job], Retirement | None]]:
     }  # fmt: skip
 
 
-CHILD_RESIDENT = ("11010520150402035X", 2016, BEIJING)  # 张浩: residents' medical, paid each year
+# 张浩: residents' medical, paid each year from 2016 to last year; this year's premium was missed,
+# so his cover has lapsed and his mother enrols him again (with the waiting period of a lapse).
+CHILD_RESIDENT = ("11010520150402035X", 2016, BEIJING)
 # 张德明: residents' pension in Beijing 2010-2023 at the 500 grade. 2010-01..06 were paid in both
 # schemes: with 90 employee months (under 15 years) his employee account joins the residents'
 # scheme, and 250 CNY (half of 2010's 500) is refunded.

@@ -263,7 +263,7 @@ async def seed_histories(uow: UnitOfWork, today: date) -> None:
     raw, first_year, region = CHILD_RESIDENT
     child = await uow.people.by_id_number(parse_id_number(raw))
     if child and not await uow.contributions.years(child.id):
-        records = resident_medical_records(child.id, first_year, today.year, region)
+        records = resident_medical_records(child.id, first_year, today.year - 1, region)
         await uow.contributions.add_many(records)
     raw, first_year, last_year, region, grade = RESIDENT_PENSION
     both = await uow.people.by_id_number(parse_id_number(raw))

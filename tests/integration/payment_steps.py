@@ -23,6 +23,7 @@ from app.config import Settings
 from app.db.models import LedgerEntry, LedgerPosting, Payment
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
+from app.services.demo_histories import BEIJING, resident_medical_records
 from app.services.seed import open_binding_directly, seed_histories
 from tests.integration.test_affinity_wizard import face
 
@@ -39,9 +40,19 @@ KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 CHECKED = re.compile(r'name="checked" value="([^"]+)"')
 
 
-async def son_base(seeded: UnitOfWork, settings: Settings) -> str:
-    """王芳's active binding with 张浩, who has paid his residents' premium every year so far."""
-    await seed_histories(seeded, utcnow().date())
+async def son_base(
+    seeded: UnitOfWork, settings: Settings, *, covered_this_year: bool = False
+) -> str:
+    """王芳's active binding with 张浩, who paid his residents' premium every year until last
+    year (the demo's: his cover lapsed this year); with `covered_this_year`, this year's too."""
+    today = utcnow().date()
+    await seed_histories(seeded, today)
+    if covered_this_year:
+        son = await seeded.people.by_id_number(parse_id_number(SON))
+        assert son is not None
+        await seeded.contributions.add_many(
+            resident_medical_records(son.id, today.year, today.year, BEIJING)
+        )
     binding = await open_binding_directly(
         seeded,
         DocumentStore(settings.upload_dir),

@@ -58,7 +58,7 @@ async def _wang_fang_account(uow: UnitOfWork) -> tuple[int, int]:
 async def test_mutual_aid_pays_part_of_a_childs_premium(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    base = await son_base(seeded, migrated)
+    base = await son_base(seeded, migrated, covered_this_year=True)
     quota = await set_quota(holder, base, "300")
     assert quota.status_code == 303
     check = await holder.get(f"{base}/payments/premium/2027", headers=EN)

@@ -56,6 +56,7 @@ NOT_LINKED = {
     "/affinity/{binding_id:uuid}/handoff": "the hand-off code, after its POST",
     "/my/certification/handoff": "the hand-off code, after its POST",
     "/my/card/apply/pin": "the PIN step-up, after the application's POST",
+    "/my/insurance/enrol/pin": "the PIN step-up, after the enrolment form's POST",
     "/affinity/add/{step:str}": "the wizard's later steps, each after the previous one's POST",
     "/account/pin/forgotten/checks/{check_id:uuid}": "a face check in progress, after POST",
     "/account/pin/forgotten/checks/{check_id:uuid}/new": "from the page of a passed check",

@@ -14,8 +14,15 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from app.config import Settings
-from app.db.models import AffinityBinding, AuditEvent, HolderAccount, PasskeyCredential
+from app.db.models import (
+    AffinityBinding,
+    AuditEvent,
+    Enrolment,
+    HolderAccount,
+    PasskeyCredential,
+)
 from app.services.context import UnitOfWork
+from app.services.insurance import ENROLLED
 from tests.at_once import NewClient
 from tests.integration.scan_screens import (
     EN,
@@ -40,6 +47,7 @@ MAY = {
     ("GET", f"{MEMBER}/pension"): "view: her pension estimate",
     ("GET", f"{MEMBER}/pension/print"): "print it",
     ("GET", f"{MEMBER}/transfers"): "view: her transfers",
+    ("GET", f"{MEMBER}/insurance"): "view: her insurance, scheme by scheme",
     ("GET", f"{MEMBER}/transfers/{{transfer_id:uuid}}"): "view: one transfer",
     ("GET", f"{MEMBER}/certification"): "view: her certification",
     ("POST", f"{MEMBER}/certification"): "certify her",
@@ -142,13 +150,18 @@ async def test_a_machine_session_for_a_member_reaches_only_view_print_and_certif
     allowed = {route for route, status in reached.items() if status != 403}
     assert allowed == set(MAY), sorted(allowed ^ set(MAY))
     assert await _state(seeded) == before
-    # Nothing was done for anyone by the refused routes either.
+    # Nothing was done for anyone by the refused routes either: no enrolment among them.
+    for enrol in ("GET", f"{MEMBER}/insurance/enrol"), ("POST", f"{MEMBER}/insurance/enrol/pin"):
+        assert reached[enrol] == 403, enrol
     refused = await seeded.db.scalars(
         select(AuditEvent.action).where(
-            AuditEvent.action.in_(("affinity.revoked", "pin.changed", "password.changed"))
+            AuditEvent.action.in_(
+                ("affinity.revoked", "pin.changed", "password.changed", *ENROLLED.values())
+            )
         )
     )
     assert not list(refused)
+    assert not await seeded.db.scalar(select(func.count()).select_from(Enrolment))
 
 
 async def test_its_own_pages_only_for_its_member(

@@ -29,6 +29,7 @@ BUILT = {
     "NOT_ME": ["affinity.reported_not_me"],
     "scan_login.": ["scan_login.finished", "scan_login.timed_out"],  # f"scan_login.{how}"
     "booked": ["payment.confirmed", "payment.refund_due"],  # a payment booked, or to refund
+    "ENROLLED": ["enrolment.resident_medical", "enrolment.resident_pension"],
 }
 
 
