@@ -33,6 +33,7 @@ from app.domain.views import AidView
 from app.services import maintenance, mutual_aid, my_bindings
 from app.services import transfer_progress as progress
 from app.services.context import UnitOfWork
+from app.services.demo_histories import BEIJING, resident_medical_records
 from app.services.seed import open_binding_directly, seed_histories
 from app.services.subject import member
 from tests.at_once import clients
@@ -61,8 +62,15 @@ async def _person_id(uow: UnitOfWork, raw: str) -> UUID:
 async def _aid(
     uow: UnitOfWork, settings: Settings, relative: str, relation: str
 ) -> tuple[UUID, UUID]:
-    """王芳's binding with the relative and a quota of 300 yuan for them: (binding, link)."""
-    await seed_histories(uow, utcnow().date())
+    """王芳's binding with the relative and a quota of 300 yuan for them: (binding, link).
+    张浩's cover of this year is paid first (the demo's lapsed), as aid needs him insured."""
+    today = utcnow().date()
+    await seed_histories(uow, today)
+    if relative == SON:
+        son = await _person_id(uow, SON)
+        await uow.contributions.add_many(
+            resident_medical_records(son, today.year, today.year, BEIJING)
+        )
     binding = await open_binding_directly(
         uow,
         DocumentStore(settings.upload_dir),
