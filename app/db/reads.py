@@ -4,8 +4,8 @@ A page's first reads (who is signed in, whose page it is) are single statements 
 anything is written, so a transaction adds nothing to them but cost. Each one sees what is
 committed when it runs, as it would as the first statement of the request's transaction.
 
-- PostgreSQL: asyncpg's pool, whose connections are in autocommit outside a transaction, so
-  one round trip, with no BEGIN before and no ROLLBACK after.
+- PostgreSQL: asyncpg connections lent from a plain list (AsyncpgReads), in autocommit outside
+  a transaction, so one round trip, with no BEGIN before and no ROLLBACK after.
 - SQLite: the plain `sqlite3` module, in place. A primary-key read from the page cache takes
   less than a hop to a worker thread and back (aiosqlite makes one for each of cursor,
   execute, fetch and close). It never waits: in WAL mode a reader is not blocked by writers,
@@ -46,15 +46,15 @@ class Reads:
         return None
 
 
-async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
-    """Only single SELECTs outside a transaction run on these connections, so there is no
-    session state to undo: no reset query (a round trip) each time one goes back to the pool."""
-
-
 class AsyncpgReads(Reads):
-    """PostgreSQL through asyncpg's own pool: a connection outside a transaction is in
-    autocommit, and a statement is one round trip. SQLAlchemy only compiles each statement,
-    once; running it through its async layer would cost twice the CPU of the read itself."""
+    """PostgreSQL through asyncpg connections of its own: a connection outside a transaction is
+    in autocommit, and a statement is one round trip. SQLAlchemy only compiles each statement,
+    once; running it through its async layer would cost twice the CPU of the read itself.
+
+    The connections are lent from a plain list rather than asyncpg's Pool, whose acquire and
+    release (timeouts, a queue, state resets) cost more CPU than the query: these connections
+    only ever run one SELECT at a time outside a transaction, so there is nothing to reset. A
+    connection whose read failed or was cancelled is closed, never lent again."""
 
     CACHED = 256  # statements kept compiled: the views' constant selects, with room to spare
 
@@ -62,18 +62,39 @@ class AsyncpgReads(Reads):
         self.dialect = engine.dialect
         self.dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.size = engine.pool.size() if isinstance(engine.pool, QueuePool) else 5
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
+        self._free: list[asyncpg.Connection] = []
+        self._open = 0  # lent or free, or being opened
+        self._returned = asyncio.Condition()
+        self._waiting = 0
         self._compiled: dict[Executable, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
-    async def pool(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._opening:  # one pool, however many first requests arrive at once
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        self.dsn, min_size=1, max_size=self.size, reset=_nothing_to_reset
-                    )
-        return self._pool
+    async def _borrow(self) -> asyncpg.Connection:
+        if self._free:
+            return self._free.pop()
+        if self._open < self.size:
+            self._open += 1
+            try:
+                return await asyncpg.connect(self.dsn)
+            except BaseException:
+                self._open -= 1
+                raise
+        self._waiting += 1
+        try:
+            async with self._returned:  # all lent: wait for one back
+                await self._returned.wait_for(lambda: bool(self._free) or self._open < self.size)
+        finally:
+            self._waiting -= 1
+        return await self._borrow()
+
+    async def _give_back(self, connection: asyncpg.Connection, *, usable: bool) -> None:
+        if usable and not connection.is_closed():
+            self._free.append(connection)
+        else:
+            self._open -= 1
+            connection.terminate()
+        if self._waiting:
+            async with self._returned:
+                self._returned.notify()
 
     def _sql(self, query: Executable) -> tuple[str, tuple[str, ...], dict[str, Any]]:
         found = self._compiled.get(query)
@@ -88,12 +109,20 @@ class AsyncpgReads(Reads):
     async def rows(self, query: Executable, params: Mapping[str, Any]) -> Sequence[RowMapping]:
         sql, names, fixed = self._sql(query)
         values = {**fixed, **params}
-        records = await (await self.pool()).fetch(sql, *(values[name] for name in names))
+        connection = await self._borrow()
+        usable = False
+        try:
+            records = await connection.fetch(sql, *(values[name] for name in names))
+            usable = True
+        finally:
+            await self._give_back(connection, usable=usable)
         return cast(Sequence[RowMapping], records)  # a Record reads by column name as well
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        free, self._free = self._free, []
+        for connection in free:
+            self._open -= 1
+            await connection.close()
 
 
 class SQLiteReads(Reads):

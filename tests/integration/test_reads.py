@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.adapters.clock import utcnow
 from app.config import Settings
 from app.db.models import AffinityBinding, HolderAccount, Person, SignedInSession
-from app.db.reads import Reads, SQLiteReads, reads_for
+from app.db.reads import AsyncpgReads, Reads, SQLiteReads, reads_for
 from app.services.context import UnitOfWork
 from tests.conftest import sign_in
 
@@ -185,3 +185,25 @@ async def test_a_busy_sqlite_file_is_read_in_a_worker_thread(
     assert row is not None
     assert waited >= 0.25, "the read went through while the file was held"
     assert ticks >= 10, "the event loop waited for the file"
+
+
+async def test_twenty_reads_at_once_share_the_few_postgresql_connections(
+    seeded: UnitOfWork, reads: Reads
+) -> None:
+    """More reads than connections wait their turn, and a read cancelled half-way leaves no
+    connection in an unknown state behind: it is closed and the next read opens another."""
+    if not isinstance(reads, AsyncpgReads):
+        pytest.skip("PostgreSQL only")
+    reads.size = 2
+    query = select(Person.name).where(Person.name == "王芳")
+    answers = await asyncio.gather(*(reads.one(query) for _ in range(20)))
+    assert [row["name"] for row in answers if row] == ["王芳"] * 20
+    assert reads._open <= 2
+    slow = asyncio.create_task(reads.rows(select(func.pg_sleep(5)), {}))
+    await asyncio.sleep(0.3)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+    assert reads._open <= 1  # the cancelled read's connection is gone
+    row = await reads.one(query)
+    assert row is not None and row["name"] == "王芳"
