@@ -90,9 +90,6 @@ class People:
         )
         return list(rows)
 
-    def id_number_of(self, person: Person | PersonView) -> IdNumber:
-        return IdNumber(self.cipher.decrypt(person.id_number_cipher))
-
     async def add(
         self,
         *,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Executable, RowMapping, Select, and_, bindparam, select
@@ -168,10 +168,19 @@ _STAFF = select(
 Members = list[tuple[BindingView, PersonView]]
 
 
+class Session(Protocol):
+    """The request's session, opened when first used (services.context.UnitOfWork)."""
+
+    @property
+    def db(self) -> AsyncSession: ...
+
+    def in_transaction(self) -> bool: ...
+
+
 class Views:
     def __init__(
         self,
-        session: AsyncSession,
+        session: Session,
         reads: Reads | None = None,
         members_read: dict[UUID, Members] | None = None,
     ) -> None:
@@ -184,7 +193,7 @@ class Views:
     async def _rows(self, query: Executable, **params: Any) -> Sequence[RowMapping]:
         if self.reads is not None:
             return await self.reads.rows(query, params)
-        return (await self.session.execute(query, params)).mappings().all()
+        return (await self.session.db.execute(query, params)).mappings().all()
 
     async def _one(self, query: Executable, **params: Any) -> RowMapping | None:
         rows = await self._rows(query, **params)

@@ -11,7 +11,6 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.adapters.background import Background
 from app.adapters.clock import utcnow
@@ -49,16 +48,18 @@ def settings_of(state: State) -> Settings:
     return settings
 
 
-async def provide_uow(
-    request: Request[Any, Any, Any], state: State
-) -> AsyncGenerator[UnitOfWork, None]:
+async def provide_uow(request: Request[Any, Any, Any]) -> AsyncGenerator[UnitOfWork, None]:
     """The request's one unit of work: committed once the handler has made its response, rolled
     back if it raised (routes and services never commit it themselves). A request whose reads
-    all went outside the transaction (app/db/reads.py) has nothing to commit or close."""
+    all went outside the transaction (app/db/reads.py) never opens its session, and so has
+    nothing to commit or close.
+
+    The app's state is read from the request: a `state` parameter would have Litestar copy it
+    (a new State and its lock) for every request."""
+    state = request.app.state
     origin = Origin.of(client_ip(request), request.headers.get("user-agent", ""))
-    db: AsyncSession = state.make_session()
     uow = UnitOfWork(
-        db=db,
+        make_db=state.make_session,
         cipher=state.cipher,
         policy=settings_of(state).policy,
         origin=origin,
@@ -68,22 +69,26 @@ async def provide_uow(
         yield uow
     except BaseException:
         await uow.rollback()
-        await db.close()
+        await uow.close()
         raise
-    if db.in_transaction() or uow.has_after_commit:
+    if uow.in_transaction() or uow.has_after_commit:
         try:
             await uow.commit()
         finally:
-            await db.close()
+            await uow.close()
+    else:
+        await uow.close()  # opened for a read that ended its own transaction, or not at all
 
 
-async def provide_limits(state: State, uow: NamedDependency[UnitOfWork]) -> Limits:
-    shared: Counters | None = state.counters  # Redis's, when REDIS_URL is set
+async def provide_limits(
+    request: Request[Any, Any, Any], uow: NamedDependency[UnitOfWork]
+) -> Limits:
+    shared: Counters | None = request.app.state.counters  # Redis's, when REDIS_URL is set
     return limits_for(uow, shared)
 
 
-async def provide_rp(state: State) -> RelyingParty:
-    s = settings_of(state)
+async def provide_rp(request: Request[Any, Any, Any]) -> RelyingParty:
+    s = settings_of(request.app.state)
     return RelyingParty(
         rp_id=s.webauthn_rp_id, rp_name=s.webauthn_rp_name, origin=s.webauthn_origin
     )
@@ -166,13 +171,13 @@ def background_uow_factory(state: State) -> Callable[[], UnitOfWork]:
     return new_uow
 
 
-async def provide_store(state: State) -> DocumentStore:
-    store: DocumentStore = state.documents
+async def provide_store(request: Request[Any, Any, Any]) -> DocumentStore:
+    store: DocumentStore = request.app.state.documents
     return store
 
 
-async def provide_portraits(state: State) -> PortraitSource:
-    portraits: PortraitSource = state.portraits
+async def provide_portraits(request: Request[Any, Any, Any]) -> PortraitSource:
+    portraits: PortraitSource = request.app.state.portraits
     return portraits
 
 

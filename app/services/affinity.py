@@ -153,7 +153,7 @@ async def accept_notice(uow: UnitOfWork, account: Holder, view: DraftView, now: 
 async def _held_bindings(uow: UnitOfWork, holder: PersonView) -> list[HeldBinding]:
     return [
         HeldBinding(
-            member_id_number=uow.people.id_number_of(binding.member).value,
+            member_id_number=uow.id_number_of(binding.member).value,
             relationship=Relationship(binding.relation),
             state=BindingState(binding.state),
         )
@@ -166,8 +166,8 @@ async def _check_rules(
 ) -> None:
     """Raises BindingRefused."""
     check_new_member(
-        holder=uow.people.id_number_of(account.person),
-        member=uow.people.id_number_of(member),
+        holder=uow.id_number_of(account.person),
+        member=uow.id_number_of(member),
         relationship=relationship,
         holder_bindings=await _held_bindings(uow, account.person),
         member_live_holder_count=await uow.bindings.live_holder_count(member.id, LIVE_STATES),
@@ -457,7 +457,7 @@ async def start_for_household_member(
     if member is None:
         return False
     draft = await _current_row(uow, account, store, now)
-    number = uow.people.id_number_of(member)
+    number = uow.id_number_of(member)
     if member_number(uow, draft) != number:
         await store.delete(draft.proof_file)
         await store.delete(draft.face_photo_file)
@@ -578,7 +578,7 @@ async def co_holders(uow: UnitOfWork, account: Holder) -> list[CoHolder]:
 
 def member_under_age(uow: UnitOfWork, binding: AffinityBinding, today: date) -> bool:
     """Whether the member is young enough that the holder's face photo is their reference."""
-    return needs_face_photo(uow.people.id_number_of(binding.member), today, uow.policy)
+    return needs_face_photo(uow.id_number_of(binding.member), today, uow.policy)
 
 
 async def revoke_as_member(

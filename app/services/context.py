@@ -10,13 +10,13 @@ request wrote) is registered with after_commit.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from app.db.insurance import Enrolments, InsuranceRecords
 from app.db.medical import AidLinks, MedicalAccounts, MedicalBills
+from app.db.models import Person
 from app.db.payments import Ledger, PaymentKeys, Payments
 from app.db.pii import PiiCipher
 from app.db.reads import Reads
@@ -41,20 +41,53 @@ from app.db.repositories import (
 from app.db.sandbox_orders import SandboxOrders
 from app.db.scan_logins import Kiosks, ScanLogins
 from app.db.views import Members, Views
+from app.domain.identity import IdNumber
 from app.domain.origin import NOWHERE, Origin
 from app.domain.policy import Policy
+from app.domain.views import PersonView
 
 
-@dataclass(frozen=True, slots=True)
 class UnitOfWork:
-    db: AsyncSession
-    cipher: PiiCipher
-    policy: Policy
-    # The views' reads outside the transaction (app/db/reads.py); None: in the session.
-    reads: Reads | None = None
-    origin: Origin = NOWHERE  # the request's, for the audit trail
-    _members_read: dict[UUID, Members] = field(default_factory=dict)
-    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """`db`, or `make_db` to open the session when first used: most pages read only outside
+    the transaction (app/db/reads.py), and a session they never use costs as much as a read."""
+
+    __slots__ = ("_after_commit", "_db", "_make_db", "_members_read", "cipher", "origin", "policy", "reads")
+
+    def __init__(
+        self,
+        *,
+        cipher: PiiCipher,
+        policy: Policy,
+        db: AsyncSession | None = None,
+        make_db: Callable[[], AsyncSession] | None = None,
+        reads: Reads | None = None,  # the views' reads outside the transaction; None: in it
+        origin: Origin = NOWHERE,  # the request's, for the audit trail
+    ) -> None:
+        if (db is None) == (make_db is None):
+            raise ValueError("a unit of work takes either a session or a way to open one")
+        self._db = db
+        self._make_db = make_db
+        self.cipher = cipher
+        self.policy = policy
+        self.reads = reads
+        self.origin = origin
+        self._members_read: dict[UUID, Members] = {}
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    @property
+    def db(self) -> AsyncSession:
+        if self._db is None:
+            assert self._make_db is not None
+            self._db = self._make_db()
+        return self._db
+
+    @property
+    def opened(self) -> bool:
+        """Whether the session has been opened (and so may hold work, and must be closed)."""
+        return self._db is not None
+
+    def in_transaction(self) -> bool:
+        return self._db is not None and self._db.in_transaction()
 
     @property
     def people(self) -> People:
@@ -62,7 +95,7 @@ class UnitOfWork:
 
     @property
     def views(self) -> Views:
-        return Views(self.db, self.reads, self._members_read)
+        return Views(self, self.reads, self._members_read)
 
     @property
     def signed_in_sessions(self) -> SignedInSessions:
@@ -168,6 +201,10 @@ class UnitOfWork:
     def sandbox_orders(self) -> SandboxOrders:
         return SandboxOrders(self.db)
 
+    def id_number_of(self, person: Person | PersonView) -> IdNumber:
+        """The person's ID number, decrypted: a page shows it masked, never whole."""
+        return IdNumber(self.cipher.decrypt(person.id_number_cipher))
+
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)
 
@@ -176,7 +213,8 @@ class UnitOfWork:
         return bool(self._after_commit)
 
     async def commit(self) -> None:
-        await self.db.commit()
+        if self._db is not None:
+            await self._db.commit()
         actions = list(self._after_commit)
         self._after_commit.clear()
         for action in actions:
@@ -184,7 +222,12 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._after_commit.clear()
-        await self.db.rollback()
+        if self._db is not None:
+            await self._db.rollback()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
 
     def savepoint(self) -> AsyncSessionTransaction:
         """A nested transaction: a failed insert is undone without losing the request's work."""

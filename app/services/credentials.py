@@ -78,5 +78,5 @@ async def accept(uow: UnitOfWork, staff_id: UUID, raw: str, now: datetime) -> Pr
     uow.audit.record(action, at=now, actor=None, subject=person.id, staff=staff_id, detail=detail)
     shown = person_view(person)
     return Presented(
-        person=shown, masked_id=uow.people.id_number_of(person).masked, card=shown.card
+        person=shown, masked_id=uow.id_number_of(person).masked, card=shown.card
     )

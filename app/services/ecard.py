@@ -44,7 +44,7 @@ async def viewed(uow: UnitOfWork, subject: Subject, now: datetime) -> None:
 async def apply(uow: UnitOfWork, subject: Subject, now: datetime) -> ECard:
     """Raises CardExists. The route asks for the holder's PIN first (the step-up)."""
     person_id, holder_id = subject.person.id, subject.holder.id
-    region = uow.people.id_number_of(subject.person).region_code
+    region = uow.id_number_of(subject.person).region_code
     if await uow.cards.for_person(person_id):
         raise CardExists
     for _attempt in range(NUMBER_ATTEMPTS):

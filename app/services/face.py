@@ -124,7 +124,7 @@ async def reference_image(
     """The face the member's selfie is matched against: from 16 on, only the registry
     portrait; under 16, the face photo the holder uploaded. Never the relationship document
     (the holder chose it). None when there is no reference: the member is checked in person."""
-    number = uow.people.id_number_of(binding.member)
+    number = uow.id_number_of(binding.member)
     if face_reference(number, now.date(), uow.policy) == "registry_portrait":
         return await portraits.portrait(binding.member_person_id)
     if binding.face_photo_file is None:

@@ -85,7 +85,7 @@ class PersonInsurance:
 
 def _facts(uow: UnitOfWork, subject: Subject) -> Facts:
     person = subject.person
-    hukou = person.region_code or uow.people.id_number_of(person).region_code
+    hukou = person.region_code or uow.id_number_of(person).region_code
     return Facts(
         birth_date=person.birth_date,
         hukou=hukou,

@@ -72,7 +72,7 @@ def _bill(purpose: Purpose, subject: Subject, period: str) -> str:
 
 def _hukou(uow: UnitOfWork, subject: Subject) -> str:
     person = subject.person
-    return person.region_code or uow.people.id_number_of(person).region_code
+    return person.region_code or uow.id_number_of(person).region_code
 
 
 async def _back_years(uow: UnitOfWork, subject: Subject, today: date) -> tuple[int, ...]:

@@ -11,8 +11,8 @@ from app.services.context import UnitOfWork
 
 
 def masked(uow: UnitOfWork, person: Person | PersonView) -> str:
-    return uow.people.id_number_of(person).masked
+    return uow.id_number_of(person).masked
 
 
 def age(uow: UnitOfWork, person: Person | PersonView, on: date) -> int:
-    return uow.people.id_number_of(person).age_on(on)
+    return uow.id_number_of(person).age_on(on)

@@ -44,7 +44,7 @@ async def set_first_pin(uow: UnitOfWork, holder: Holder, pin: str, now: datetime
     account = await account_of(uow, holder)
     if account.pin_hash is not None:
         raise PinAlreadySet
-    check_pin_policy(pin, id_number=uow.people.id_number_of(account.person).value)
+    check_pin_policy(pin, id_number=uow.id_number_of(account.person).value)
     account.pin_hash = hash_secret(pin)
     uow.audit.record("pin.set", at=now, actor=account.person_id)
 
@@ -77,7 +77,7 @@ async def change_pin(
     uow: UnitOfWork, holder: Holder, *, old_pin: str, new_pin: str, now: datetime
 ) -> None:
     """Checks the new PIN's policy first (no attempt is spent on a form error), then the old PIN."""
-    check_pin_policy(new_pin, id_number=uow.people.id_number_of(holder.person).value)
+    check_pin_policy(new_pin, id_number=uow.id_number_of(holder.person).value)
     await verify_pin(uow, holder, old_pin, now)
     account = await account_of(uow, holder)
     account.pin_hash = hash_secret(new_pin)

@@ -166,7 +166,7 @@ async def reset_pin(
     passed check (ResetRefused if it cannot be) and set the PIN: the wrong-PIN count and any
     lock go with the old one. Returns whether PIN use was locked."""
     account = await account_of(uow, holder)
-    check_pin_policy(new_pin, id_number=uow.people.id_number_of(account.person).value)
+    check_pin_policy(new_pin, id_number=uow.id_number_of(account.person).value)
     if not await uow.face_checks.spend(
         check_id,
         person_id=holder.person_id,

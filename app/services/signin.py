@@ -55,7 +55,7 @@ async def check_account_password(
     uow: UnitOfWork, limits: Limits, account: HolderAccount, password: str, now: datetime
 ) -> bool:
     """confirm_password's check, for a service that has the account row already."""
-    number = uow.people.id_number_of(account.person)
+    number = uow.id_number_of(account.person)
     counted_as = [
         (SIGN_IN_ACCOUNT, uow.cipher.lookup_hash(number.value)),
         (PASSWORD_CHECK, str(account.id)),

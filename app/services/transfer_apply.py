@@ -106,7 +106,7 @@ def _kind(
         return TransferKind.TRANSFER
     first = min(p for p, _ in paid_to)
     person = subject.person
-    hukou = person.region_code or uow.people.id_number_of(person).region_code
+    hukou = person.region_code or uow.id_number_of(person).region_code
     return rules_for(uow.policy).kind(
         Sex(person.sex),
         person.birth_date,

@@ -126,7 +126,7 @@ async def _account(
 def hukou_of(uow: UnitOfWork, subject: Subject) -> str:
     """The province of the person's hukou (the registry's, else the ID number's region)."""
     person = subject.person
-    return province_of(person.region_code or uow.people.id_number_of(person).region_code)
+    return province_of(person.region_code or uow.id_number_of(person).region_code)
 
 
 async def load(uow: UnitOfWork, subject: Subject) -> Records | Blocked:

@@ -31,8 +31,12 @@ def _state(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Si
     )
 
 
-def _request() -> SimpleNamespace:
-    return SimpleNamespace(client=SimpleNamespace(host="192.0.2.1"), headers={"user-agent": "t"})
+def _request(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> SimpleNamespace:
+    return SimpleNamespace(
+        client=SimpleNamespace(host="192.0.2.1"),
+        headers={"user-agent": "t"},
+        app=SimpleNamespace(state=_state(settings, sessions)),
+    )
 
 
 async def _events(sessions: async_sessionmaker[AsyncSession], action: str) -> int:
@@ -45,7 +49,7 @@ async def test_a_request_that_returns_commits_then_runs_what_waited(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     seen_after_commit: list[int] = []
-    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    request = provide_uow(_request(migrated, sessions))  # type: ignore[arg-type]
     uow: UnitOfWork = await anext(request)
     uow.audit.record("test.done", at=utcnow(), actor=None)
 
@@ -64,7 +68,7 @@ async def test_a_request_that_raises_leaves_nothing_behind(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     ran: list[str] = []
-    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    request = provide_uow(_request(migrated, sessions))  # type: ignore[arg-type]
     uow: UnitOfWork = await anext(request)
     uow.audit.record("test.failed", at=utcnow(), actor=None)
 
@@ -81,16 +85,30 @@ async def test_a_request_that_raises_leaves_nothing_behind(
 async def test_a_request_that_wrote_nothing_commits_nothing(
     migrated: Settings, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A page whose reads all went outside the transaction opens none, so has none to end."""
+    """A page whose reads all went outside the transaction never opens its session, so has
+    nothing to end."""
     commits: list[AsyncSession] = []
 
     async def counted(self: AsyncSession) -> None:
         commits.append(self)
 
     monkeypatch.setattr(AsyncSession, "commit", counted)
-    request = provide_uow(_request(), _state(migrated, sessions))  # type: ignore[arg-type]
+    request = provide_uow(_request(migrated, sessions))  # type: ignore[arg-type]
     uow: UnitOfWork = await anext(request)
     with pytest.raises(StopAsyncIteration):
         await anext(request)
-    assert not uow.db.in_transaction()
+    assert not uow.opened
     assert commits == []
+
+
+async def test_a_session_is_opened_only_when_used(
+    migrated: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    request = provide_uow(_request(migrated, sessions))  # type: ignore[arg-type]
+    uow: UnitOfWork = await anext(request)
+    assert not uow.opened
+    uow.audit.record("test.opened", at=utcnow(), actor=None)
+    assert uow.opened and uow.in_transaction()
+    with pytest.raises(StopAsyncIteration):
+        await anext(request)
+    assert await _events(sessions, "test.opened") == 1
