@@ -71,6 +71,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             return not self.is_production
         return self.payment_sandbox
 
+    @property
+    def pays_online(self) -> bool:
+        """Whether a payment provider answers: the sandbox gateway served here, or a gateway
+        at PAYMENT_SITE_URL. Otherwise the pages say that online payment is unavailable."""
+        return self.serves_sandbox_gateway or bool(self.payment_site_url)
+
 
 def _policy_from_env(env: dict[str, str]) -> Policy:
     overrides: dict[str, Any] = {}

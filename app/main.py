@@ -79,7 +79,7 @@ from app.routes.insurance import InsuranceController
 from app.routes.kiosk import KioskController, is_kiosk
 from app.routes.password_reset import PasswordResetController
 from app.routes.payment_notify import payment_notice
-from app.routes.payments import PaymentController
+from app.routes.payments import PaymentController, PaymentsOffline, payments_offline
 from app.routes.pension import PensionController
 from app.routes.pin_reset import PinResetController
 from app.routes.request_log import (
@@ -398,6 +398,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SignInRequired: _sign_in_redirect,
             NotInThisSession: _not_in_this_session,
             PinSetupRequired: _pin_setup_redirect,
+            PaymentsOffline: payments_offline,
             StepUpRequired: _step_up_redirect,
             NotFoundException: _error_page,
             NotYours: _not_found,

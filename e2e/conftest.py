@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ class LiveServer:
     env: dict[str, str]
     log_path: Path
     holders: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    runner: CommandRunner | None = None
 
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
@@ -60,17 +62,53 @@ class LiveServer:
         return self._run_module("e2e.setup_commands", *args)
 
     def _run_module(self, module: str, *args: str) -> str:
-        done = subprocess.run(
-            [str(BIN / "python"), "-m", module, *args],
+        done = self._commands().run(module, args)
+        assert done["code"] == 0, f"{module} {args[0]} failed:\n{done['out']}\n{done['err']}"
+        return str(done["out"])
+
+    def _commands(self) -> CommandRunner:
+        if self.runner is None:
+            self.runner = CommandRunner(self.env, self.log_path.with_name("commands.log"))
+        return self.runner
+
+
+class CommandRunner:
+    """e2e/command_runner.py in a process of its own, started once: commands in order."""
+
+    TIMEOUT = 60.0
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(BIN / "python"), "-m", "e2e.command_runner"],
             cwd=ROOT,
-            env=self.env,
-            capture_output=True,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
             text=True,
-            timeout=60,
-            check=False,
         )
-        assert done.returncode == 0, f"{module} {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+
+    def run(self, module: str, args: tuple[str, ...]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps([module, list(args)]) + "\n")
+        self.process.stdin.flush()
+        ready, _, _ = select.select([self.process.stdout], [], [], self.TIMEOUT)
+        assert ready, f"{module} {args[0]} took over {self.TIMEOUT} s"
+        line = self.process.stdout.readline()
+        assert line, f"the command runner ended (code {self.process.poll()})"
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def _free_port() -> int:
@@ -161,6 +199,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         _wait_healthy(f"http://127.0.0.1:{port}", process, log_path)
         yield server
     finally:
+        if server.runner is not None:
+            server.runner.close()
         process.terminate()
         try:
             process.wait(timeout=10)

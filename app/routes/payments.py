@@ -28,8 +28,10 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath
 
 from app.adapters.clock import utcnow
@@ -290,6 +292,22 @@ def _fen_text(fen: int) -> str:
 # --- the controller ----------------------------------------------------------------------------
 
 
+class PaymentsOffline(Exception):
+    """No payment provider answers here (production without a gateway)."""
+
+
+async def online_payments(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Before the PIN of a payment: say at once that it cannot be paid online, rather than
+    take the PIN and then fail at the provider."""
+    if not connection.app.state.settings.pays_online:
+        raise PaymentsOffline
+
+
+def payments_offline(request: Request[Any, Any, Any], exc: PaymentsOffline) -> Response[str]:
+    payments = request.url.path.split("/payments/")[0] + "/payments"
+    return page(request, "pages/payments/offline.html", {"payments": payments}, status=503)
+
+
 class PaymentController(Controller):
     path = "/payments"
 
@@ -310,6 +328,7 @@ class PaymentController(Controller):
             "flexible": await pensions.flexible_offer(uow, subject, today),
             "bills": await bills.bills_of(uow, subject),
             "history": await service.of_subject(uow, subject),
+            "pays_online": request.app.state.settings.pays_online,
         }
         return page(request, "pages/payments/list.html", context)
 
@@ -326,7 +345,7 @@ class PaymentController(Controller):
         asked = await _premium(uow, subject, year)
         return _check_page(request, asked, "pages/payments/premium_check.html")
 
-    @get("/premium/{year:int}/pin")
+    @get("/premium/{year:int}/pin", guards=[online_payments])
     async def premium_pin(
         self,
         request: Request[Any, Any, Any],
@@ -337,7 +356,7 @@ class PaymentController(Controller):
     ) -> Response[Any]:
         return _pin_get(request, account, await _premium(uow, subject, year))
 
-    @post("/premium/{year:int}/pin")
+    @post("/premium/{year:int}/pin", guards=[online_payments])
     async def premium_pay(
         self,
         request: Request[Any, Any, Any],
@@ -382,7 +401,7 @@ class PaymentController(Controller):
             )
         return _check_page(request, asked, "pages/payments/check.html")
 
-    @get("/pension/check/pin")
+    @get("/pension/check/pin", guards=[online_payments])
     async def pension_pin(
         self,
         request: Request[Any, Any, Any],
@@ -393,7 +412,7 @@ class PaymentController(Controller):
         asked, *_ = await _pension(uow, subject, request.query_params)
         return _pin_get(request, account, asked)
 
-    @post("/pension/check/pin")
+    @post("/pension/check/pin", guards=[online_payments])
     async def pension_pay(
         self,
         request: Request[Any, Any, Any],
@@ -433,7 +452,7 @@ class PaymentController(Controller):
             )
         return _check_page(request, asked, "pages/payments/check.html")
 
-    @get("/flexible/check/pin")
+    @get("/flexible/check/pin", guards=[online_payments])
     async def flexible_pin(
         self,
         request: Request[Any, Any, Any],
@@ -444,7 +463,7 @@ class PaymentController(Controller):
         asked, *_ = await _flexible(uow, subject, request.query_params)
         return _pin_get(request, account, asked)
 
-    @post("/flexible/check/pin")
+    @post("/flexible/check/pin", guards=[online_payments])
     async def flexible_pay(
         self,
         request: Request[Any, Any, Any],
@@ -469,7 +488,7 @@ class PaymentController(Controller):
         asked.extra["changed"] = request.query_params.get("changed") == "1"
         return _check_page(request, asked, "pages/payments/bill_check.html")
 
-    @get("/bills/{bill_id:uuid}/pin")
+    @get("/bills/{bill_id:uuid}/pin", guards=[online_payments])
     async def bill_pin(
         self,
         request: Request[Any, Any, Any],
@@ -480,7 +499,7 @@ class PaymentController(Controller):
     ) -> Response[Any]:
         return _pin_get(request, account, await _bill(uow, subject, bill_id))
 
-    @post("/bills/{bill_id:uuid}/pin")
+    @post("/bills/{bill_id:uuid}/pin", guards=[online_payments])
     async def bill_pay(
         self,
         request: Request[Any, Any, Any],
@@ -762,7 +781,7 @@ async def _pin_post(
 
 def _checkout_url(request: Request[Any, Any, Any], subject: Subject, payment: Any) -> str | None:
     """Back to the provider's page while the payment is open (the first visit was cut short)."""
-    if payment.state != "created":
+    if payment.state != "created" or not request.app.state.settings.pays_online:
         return None
     provider = _provider(request)
     order = service.order_for(payment, subject.base, request.app.state.payment_site, provider)

@@ -1,0 +1,57 @@
+"""The browser tests' set-up and operator commands (e2e.setup_commands, app.cli), run one
+after another in one long-lived process.
+
+Starting Python and importing the app costs about 2 s of CPU; the journeys run a command or two
+each, so a process per command was a good part of the browser tests' time. Each command still
+gets its own event loop, engine and unit of work, as it does on the command line.
+
+Protocol: one JSON line in, `["module", ["arg", ...]]`; one JSON line out,
+`{"code": int, "out": "what it printed", "err": "what it wrote to stderr"}`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+# Each command's entry point, given its arguments (without a program name): its exit code.
+COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "app.cli": lambda args: int(importlib.import_module("app.cli").main(["app.cli", *args])),
+    "e2e.setup_commands": lambda args: int(
+        importlib.import_module("e2e.setup_commands").main(list(args))
+    ),
+}
+
+
+def run(module: str, args: Sequence[str]) -> dict[str, int | str]:
+    printed, errors = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):
+        try:
+            code = COMMANDS[module](args)
+        except SystemExit as leaving:  # argparse, on arguments it refuses
+            code = leaving.code if isinstance(leaving.code, int) else 1
+        except Exception:  # reported to the test, which fails with it
+            traceback.print_exc()
+            code = 1
+    return {"code": code, "out": printed.getvalue(), "err": errors.getvalue()}
+
+
+def main() -> None:
+    # Answers go out on the original stdout alone; anything else written to fd 1 (a logging
+    # handler made before the redirection) goes to stderr, so it cannot break the protocol.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    for line in sys.stdin:
+        module, args = json.loads(line)
+        answers.write(json.dumps(run(module, args)) + "\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main()
