@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-TEST_WORKERS ?= auto
+# Unset: the tests spread over twice as many processes as there are cores (they wait on the
+# databases as much as they compute), the browser journeys over one per core.
+TEST_WORKERS ?=
+CORES := $(shell nproc 2>/dev/null || echo 2)
 export LITESTAR_APP := app.main:create_app
 # Keep pip's index configuration quiet about absent local mirrors.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -16,8 +19,8 @@ run: setup catalogues migrate seed serve
 # Two runs: Playwright's sync API keeps an event loop in its process, which the async tests
 # of tests/ cannot share. Each run spreads its files over the cores (pytest-xdist).
 test: setup-test catalogues chromium
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile tests
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile e2e
+	$(BIN)/pytest -n $(or $(TEST_WORKERS),$(shell echo $$(( $(CORES) * 2 )))) --dist loadfile tests
+	$(BIN)/pytest -n $(or $(TEST_WORKERS),auto) --dist loadfile e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
