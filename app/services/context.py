@@ -51,7 +51,16 @@ class UnitOfWork:
     """`db`, or `make_db` to open the session when first used: most pages read only outside
     the transaction (app/db/reads.py), and a session they never use costs as much as a read."""
 
-    __slots__ = ("_after_commit", "_db", "_make_db", "_members_read", "cipher", "origin", "policy", "reads")
+    __slots__ = (
+        "_after_commit",
+        "_db",
+        "_make_db",
+        "_members_read",
+        "cipher",
+        "origin",
+        "policy",
+        "reads",
+    )
 
     def __init__(
         self,
