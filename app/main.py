@@ -26,8 +26,6 @@ from litestar.exceptions import (
     NotFoundException,
 )
 from litestar.plugins.htmx import HTMXPlugin
-from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 
 from app.adapters import hashing
@@ -41,6 +39,7 @@ from app.adapters.job_queue import JobQueue
 from app.adapters.payments import SandboxProvider, http_clients, sandbox_secret
 from app.adapters.portraits import FilePortraits
 from app.adapters.redis_counters import RedisCounters
+from app.adapters.redis_sessions import RedisSessions
 from app.adapters.session_files import SessionFiles
 from app.config import ROOT, Settings, get_settings
 from app.db import sqlite
@@ -132,10 +131,10 @@ SUBJECT_PAGES = [
 ]
 
 
-def _store(settings: Settings, redis: Redis | None, namespace: str) -> Store:
+def _sessions_store(settings: Settings, redis: Redis | None) -> RedisSessions | SessionFiles:
     if redis is not None:
-        return RedisStore(redis, namespace=f"{settings.redis_namespace}:{namespace}")
-    return SessionFiles(Path(settings.state_dir) / namespace)
+        return RedisSessions(redis, namespace=f"{settings.redis_namespace}:sessions")
+    return SessionFiles(Path(settings.state_dir) / "sessions")
 
 
 # Pages as the browser receives them: brotli for browsers that take it (all current ones),
@@ -311,6 +310,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # One Redis client, when there is Redis, for the sessions and the limits' counters.
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     counters = RedisCounters(redis, f"{settings.redis_namespace}:limits") if redis else None
+    sessions = _sessions_store(settings, redis)
     reads = reads_for(database.get_engine())
     assets = Assets(build_assets(ROOT / "static", ROOT / "var" / "static-build"))
     set_template_global("asset", assets.url)
@@ -382,6 +382,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             close_database,
             reads.close,
             lambda: matcher.close(),
+            *([sessions.close] if isinstance(sessions, RedisSessions) else []),
             *([redis.aclose] if redis is not None else []),
         ],
         middleware=[
@@ -392,7 +393,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[security_headers(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings),
         compression_config=COMPRESSION,
-        stores={"sessions": _store(settings, redis, "sessions")},
+        stores={"sessions": sessions},
         state=state,
         exception_handlers={
             SignInRequired: _sign_in_redirect,

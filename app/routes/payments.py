@@ -296,7 +296,9 @@ class PaymentsOffline(Exception):
     """No payment provider answers here (production without a gateway)."""
 
 
-async def online_payments(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def online_payments(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Before the PIN of a payment: say at once that it cannot be paid online, rather than
     take the PIN and then fail at the provider."""
     if not connection.app.state.settings.pays_online:

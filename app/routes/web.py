@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +61,18 @@ IDLE_WARNING_SECONDS = 120
 TEMPLATES = __import__("pathlib").Path(__file__).resolve().parent.parent / "templates"
 
 
+class _Environment(Environment):
+    """Templates' globals as one plain dict each. Jinja's own, a ChainMap over the
+    environment's, is walked key by key in Python by every context a page makes (the page, and
+    each include), which cost more than rendering a small page. set_template_global keeps the
+    loaded templates' copies up to date."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def _build_env(locale: str) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n", CompiledGettext],
@@ -113,6 +123,8 @@ def templates() -> Environment:
 def set_template_global(name: str, value: Any) -> None:
     for env in jinja_envs.values():
         env.globals[name] = value
+        for template in (env.cache or {}).values():
+            template.globals[name] = value
 
 
 def configure_templates(*, reload: bool) -> None:

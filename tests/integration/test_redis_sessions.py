@@ -1,0 +1,83 @@
+"""The Redis session store: its reads on connections of its own give what the client gives,
+survive a dropped connection, and hold when many arrive at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from app.adapters.redis_sessions import RedisSessions
+from tests.conftest import REDIS_URL
+
+
+@pytest.fixture
+async def store(redis_namespace: str) -> AsyncIterator[RedisSessions]:
+    assert REDIS_URL
+    client = Redis.from_url(REDIS_URL)
+    sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions")
+    yield sessions
+    await sessions.close()
+    await client.aclose()
+
+
+async def test_a_read_gives_what_was_written(store: RedisSessions) -> None:
+    await store.set("a", b'{"account_id": "1"}', expires_in=60)
+    assert await store.get("a") == b'{"account_id": "1"}'
+    assert await store.get("missing") is None
+    assert await store._redis.get(store._make_key("a")) == b'{"account_id": "1"}'
+
+
+async def test_a_renewing_read_renews(store: RedisSessions) -> None:
+    await store.set("a", b"x", expires_in=60)
+    assert await store.get("a", renew_for=3600) == b"x"
+    assert (await store.expires_in("a") or 0) > 60
+
+
+async def test_a_dropped_connection_is_replaced(store: RedisSessions) -> None:
+    await store.set("a", b"x", expires_in=60)
+    assert await store.get("a") == b"x"
+    own = store._free[0]
+    own_id = await _client_id(store)
+    await store._redis.client_kill_filter(_id=own_id)
+    assert await store.get("a") == b"x"  # answered through the client, the dead one dropped
+    assert own not in store._free
+    assert await store.get("a") == b"x"
+    assert len(store._free) == 1
+
+
+async def _client_id(store: RedisSessions) -> int:
+    """The id Redis gives the store's own (free) connection."""
+    connection = store._free[-1]
+    await connection.send_command("CLIENT", "ID")
+    client_id = await connection.read_response()
+    assert isinstance(client_id, int)
+    return client_id
+
+
+async def test_twenty_reads_at_once(store: RedisSessions) -> None:
+    for n in range(20):
+        await store.set(f"s{n}", f"value {n}".encode(), expires_in=60)
+    values = await asyncio.gather(*(store.get(f"s{n}") for n in range(20)))
+    assert values == [f"value {n}".encode() for n in range(20)]
+    assert store._open <= store.OWN_CONNECTIONS
+    assert len(store._free) == store._open  # every one given back
+
+
+async def test_a_cancelled_read_drops_its_connection(store: RedisSessions) -> None:
+    await store.set("a", b"x", expires_in=60)
+    await store.get("a")
+    blocked = store._free[-1]
+    await blocked.send_command("CLIENT", "PAUSE", "300", "ALL")
+    assert await blocked.read_response() == b"OK"
+    read = asyncio.create_task(store.get("a"))
+    await asyncio.sleep(0.05)
+    read.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await read
+    assert blocked not in store._free
+    assert store._open == 0
+    await asyncio.sleep(0.3)
+    assert await store.get("a") == b"x"
