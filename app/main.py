@@ -98,7 +98,7 @@ from app.routes.staff_funds import StaffFundsController
 from app.routes.staff_transfers import StaffTransferController
 from app.routes.static_files import static_route
 from app.routes.step_up import StepUpRequired
-from app.routes.subject import subject_routers
+from app.routes.subject import subject_controllers
 from app.routes.system import accessibility, healthz, set_language
 from app.routes.transfer_apply import (
     MemberTransferApplyController,
@@ -357,7 +357,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffFundsController,
             CounterController,
             FamilyController,
-            *subject_routers(SUBJECT_PAGES),
+            *subject_controllers(SUBJECT_PAGES),
             AccountController,
             PasswordController,
             SessionsController,
