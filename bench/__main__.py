@@ -24,12 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from bench import faces, first_paint
+from bench import faces, first_paint, server_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -55,11 +55,21 @@ class Run:
     bare: list[float]
     home: list[float]
     card: float
+    # The server's CPU time per request (µs), where /proc tells it.
+    bare_cpu: list[float] = field(default_factory=list)
+    home_cpu: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
         """Of the medians: a moment of load from elsewhere on the machine moves one run only."""
         return statistics.median(self.home) / statistics.median(self.bare)
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The same ratio by the server's CPU time per request, which neighbours do not move."""
+        if not self.bare_cpu or not self.home_cpu:
+            return None
+        return statistics.median(self.bare_cpu) / statistics.median(self.home_cpu)
 
 
 def _free_port() -> int:
@@ -182,7 +192,19 @@ def load(base: str, path: str, cookie: str = "", seconds: float = SECONDS) -> fl
     return asyncio.run(_python_load(base, path, cookie))
 
 
-def _measure(server: str, store: str, base: str, client: httpx.Client) -> Run:
+def _timed_load(
+    pid: int, base: str, path: str, cookie: str, rates: list[float], cpu: list[float]
+) -> None:
+    """Adds the run's requests per second, and the server's CPU µs per request if known."""
+    before, started = server_cpu.cpu_seconds(pid), time.perf_counter()
+    rate = load(base, path, cookie)
+    elapsed, after = time.perf_counter() - started, server_cpu.cpu_seconds(pid)
+    rates.append(rate)
+    if before is not None and after is not None and rate > 0:
+        cpu.append((after - before) / (rate * elapsed) * 1e6)
+
+
+def _measure(server: str, store: str, base: str, client: httpx.Client, pid: int) -> Run:
     """Bare and signed-in pages alternately, so a change in the machine's load hits both."""
     anonymous = _cookie_header(client, signed_in=False)
     signed_in = _cookie_header(client, signed_in=True)
@@ -190,8 +212,8 @@ def _measure(server: str, store: str, base: str, client: httpx.Client) -> Run:
     load(base, "/", signed_in, seconds=2)
     run = Run(server, store, [], [], 0.0)
     for _ in range(PAIRS):
-        run.bare.append(load(base, "/accessibility", anonymous))
-        run.home.append(load(base, "/", signed_in))
+        _timed_load(pid, base, "/accessibility", anonymous, run.bare, run.bare_cpu)
+        _timed_load(pid, base, "/", signed_in, run.home, run.home_cpu)
     run.card = load(base, "/card", signed_in)
     assert "1101**********0224" in client.get("/").text, "the session ended during the run"
     return run
@@ -227,7 +249,7 @@ def _bench(
     process = _start_server(server, env, port)
     try:
         client = _signed_in_client(base)
-        run = _measure(server, store, base, client)
+        run = _measure(server, store, base, client, process.pid)
         sizes = _sizes(client)
         while_matching = painted = None
         if with_faces and first_paint.chromium():
@@ -291,6 +313,11 @@ def main() -> int:
             f"{run.server:8} {run.store:19} {bare:>30} {home:>26} {run.card:7.1f}  "
             f"{run.ratio:.2f} (budget >= 0.50) {verdict}"
         )
+        if run.cpu_ratio is not None:
+            print(
+                f"{'':28} server CPU per request: bare {statistics.median(run.bare_cpu):.0f} µs, "
+                f"signed-in {statistics.median(run.home_cpu):.0f} µs: {run.cpu_ratio:.2f}"
+            )
     ok &= _print_sizes(sizes)
     if painted is not None:
         verdict = "ok" if painted <= first_paint.BUDGET_MS else "OVER BUDGET"
