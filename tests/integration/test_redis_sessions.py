@@ -87,3 +87,26 @@ async def test_a_cancelled_read_drops_its_connection(
     assert blocked not in store._free
     assert store._open == 0
     assert await store.get("a") == b"x"  # on a new connection
+
+
+async def test_a_stalled_read_ends_at_the_deadline(
+    store: RedisSessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's own connections carry no socket timeout (redis-py would make a task of every
+    write for it): one deadline covers the read, and the client answers in its place."""
+    await store.set("a", b"x", expires_in=60)
+    await store.get("a")
+    stalled = store._free[-1]
+    assert stalled.socket_timeout is None
+    assert store._deadline == 5  # redis-py's own default, as the client's connections have
+
+    async def never(**_: object) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(stalled, "read_response", never)
+    monkeypatch.setattr(store, "_deadline", 0.2)
+    started = asyncio.get_running_loop().time()
+    assert await store.get("a") == b"x"
+    assert asyncio.get_running_loop().time() - started < 2
+    assert stalled not in store._free
+    assert store._open == 0
