@@ -382,6 +382,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             close_database,
             reads.close,
             lambda: matcher.close(),
+            state.cities.close,
             *([sessions.close] if isinstance(sessions, RedisSessions) else []),
             *([redis.aclose] if redis is not None else []),
         ],

@@ -16,12 +16,21 @@ CITY_MAX = 60
 
 
 class Cities:
+    """Opens the database at once, so a wrong GEOIP_CITY_DB stops the start; closed at the
+    app's shutdown, it opens again if asked once more (an app started twice, as a test's)."""
+
     def __init__(self, path: str | None) -> None:
-        self._reader = maxminddb.open_database(path) if path else None
+        self._path = path
+        self._reader = self._open()
+
+    def _open(self) -> maxminddb.Reader | None:
+        return maxminddb.open_database(self._path) if self._path else None
 
     def city(self, address: str) -> str:
         if self._reader is None:
-            return ""
+            self._reader = self._open()
+            if self._reader is None:
+                return ""
         try:
             ipaddress.ip_address(address)
             record = self._reader.get(address)
@@ -32,6 +41,7 @@ class Cities:
     def close(self) -> None:
         if self._reader is not None:
             self._reader.close()
+            self._reader = None
 
 
 def _name(record: Any) -> str:

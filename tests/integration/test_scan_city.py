@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import msgspec
+import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
@@ -40,6 +41,16 @@ def test_cities_from_the_database(tmp_path: Path) -> None:
     assert cities.city("testclient") == ""  # not an address
     assert cities.city("2001:db8::1") == ""  # an IPv6 address in an IPv4 database
     assert Cities(None).city("203.0.113.9") == ""
+
+
+def test_closed_at_shutdown_the_database_opens_again_when_asked(tmp_path: Path) -> None:
+    cities = Cities(_database(tmp_path / "cities.mmdb"))
+    cities.close()
+    cities.close()
+    assert cities.city("203.0.113.9") == "北京市"
+    cities.close()
+    with pytest.raises(FileNotFoundError):
+        Cities(str(tmp_path / "absent.mmdb"))
 
 
 async def test_the_phone_shows_the_browsers_city(
