@@ -111,6 +111,17 @@ class Family:
 DEMO_MOTHER = Member("李秀英", "110105195806070426", "parent")
 
 
+def open_binding(
+    server: LiveServer, holder_id: str, member_id: str, relationship: str, *photos: str
+) -> str:
+    """An active binding, opened by the test-only command with its evidence (the journeys that
+    start from one); its id."""
+    out = server.run_cli("open-binding", holder_id, member_id, relationship, *photos)
+    binding_id = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
+    return binding_id
+
+
 def remove_bindings(server: LiveServer, *members: Member) -> None:
     """Delete the demo holder's bindings with each member given (and their checks and codes):
     other journeys count her family members."""

@@ -33,6 +33,7 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     follow_link,
     js_enabled,
+    open_binding,
     path_is,
     sign_in,
     submit,
@@ -91,9 +92,7 @@ def last_certified() -> date:
 def father_binding(live_server: LiveServer) -> Iterator[str]:
     """王芳's active binding with her father; its id."""
     seeded = live_server.run_setup("last-certified", FATHER.id_number).strip()
-    out = live_server.run_cli("open-binding", DEMO_ID, FATHER.id_number, "parent", str(PROOF))
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
+    binding_id = open_binding(live_server, DEMO_ID, FATHER.id_number, "parent", str(PROOF))
     yield binding_id
     live_server.run_setup("remove-bindings", DEMO_ID, FATHER.id_number)
     live_server.run_setup("restore-last-certified", FATHER.id_number, *([seeded] if seeded else []))

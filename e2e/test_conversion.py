@@ -24,6 +24,7 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     expect_error_summary,
     follow_link,
+    open_binding,
     path_is,
     sign_in,
     sign_out,
@@ -44,11 +45,9 @@ CONFIRM = "Confirm the conversion"
 @pytest.fixture
 def father_base(live_server: LiveServer) -> Iterator[str]:
     live_server.run_setup("remove-transfers", FATHER.id_number)
-    out = live_server.run_cli(
-        "open-binding", HOLDER_ID, FATHER.id_number, FATHER.relationship, str(FACES / "biden.jpg")
+    binding_id = open_binding(
+        live_server, HOLDER_ID, FATHER.id_number, FATHER.relationship, str(FACES / "biden.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     live_server.run_setup("remove-bindings", HOLDER_ID, FATHER.id_number)
     live_server.run_setup("remove-transfers", FATHER.id_number)

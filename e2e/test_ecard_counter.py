@@ -34,6 +34,7 @@ from e2e.helpers import (
     js_enabled,
     mask,
     new_staff,
+    open_binding,
     path_is,
     sign_in,
     submit,
@@ -58,11 +59,9 @@ USED = "This code has already been used. Ask for a new code"
 @pytest.fixture
 def son_base(live_server: LiveServer) -> str:
     """王芳's active binding with her son, who has no e-card; the base path of his pages."""
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, SON_ID, "child", str(FACES / "obama.jpg"), str(FACES / "obama.jpg")
+    binding_id = open_binding(
+        live_server, DEMO_ID, SON_ID, "child", str(FACES / "obama.jpg"), str(FACES / "obama.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     live_server.run_setup("remove-card", SON_ID)
     return f"/family/{binding_id}"
 

@@ -8,7 +8,6 @@ after, his enrolments and payments are removed and the binding too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -27,6 +26,7 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     expect_error_summary,
     follow_link,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -49,11 +49,9 @@ def _clean(live_server: LiveServer) -> None:
 @pytest.fixture
 def son_base(live_server: LiveServer) -> Iterator[str]:
     _clean(live_server)
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, SON.id_number, SON.relationship, str(FACES / "biden.jpg")
+    binding_id = open_binding(
+        live_server, DEMO_ID, SON.id_number, SON.relationship, str(FACES / "biden.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     _clean(live_server)
     remove_bindings(live_server, SON)

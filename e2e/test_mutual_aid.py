@@ -25,6 +25,7 @@ from e2e.helpers import (
     expect_error_summary,
     follow_link,
     js_enabled,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -40,11 +41,9 @@ FUND = "Employee basic medical insurance fund (with maternity)"
 @pytest.fixture
 def mother_base(live_server: LiveServer) -> Iterator[str]:
     live_server.run_setup("refund-payments", DEMO_MOTHER.id_number)
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, DEMO_MOTHER.id_number, "parent", str(FACES / "biden.jpg")
+    binding_id = open_binding(
+        live_server, DEMO_ID, DEMO_MOTHER.id_number, "parent", str(FACES / "biden.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     live_server.run_setup("refund-payments", DEMO_MOTHER.id_number)
     live_server.run_setup("end-aid", DEMO_ID)

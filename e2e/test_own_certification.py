@@ -26,6 +26,7 @@ from e2e.helpers import (
     assert_no_horizontal_scroll,
     follow_link,
     js_enabled,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -48,11 +49,9 @@ CONSENT = "I agree to face recognition for my yearly eligibility certification"
 def mother_base(live_server: LiveServer) -> Iterator[str]:
     """王芳's active binding with her mother; the base path of the mother's pages."""
     seeded = live_server.run_setup("last-certified", DEMO_MOTHER.id_number).strip()
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, DEMO_MOTHER.id_number, DEMO_MOTHER.relationship, str(PROOF)
+    binding_id = open_binding(
+        live_server, DEMO_ID, DEMO_MOTHER.id_number, DEMO_MOTHER.relationship, str(PROOF)
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     remove_bindings(live_server, DEMO_MOTHER)
     live_server.run_setup(

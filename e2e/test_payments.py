@@ -29,6 +29,7 @@ from e2e.helpers import (
     Member,
     follow_link,
     js_enabled,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -46,11 +47,9 @@ FUND = "Urban and rural residents' basic medical insurance fund"
 @pytest.fixture
 def son_base(live_server: LiveServer) -> Iterator[str]:
     live_server.run_setup("refund-payments", SON.id_number)
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, SON.id_number, SON.relationship, str(FACES / "biden.jpg")
+    binding_id = open_binding(
+        live_server, DEMO_ID, SON.id_number, SON.relationship, str(FACES / "biden.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     live_server.run_setup("refund-payments", SON.id_number)
     remove_bindings(live_server, SON)

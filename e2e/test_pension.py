@@ -43,6 +43,7 @@ from e2e.helpers import (
     expect_field_error,
     follow_link,
     js_enabled,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -69,9 +70,7 @@ CENT = Decimal("0.01")
 
 
 def _open_binding(server: LiveServer, member: Member) -> str:
-    out = server.run_cli("open-binding", DEMO_ID, member.id_number, member.relationship, str(PROOF))
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
+    binding_id = open_binding(server, DEMO_ID, member.id_number, member.relationship, str(PROOF))
     return f"/family/{binding_id}"
 
 

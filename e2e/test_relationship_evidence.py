@@ -39,6 +39,7 @@ from e2e.helpers import (
     face_status_pattern,
     first_staff_sign_in,
     new_staff,
+    open_binding,
     path_is,
     remove_bindings,
     send_selfie,
@@ -181,10 +182,9 @@ def test_an_other_relation_waits_for_staff_review_and_staff_approve_it(
 def test_the_member_ends_a_binding_from_her_account(
     page: Page, js: bool, live_server: LiveServer, no_demo_mother_binding: None
 ) -> None:
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, DEMO_MOTHER.id_number, "parent", str(PROOF_PHOTO)
+    binding_id = open_binding(
+        live_server, DEMO_ID, DEMO_MOTHER.id_number, "parent", str(PROOF_PHOTO)
     )
-    binding_id = out.strip().splitlines()[-1]
     sign_in(page, DEMO_MOTHER.id_number, "mother-demo-2025")
     expect(page).to_have_url(path_is("/"))
     visit_check(page)

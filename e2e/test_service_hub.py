@@ -8,7 +8,6 @@ since other journeys count the demo holder's family members.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -21,6 +20,7 @@ from e2e.helpers import (
     DEMO_PASSWORD,
     FACES,
     assert_no_horizontal_scroll,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -40,15 +40,13 @@ SERVICES = {  # the tile's name, the page's path under the member's base, its he
 
 @pytest.fixture(scope="module")
 def mother_base(live_server: LiveServer) -> Iterator[str]:
-    out = live_server.run_cli(
-        "open-binding",
+    binding_id = open_binding(
+        live_server,
         DEMO_ID,
         DEMO_MOTHER.id_number,
         DEMO_MOTHER.relationship,
         str(FACES / "obama.jpg"),
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     remove_bindings(live_server, DEMO_MOTHER)
 

@@ -21,11 +21,13 @@ from e2e.conftest import LiveServer
 from e2e.helpers import (
     DEMO_ID,
     DEMO_PASSWORD,
+    DEMO_PIN,
     FACES,
     Member,
     assert_no_horizontal_scroll,
     expect_error_summary,
     follow_link,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -36,18 +38,15 @@ from e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 SPOUSE = Member("张伟", "110105198309210137", "spouse")
-DEMO_PIN = "258369"
 SITE = "e-SSC affinity services"
 
 
 @pytest.fixture
 def spouse_base(live_server: LiveServer) -> Iterator[str]:
     live_server.run_setup("remove-transfers", SPOUSE.id_number)
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, SPOUSE.id_number, SPOUSE.relationship, str(FACES / "obama.jpg")
+    binding_id = open_binding(
+        live_server, DEMO_ID, SPOUSE.id_number, SPOUSE.relationship, str(FACES / "obama.jpg")
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     remove_bindings(live_server, SPOUSE)
     live_server.run_setup("remove-transfers", SPOUSE.id_number)

@@ -29,6 +29,7 @@ from e2e.helpers import (
     expect_error_summary,
     expect_field_error,
     follow_link,
+    open_binding,
     path_is,
     remove_bindings,
     sign_in,
@@ -46,11 +47,9 @@ LINK = "Relationship transfer"
 
 @pytest.fixture(scope="module")
 def spouse_base(live_server: LiveServer) -> Iterator[str]:
-    out = live_server.run_cli(
-        "open-binding", DEMO_ID, SPOUSE.id_number, SPOUSE.relationship, str(PROOF)
+    binding_id = open_binding(
+        live_server, DEMO_ID, SPOUSE.id_number, SPOUSE.relationship, str(PROOF)
     )
-    binding_id = out.strip().splitlines()[-1]
-    assert re.fullmatch(r"[0-9a-f-]{36}", binding_id), out
     yield f"/family/{binding_id}"
     remove_bindings(live_server, SPOUSE)
 
