@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
@@ -55,6 +56,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:
+    """Marks a message for `make messages` where it is kept untranslated, in a module's table,
+    and translated when used (translated_label): the table is built once, not per call."""
+    return message
+
+
+def translated_label(labels: Mapping[str, str], key: str, default: str) -> str:
+    """The translated label of `key` in a table of N_-marked messages, or `default`."""
+    found = labels.get(key)
+    return default if found is None else gettext(found)
 
 
 def _from_accept_language(header: str) -> str:
