@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 from uuid import UUID
 
 from sqlalchemy import and_, case, delete, func, literal, null, or_, select, update
@@ -1180,57 +1180,44 @@ class Transfers:
         return True
 
 
-class TransferDrafts:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+SubjectDraft = TypeVar("SubjectDraft", TransferDraft, ConversionDraft)
 
-    async def of(self, account_id: UUID, person_id: UUID) -> TransferDraft | None:
+
+class SubjectDrafts(Generic[SubjectDraft]):
+    """A holder's drafts of one kind, one per subject (unique on the pair): a transfer
+    application's, a conversion application's."""
+
+    def __init__(self, session: AsyncSession, model: type[SubjectDraft]) -> None:
+        self.session = session
+        self.model: type[SubjectDraft] = model
+
+    async def of(self, account_id: UUID, person_id: UUID) -> SubjectDraft | None:
         return await self.session.scalar(
-            select(TransferDraft).where(
-                TransferDraft.holder_account_id == account_id,
-                TransferDraft.person_id == person_id,
+            select(self.model).where(
+                self.model.holder_account_id == account_id,
+                self.model.person_id == person_id,
             )
         )
 
-    async def add(self, draft: TransferDraft) -> TransferDraft:
+    async def add(self, draft: SubjectDraft) -> SubjectDraft:
         self.session.add(draft)
         await self.session.flush()
         return draft
 
-    async def remove(self, draft: TransferDraft) -> None:
+    async def remove(self, draft: SubjectDraft) -> None:
         await self.session.delete(draft)
         await self.session.flush()
 
     async def purge(self, now: datetime) -> int:
-        result = await self.session.execute(
-            delete(TransferDraft).where(TransferDraft.expires_at <= now)
-        )
+        result = await self.session.execute(delete(self.model).where(self.model.expires_at <= now))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-class ConversionDrafts:
+class TransferDrafts(SubjectDrafts[TransferDraft]):
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+        super().__init__(session, TransferDraft)
 
-    async def of(self, account_id: UUID, person_id: UUID) -> ConversionDraft | None:
-        return await self.session.scalar(
-            select(ConversionDraft).where(
-                ConversionDraft.holder_account_id == account_id,
-                ConversionDraft.person_id == person_id,
-            )
-        )
 
-    async def add(self, draft: ConversionDraft) -> ConversionDraft:
-        self.session.add(draft)
-        await self.session.flush()
-        return draft
-
-    async def remove(self, draft: ConversionDraft) -> None:
-        await self.session.delete(draft)
-        await self.session.flush()
-
-    async def purge(self, now: datetime) -> int:
-        result = await self.session.execute(
-            delete(ConversionDraft).where(ConversionDraft.expires_at <= now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+class ConversionDrafts(SubjectDrafts[ConversionDraft]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, ConversionDraft)

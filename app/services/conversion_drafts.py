@@ -6,15 +6,14 @@ check-answers page, with what cannot be undone, was read and declared."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
-
-from sqlalchemy.exc import IntegrityError
 
 from app.db.models import ConversionDraft
 from app.domain.views import Holder
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
+from app.services.subject_drafts import live_draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,24 +29,7 @@ class DraftView:
 async def _row(
     uow: UnitOfWork, account: Holder, subject: Subject, now: datetime
 ) -> ConversionDraft:
-    found = await uow.conversion_drafts.of(account.account_id, subject.person.id)
-    if found is not None and found.expires_at <= now:
-        await uow.conversion_drafts.remove(found)
-        found = None
-    if found is not None:
-        return found
-    draft = ConversionDraft(
-        holder_account_id=account.account_id,
-        person_id=subject.person.id,
-        expires_at=now + timedelta(hours=uow.policy.draft_expiry_hours),
-    )
-    try:
-        async with uow.savepoint():
-            return await uow.conversion_drafts.add(draft)
-    except IntegrityError:  # two first requests at once: the other one's draft stands
-        again = await uow.conversion_drafts.of(account.account_id, subject.person.id)
-        assert again is not None
-        return again
+    return await live_draft(uow, uow.conversion_drafts, account, subject, now)
 
 
 async def current(uow: UnitOfWork, account: Holder, subject: Subject, now: datetime) -> DraftView:

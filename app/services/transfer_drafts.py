@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
-
-from sqlalchemy.exc import IntegrityError
 
 from app.db.models import TransferDraft
 from app.domain.regions import CITY_BY_CODE
@@ -21,6 +19,7 @@ from app.domain.transfer_steps import TransferLine, pooling_area
 from app.domain.views import Holder
 from app.services.context import UnitOfWork
 from app.services.subject import Subject
+from app.services.subject_drafts import live_draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +61,7 @@ def _view(row: TransferDraft) -> DraftView:
 
 
 async def _row(uow: UnitOfWork, account: Holder, subject: Subject, now: datetime) -> TransferDraft:
-    found = await uow.transfer_drafts.of(account.account_id, subject.person.id)
-    if found is not None and found.expires_at <= now:
-        await uow.transfer_drafts.remove(found)
-        found = None
-    if found is not None:
-        return found
-    draft = TransferDraft(
-        holder_account_id=account.account_id,
-        person_id=subject.person.id,
-        expires_at=now + timedelta(hours=uow.policy.draft_expiry_hours),
-    )
-    try:
-        async with uow.savepoint():
-            return await uow.transfer_drafts.add(draft)
-    except IntegrityError:  # two first requests at once: the other one's draft stands
-        again = await uow.transfer_drafts.of(account.account_id, subject.person.id)
-        assert again is not None
-        return again
+    return await live_draft(uow, uow.transfer_drafts, account, subject, now)
 
 
 async def current(uow: UnitOfWork, account: Holder, subject: Subject, now: datetime) -> DraftView:
