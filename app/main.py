@@ -78,7 +78,13 @@ from app.routes.insurance import InsuranceController
 from app.routes.kiosk import KioskController, is_kiosk
 from app.routes.password_reset import PasswordResetController
 from app.routes.payment_notify import payment_notice
-from app.routes.payments import PaymentController, PaymentsOffline, payments_offline
+from app.routes.payments import (
+    FlexiblePaymentController,
+    PaymentController,
+    PaymentsOffline,
+    PensionPaymentController,
+    payments_offline,
+)
 from app.routes.pension import PensionController
 from app.routes.pin_reset import PinResetController
 from app.routes.request_log import (
@@ -127,6 +133,8 @@ SUBJECT_PAGES = [
     ConversionController,
     ConversionConfirmController,
     PaymentController,
+    PensionPaymentController,
+    FlexiblePaymentController,
     InsuranceController,
 ]
 

@@ -19,10 +19,11 @@ made when it was shown, so a double submit, a refresh or two tabs make one payme
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -259,6 +260,23 @@ async def _flexible(
     return asked, offer, errors, parsed.shown
 
 
+@dataclass(frozen=True)
+class _AmountPayment:
+    """A payment whose amount the payer chooses (a residents' pension grade, a flexible
+    worker's base): what it asks, its choice page, and the query keys that only say which
+    offer is meant (not an answer yet)."""
+
+    load: Callable[
+        [UnitOfWork, Subject, Any], Awaitable[tuple[Asked, Any, FormErrors, dict[str, str]]]
+    ]
+    template: str
+    not_answers: frozenset[str]
+
+
+_PENSION = _AmountPayment(_pension, "pages/payments/pension.html", frozenset({"year"}))
+_FLEXIBLE = _AmountPayment(_flexible, "pages/payments/flexible.html", frozenset())
+
+
 async def _bill(uow: UnitOfWork, subject: Subject, bill_id: UUID) -> Asked:
     found = await bills.choice(uow, subject, bill_id)
     if found is None:
@@ -372,109 +390,6 @@ class PaymentController(Controller):
             return await _pin_post(request, uow, account, asked)
         except bills.SettlementChanged:  # the quota changed meanwhile: check again
             return see_other(asked.url())
-
-    # Residents' pension
-
-    @get("/pension")
-    async def pension_choose(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        subject: NamedDependency[Subject],
-    ) -> Response[str]:
-        year = {k: v for k, v in request.query_params.items() if k == "year"}
-        asked, *_ = await _pension(uow, subject, year)
-        return _choose_page(request, asked, "pages/payments/pension.html", FormErrors(), {})
-
-    @get("/pension/check")
-    async def pension_check(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        subject: NamedDependency[Subject],
-    ) -> Response[str]:
-        asked, _offer, errors, shown = await _pension(uow, subject, request.query_params)
-        if set(request.query_params) <= {"year"}:  # nothing asked yet: the choice, no errors
-            errors, shown = FormErrors(), {}
-        if asked.request is None:
-            status = 422 if errors else 200
-            return _choose_page(
-                request, asked, "pages/payments/pension.html", errors, shown, status=status
-            )
-        return _check_page(request, asked, "pages/payments/check.html")
-
-    @get("/pension/check/pin", guards=[online_payments])
-    async def pension_pin(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[Holder],
-        subject: NamedDependency[Subject],
-    ) -> Response[Any]:
-        asked, *_ = await _pension(uow, subject, request.query_params)
-        return _pin_get(request, account, asked)
-
-    @post("/pension/check/pin", guards=[online_payments])
-    async def pension_pay(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[Holder],
-        subject: NamedDependency[Subject],
-    ) -> Response[Any]:
-        asked, *_ = await _pension(uow, subject, request.query_params)
-        return await _pin_post(request, uow, account, asked)
-
-    # A flexible worker's employee pension
-
-    @get("/flexible")
-    async def flexible_choose(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        subject: NamedDependency[Subject],
-    ) -> Response[str]:
-        asked, *_ = await _flexible(uow, subject, {})
-        return _choose_page(request, asked, "pages/payments/flexible.html", FormErrors(), {})
-
-    @get("/flexible/check")
-    async def flexible_check(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        subject: NamedDependency[Subject],
-    ) -> Response[str]:
-        asked, _offer, errors, shown = await _flexible(uow, subject, request.query_params)
-        if not request.query_params:  # nothing asked yet: the choice, without errors
-            errors, shown = FormErrors(), {}
-        if asked.request is None:
-            status = 422 if errors else 200
-            return _choose_page(
-                request, asked, "pages/payments/flexible.html", errors, shown, status=status
-            )
-        return _check_page(request, asked, "pages/payments/check.html")
-
-    @get("/flexible/check/pin", guards=[online_payments])
-    async def flexible_pin(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[Holder],
-        subject: NamedDependency[Subject],
-    ) -> Response[Any]:
-        asked, *_ = await _flexible(uow, subject, request.query_params)
-        return _pin_get(request, account, asked)
-
-    @post("/flexible/check/pin", guards=[online_payments])
-    async def flexible_pay(
-        self,
-        request: Request[Any, Any, Any],
-        uow: NamedDependency[UnitOfWork],
-        account: NamedDependency[Holder],
-        subject: NamedDependency[Subject],
-    ) -> Response[Any]:
-        asked, *_ = await _flexible(uow, subject, request.query_params)
-        return await _pin_post(request, uow, account, asked)
 
     # A medical or pharmacy bill
 
@@ -677,6 +592,77 @@ async def _aid_page(
         "notice": notice,
     }
     return page(request, "pages/payments/aid.html", context, status=status)
+
+
+class _AmountPaymentController(Controller):
+    """A payment whose amount the payer chooses: the choice, the check-answers page and the
+    PIN step that pays, the same for each kind; a subclass mounts it for one."""
+
+    kind: ClassVar[_AmountPayment]
+
+    @get("/")
+    async def choose(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        which = {k: v for k, v in request.query_params.items() if k in self.kind.not_answers}
+        asked, *_ = await self.kind.load(uow, subject, which)
+        return _choose_page(request, asked, self.kind.template, FormErrors(), {})
+
+    @get("/check")
+    async def check(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        subject: NamedDependency[Subject],
+    ) -> Response[str]:
+        """The check-answers page, or the choice again: without errors when nothing was asked
+        yet, with them (422) when the answer cannot be paid."""
+        asked, _offer, errors, shown = await self.kind.load(uow, subject, request.query_params)
+        if set(request.query_params) <= self.kind.not_answers:
+            errors, shown = FormErrors(), {}
+        if asked.request is None:
+            status = 422 if errors else 200
+            return _choose_page(request, asked, self.kind.template, errors, shown, status=status)
+        return _check_page(request, asked, "pages/payments/check.html")
+
+    @get("/check/pin", guards=[online_payments])
+    async def pin(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await self.kind.load(uow, subject, request.query_params)
+        return _pin_get(request, account, asked)
+
+    @post("/check/pin", guards=[online_payments])
+    async def pay(
+        self,
+        request: Request[Any, Any, Any],
+        uow: NamedDependency[UnitOfWork],
+        account: NamedDependency[Holder],
+        subject: NamedDependency[Subject],
+    ) -> Response[Any]:
+        asked, *_ = await self.kind.load(uow, subject, request.query_params)
+        return await _pin_post(request, uow, account, asked)
+
+
+class PensionPaymentController(_AmountPaymentController):
+    """Residents' pension: a grade a year, this year's or one paid back."""
+
+    path = "/payments/pension"
+    kind = _PENSION
+
+
+class FlexiblePaymentController(_AmountPaymentController):
+    """A flexible worker's employee pension: a contribution base a month."""
+
+    path = "/payments/flexible"
+    kind = _FLEXIBLE
 
 
 def _aid_quota(raw: str) -> Decimal | None:
