@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
 from app.domain.flow import FlowGraph, StepInfo
@@ -26,10 +25,10 @@ from app.routes.formspec import N_
 from app.routes.i18n import _
 from app.routes.messages import pin_lock_moment
 from app.routes.step_up import check_pin, spend
+from app.routes.subject import subject_at
 from app.routes.transfer_labels import conversion_refusal_message
 from app.services import conversion_drafts as drafts
 from app.services import scheme_conversion as service
-from app.services import subject as subjects
 from app.services.subject import Subject
 
 ACTION = "conversion.apply"
@@ -63,13 +62,7 @@ class ConversionDraft:
 
 
 async def _subject(call: StepCall[Any]) -> Subject:
-    binding_id = call.params.get("binding_id")
-    if binding_id is None:
-        return subjects.own(call.account)
-    try:
-        return await subjects.member(call.uow, call.account, binding_id)
-    except subjects.NoSuchSubject:
-        raise NotFoundException from None
+    return await subject_at(call.uow, call.account, call.params.get("binding_id"))
 
 
 async def _load(call: StepCall[None]) -> ConversionDraft:

@@ -18,6 +18,7 @@ import msgspec
 
 from app.domain.identity import InvalidIdNumber, parse_id_number
 from app.domain.typed import compact
+from app.routes.i18n import N_ as N_  # the forms' messages are marked with it
 from app.routes.i18n import _
 from app.routes.messages import id_number_message, too_long
 from app.routes.web import FormErrors
@@ -25,11 +26,6 @@ from app.routes.web import FormErrors
 FormT = TypeVar("FormT", bound=msgspec.Struct)
 Kind = Literal["text", "pin", "id_number", "choice", "accept", "hidden", "file"]
 SHOWN_MAX = 60  # characters of a refused value kept to show again
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogues; it is translated when shown."""
-    return message
 
 
 @dataclass(frozen=True)

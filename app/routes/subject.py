@@ -29,7 +29,15 @@ async def provide_member_subject(
     account: NamedDependency[Holder],
     uow: NamedDependency[UnitOfWork],
 ) -> Subject:
-    """404, never 403: the answer must not confirm that the binding exists."""
+    return await subject_at(uow, account, binding_id)
+
+
+async def subject_at(uow: UnitOfWork, account: Holder, binding_id: UUID | None) -> Subject:
+    """Whose page it is: the holder's own under /my (no binding), else the active member of
+    the binding under /family/{binding_id}; 404, never 403, so the answer does not confirm
+    that the binding exists."""
+    if binding_id is None:
+        return subjects.own(account)
     try:
         return await subjects.member(uow, account, binding_id)
     except subjects.NoSuchSubject:

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException
 
 from app.adapters.clock import utcnow
 from app.domain.regions import CITY_BY_CODE
@@ -28,6 +27,7 @@ from app.routes.formspec import N_
 from app.routes.i18n import _
 from app.routes.messages import pin_lock_moment
 from app.routes.step_up import check_pin, spend
+from app.routes.subject import subject_at
 from app.routes.transfer_labels import (
     REFUSAL_FIELD,
     city_choices,
@@ -36,7 +36,6 @@ from app.routes.transfer_labels import (
     region_label,
     step_label,
 )
-from app.services import subject as subjects
 from app.services import transfer_apply as applying
 from app.services import transfer_drafts as drafts
 from app.services.subject import Subject
@@ -88,14 +87,7 @@ def _region(city: str) -> str:
 
 
 async def _subject(call: StepCall[Any]) -> Subject:
-    """/my is the holder; /family/{binding_id} one of their active members, else 404."""
-    binding_id = call.params.get("binding_id")
-    if binding_id is None:
-        return subjects.own(call.account)
-    try:
-        return await subjects.member(call.uow, call.account, binding_id)
-    except subjects.NoSuchSubject:
-        raise NotFoundException from None
+    return await subject_at(call.uow, call.account, call.params.get("binding_id"))
 
 
 async def _load(call: StepCall[None]) -> ApplyDraft:
