@@ -36,9 +36,8 @@ from app.routes.messages import (
     binding_refused_message,
     face_photo_message,
     image_message,
-    pin_lock_moment,
 )
-from app.routes.step_up import PinForm, check_pin, is_fresh
+from app.routes.step_up import PinForm, check_pin, is_fresh, pin_step_view
 from app.routes.web import FormErrors, client_ip
 from app.services import affinity as service
 from app.services.limits import TooManyAttempts, limits_for
@@ -238,7 +237,7 @@ WIZARD_FLOW: Flow[DraftView] = Flow(
             "pages/affinity/step_pin.html",
             PinForm,
             _save_pin,
-            view=lambda call: {"locked_until": pin_lock_moment(call.request, call.account)},
+            view=pin_step_view,
         ),
         FlowStep(Step.NOTICE.value, "pages/affinity/step_notice.html", NoticeForm, _save_notice),
         FlowStep(

@@ -20,6 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from app.adapters.clock import utcnow
 from app.domain.views import Holder
 from app.routes import formspec as fs
+from app.routes.flow import StepCall
 from app.routes.formspec import N_, parse_form
 from app.routes.messages import note_pin_lock, pin_lock_moment, wrong_pin_message
 from app.routes.web import FormErrors
@@ -130,3 +131,8 @@ def requires_step_up(action: str, pin_page: str) -> Any:
             raise StepUpRequired(page)
 
     return guard
+
+
+def pin_step_view(call: StepCall[Any]) -> dict[str, Any]:
+    """What a flow's PIN step shows besides its form: until when PIN use is locked, if it is."""
+    return {"locked_until": pin_lock_moment(call.request, call.account)}

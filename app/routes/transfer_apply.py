@@ -25,8 +25,7 @@ from app.routes.deps import provide_account
 from app.routes.flow import Flow, FlowStep, StepCall, StepError, StepErrors, flow_controller
 from app.routes.formspec import N_
 from app.routes.i18n import _
-from app.routes.messages import pin_lock_moment
-from app.routes.step_up import check_pin, spend
+from app.routes.step_up import check_pin, pin_step_view, spend
 from app.routes.subject import subject_at
 from app.routes.transfer_labels import (
     REFUSAL_FIELD,
@@ -216,7 +215,7 @@ def _flow(base: str) -> Flow[ApplyDraft]:
                 "pages/transfers/apply_pin.html",
                 PinCheckForm,
                 _save_pin,
-                view=lambda call: {"locked_until": pin_lock_moment(call.request, call.account)},
+                view=pin_step_view,
             ),
         ),
         load=_load,
