@@ -237,24 +237,38 @@ async def start_own_check(
         raise FaceWait(attempts.wait_until)
     if pending := await uow.face_checks.pending_of_person(person.id):
         raise CheckPending(pending.id)
-    await purge_selfies(uow, store, now)
-    selfie_file = await replace_document(uow, store, None, selfie)
     # The claim keeps a second pending check out; a unique index in the database holds it too.
-    check = await uow.face_checks.add(
-        FaceCheck(
-            person_id=person.id,
-            state=PENDING,
-            selfie_file=selfie_file,
-            purpose=purpose,
-            transfer_id=transfer_id,
-            turn=await uow.face_checks.next_turn(person.id),  # their own turns, as a holder's
-        )
-    )
+    check = await _pending_check(uow, store, person.id, selfie, now, purpose, transfer_id)
     detail = f"transfer={transfer_id}" if transfer_id else ""
     uow.audit.record(
         _action(purpose, "started"), at=now, actor=person.id, subject=person.id, detail=detail
     )
     return check
+
+
+async def _pending_check(
+    uow: UnitOfWork,
+    store: DocumentStore,
+    person_id: UUID,
+    selfie: bytes,
+    now: datetime,
+    purpose: str,
+    transfer_id: UUID | None = None,
+) -> FaceCheck:
+    """The person's new check, pending, with the selfie stored (old selfies purged first) and
+    a turn of the person's own in the fair queue."""
+    await purge_selfies(uow, store, now)
+    selfie_file = await replace_document(uow, store, None, selfie)
+    return await uow.face_checks.add(
+        FaceCheck(
+            person_id=person_id,
+            state=PENDING,
+            selfie_file=selfie_file,
+            purpose=purpose,
+            transfer_id=transfer_id,
+            turn=await uow.face_checks.next_turn(person_id),
+        )
+    )
 
 
 async def start_reset_check(
@@ -278,17 +292,7 @@ async def start_reset_check(
         raise NoReference
     if pending := await uow.face_checks.pending_of_person(person.id):
         raise CheckPending(pending.id)
-    await purge_selfies(uow, store, now)
-    selfie_file = await replace_document(uow, store, None, selfie)
-    check = await uow.face_checks.add(
-        FaceCheck(
-            person_id=person.id,
-            state=PENDING,
-            selfie_file=selfie_file,
-            purpose=purpose,
-            turn=await uow.face_checks.next_turn(person.id),
-        )
-    )
+    check = await _pending_check(uow, store, person.id, selfie, now, purpose)
     actor = _own_actor(purpose, person.id)
     uow.audit.record(_action(purpose, "started"), at=now, actor=actor, subject=person.id)
     return check
