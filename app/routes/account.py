@@ -30,6 +30,7 @@ from app.routes.labels import action_label, relationship_label, state_label
 from app.routes.messages import note_pin_lock, pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.scan_messages import audited_place
 from app.routes.security import rotate_session
+from app.routes.step_up import pin_page
 from app.routes.web import FormErrors, page, safe_next, see_other
 from app.services import account_security
 from app.services import affinity as affinity_service
@@ -281,8 +282,7 @@ def _pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {"errors": errors, "locked_until": pin_lock_moment(request, account)}
-    return page(request, template, context, status=status)
+    return pin_page(request, account, template, {}, errors, status=status)
 
 
 class PinSetupController(Controller):

@@ -39,9 +39,8 @@ from app.routes.i18n import _, format_moment, with_names
 from app.routes.labels import relationship_label, state_label
 from app.routes.messages import (
     photo_problem_message,
-    pin_lock_moment,
 )
-from app.routes.step_up import requires_step_up
+from app.routes.step_up import pin_page, requires_step_up
 from app.routes.web import FormErrors, page, see_other
 from app.services import affinity as service
 from app.services import face as face_service
@@ -409,10 +408,7 @@ def _unbind_pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {
-        "binding": binding,
-        "errors": errors,
-        "locked_until": pin_lock_moment(request, account),
-        **LABELS,
-    }
-    return page(request, "pages/affinity/unbind_pin.html", context, status=status)
+    context = {"binding": binding, **LABELS}
+    return pin_page(
+        request, account, "pages/affinity/unbind_pin.html", context, errors, status=status
+    )

@@ -16,7 +16,6 @@ from app.adapters.clock import utcnow
 from app.domain.views import Holder
 from app.routes import step_up
 from app.routes.i18n import DISPLAY_TZ, _, current_locale, with_names
-from app.routes.messages import pin_lock_moment
 from app.routes.scan_scope import VIEW
 from app.routes.web import FormErrors, is_htmx, page, see_other, templates
 from app.services import credentials, people
@@ -180,9 +179,7 @@ def _pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {
-        "subject": subject,
-        "errors": errors,
-        "locked_until": pin_lock_moment(request, account),
-    }
-    return page(request, "pages/subject/card_apply_pin.html", context, status=status)
+    context = {"subject": subject}
+    return step_up.pin_page(
+        request, account, "pages/subject/card_apply_pin.html", context, errors, status=status
+    )

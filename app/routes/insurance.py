@@ -29,7 +29,6 @@ from app.routes import formspec as fs
 from app.routes import step_up
 from app.routes.formspec import N_, parse_form
 from app.routes.insurance_labels import enrol_refusal_message
-from app.routes.messages import pin_lock_moment
 from app.routes.scan_scope import VIEW
 from app.routes.web import FormErrors, page, policy_of, see_other
 from app.services import insurance as service
@@ -209,9 +208,9 @@ def _pin_page(
     context = {
         "subject": subject,
         "enrolment": enrolment,
-        "errors": errors or FormErrors(),
         "pin_action": _pin_url(subject, answers),
         "back": f"{subject.base}/insurance/enrol?scheme={form.scheme}",
-        "locked_until": pin_lock_moment(request, account),
     }
-    return page(request, "pages/subject/enrol_pin.html", context, status=status)
+    return step_up.pin_page(
+        request, account, "pages/subject/enrol_pin.html", context, errors, status=status
+    )

@@ -46,9 +46,8 @@ from app.routes import formspec as fs
 from app.routes.deps import refund_soon
 from app.routes.formspec import N_, parse_form
 from app.routes.i18n import _, format_money
-from app.routes.messages import pin_lock_moment
 from app.routes.payment_labels import aid_refusal_message, fund_label, purpose_label
-from app.routes.step_up import check_pin, spend
+from app.routes.step_up import check_pin, pin_page, spend
 from app.routes.web import FormErrors, page, see_other
 from app.services import medical_bills as bills
 from app.services import mutual_aid
@@ -684,13 +683,8 @@ def _aid_pin_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {
-        "subject": subject,
-        "quota": quota,
-        "errors": errors,
-        "locked_until": pin_lock_moment(request, account),
-    }
-    return page(request, "pages/payments/aid_pin.html", context, status=status)
+    context = {"subject": subject, "quota": quota}
+    return pin_page(request, account, "pages/payments/aid_pin.html", context, errors, status=status)
 
 
 def _choose_page(
@@ -733,11 +727,9 @@ def _pin_page(
 ) -> Response[str]:
     context = asked.context() | {
         "idempotency_key": key or _new_key(),
-        "errors": errors or FormErrors(),
         "step_number": PAY.number("pin"),
-        "locked_until": pin_lock_moment(request, account),
     }
-    return page(request, "pages/payments/pin.html", context, status=status)
+    return pin_page(request, account, "pages/payments/pin.html", context, errors, status=status)
 
 
 async def _pin_post(

@@ -31,10 +31,10 @@ from app.routes.i18n import _
 from app.routes.messages import (
     image_message,
     photo_problem_message,
-    pin_lock_moment,
     too_many_attempts_message,
     weak_pin_message,
 )
+from app.routes.step_up import pin_page
 from app.routes.web import FormErrors, client_ip, page, safe_next, see_other
 from app.services import face as face_service
 from app.services import resets as service
@@ -65,12 +65,10 @@ async def _start_page(
     *,
     status: int = 200,
 ) -> Response[str]:
-    context = {
-        "errors": errors,
-        "has_portrait": await service.has_portrait(portraits, account),
-        "locked_until": pin_lock_moment(request, account),
-    }
-    return page(request, "pages/account/pin_reset.html", context, status=status)
+    context = {"has_portrait": await service.has_portrait(portraits, account)}
+    return pin_page(
+        request, account, "pages/account/pin_reset.html", context, errors, status=status
+    )
 
 
 def _new_pin_page(

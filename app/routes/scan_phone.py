@@ -24,7 +24,6 @@ from app.routes.deps import provide_account, provide_limits, provide_rp
 from app.routes.forms import pin_field, read_form
 from app.routes.i18n import _, format_moment
 from app.routes.labels import relationship_label
-from app.routes.messages import pin_lock_moment
 from app.routes.scan_messages import clock_time, phone_refusal, place_text
 from app.routes.web import FormErrors, client_ip, page, see_other
 from app.services import passkeys as passkey_service
@@ -146,12 +145,12 @@ async def _confirm_page(
         "until": clock_time(found.expires_at),
         "numbers": rules.number_choices(found.secret),
         "people": _people(await service.choices(uow, account)),
-        "errors": errors,
         "values": values,
-        "locked_until": pin_lock_moment(request, account),
         "has_passkeys": bool(await passkey_service.of(uow, account)),
     }
-    return page(request, "pages/scan/confirm.html", context, status=status)
+    return step_up.pin_page(
+        request, account, "pages/scan/confirm.html", context, errors, status=status
+    )
 
 
 class ScanPhoneController(Controller):

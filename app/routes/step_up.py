@@ -9,11 +9,12 @@ object only, for `policy.step_up_minutes`; a handler that needs it declares
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -23,7 +24,7 @@ from app.routes import formspec as fs
 from app.routes.flow import StepCall
 from app.routes.formspec import N_, parse_form
 from app.routes.messages import note_pin_lock, pin_lock_moment, wrong_pin_message
-from app.routes.web import FormErrors
+from app.routes.web import FormErrors, page
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 
@@ -136,3 +137,22 @@ def requires_step_up(action: str, pin_page: str) -> Any:
 def pin_step_view(call: StepCall[Any]) -> dict[str, Any]:
     """What a flow's PIN step shows besides its form: until when PIN use is locked, if it is."""
     return {"locked_until": pin_lock_moment(call.request, call.account)}
+
+
+def pin_page(
+    request: Request[Any, Any, Any],
+    account: Holder,
+    template: str,
+    context: Mapping[str, Any],
+    errors: FormErrors | None = None,
+    *,
+    status: int = 200,
+) -> Response[str]:
+    """A page that asks for the PIN (its form is the pin_field macro's): the page's own context,
+    its errors, and until when PIN use is locked, if it is."""
+    shown = {
+        **context,
+        "errors": errors or FormErrors(),
+        "locked_until": pin_lock_moment(request, account),
+    }
+    return page(request, template, shown, status=status)
