@@ -1,30 +1,30 @@
 """Sessions in Redis: Litestar's RedisStore, with the read that every signed-in page makes
-sent on connections of the store's own.
+sent on connections of the store's own (app/adapters/redis_reads.py).
 
-On each checkout and return, redis-py's pool takes a lock, polls the socket for stray data,
-records metrics and dispatches events; together that costs more CPU than the GET itself. The
-reads here borrow redis-py connections (its connecting, authentication, TLS and parser) from a
-plain list, as app.db.reads does for PostgreSQL: a connection only ever carries one GET at a
-time, so there is nothing to check or reset. Writes, deletions and renewals go through the
-client as before; so does a read when every connection of the store's own is lent, or when
-one fails (the client's pool then reconnects and retries as configured).
+redis-py's pool takes a lock on each checkout and return, polls the socket for stray data and
+dispatches events, and its connections talk through asyncio streams: together that costs more
+CPU than the GET itself. The store's own connections are lent from a plain list, as
+app.db.reads does for PostgreSQL: each only ever carries one GET at a time, so there is nothing
+to check or reset. Writes, deletions and renewals go through the client as before; so does a
+read when every connection of the store's own is lent, or when one fails (the client's pool
+then reconnects and retries as configured).
 
-The store's own connections have no socket timeout of their own: with one, redis-py wraps every
-write in `asyncio.wait_for`, a new task and a turn of the event loop for each GET. One deadline
-(`asyncio.timeout`, a timer) covers the whole read instead, as long as the client's.
+A read that has had no reply within the deadline (the client's socket timeout) has its
+connection closed, and the client answers instead. One watchdog timer looks at the lent
+connections while there are any: a timer for every read (`asyncio.timeout`) would cost about
+a third of the read.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 from datetime import timedelta
 
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
-from redis.asyncio.connection import AbstractConnection
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
+
+from app.adapters.redis_reads import ReadConnection
 
 # A client made without a socket timeout: redis-py's connections then wait this long.
 DEFAULT_DEADLINE_SECONDS = 5.0
@@ -37,46 +37,79 @@ class RedisSessions(RedisStore):
 
     def __init__(self, redis: Redis, namespace: str) -> None:
         super().__init__(redis, namespace=namespace)
-        self._free: list[AbstractConnection] = []
-        self._open = 0  # free or lent
+        self._free: list[ReadConnection] = []
+        self._lent: dict[ReadConnection, float] = {}  # when each one's read began
+        self._open = 0  # free, lent, or being opened
+        self._settings = ReadConnection.settings_of(redis)
         kwargs = redis.connection_pool.connection_kwargs
-        self._deadline = kwargs.get("socket_timeout") or DEFAULT_DEADLINE_SECONDS
-        self._kwargs = {**kwargs, "socket_timeout": None}
-
-    def _borrow(self) -> AbstractConnection | None:
-        if self._free:
-            return self._free.pop()
-        if self._open >= self.OWN_CONNECTIONS:
-            return None
-        self._open += 1
-        # Connects on first use.
-        return self._redis.connection_pool.connection_class(**self._kwargs)
-
-    async def _drop(self, connection: AbstractConnection) -> None:
-        self._open -= 1
-        await connection.disconnect(nowait=True)
+        self._deadline: float = kwargs.get("socket_timeout") or DEFAULT_DEADLINE_SECONDS
+        self._watchdog: asyncio.TimerHandle | None = None
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        connection = None if renew_for else self._borrow()
-        if connection is None:
+        if renew_for or self._settings is None:
             return await super().get(key, renew_for)
+        connection, value = None, None
         try:
-            async with asyncio.timeout(self._deadline):
-                await connection.send_packed_command(
-                    connection.pack_command("GET", self._make_key(key)), check_health=False
-                )
-                value = await connection.read_response(disable_decoding=True, timeout=math.inf)
-        except (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError):
-            await self._drop(connection)  # Redis restarted, say: the client reconnects
+            connection = await self._borrow()
+            if connection is not None:
+                value = await connection.call(b"GET", self._make_key(key).encode())
+        except (RedisError, OSError, TimeoutError):
+            self._drop(connection)  # Redis restarted, say: the client reconnects
             return await super().get(key)
         except BaseException:  # cancelled mid-read: its reply may still come on this socket
-            await self._drop(connection)
+            self._drop(connection)
             raise
+        if connection is None:  # every one of the store's own is lent
+            return await super().get(key)
+        del self._lent[connection]
         self._free.append(connection)
         return value if value is None else bytes(value)
 
+    async def _borrow(self) -> ReadConnection | None:
+        while self._free:
+            connection = self._free.pop()
+            if not connection.closed:
+                return self._lend(connection)
+            self._open -= 1  # Redis closed it while it was free
+        if self._settings is None or self._open >= self.OWN_CONNECTIONS:
+            return None
+        self._open += 1
+        try:
+            async with asyncio.timeout(self._deadline):
+                return self._lend(await ReadConnection.open(self._settings))
+        except BaseException:
+            self._open -= 1
+            raise
+
+    def _lend(self, connection: ReadConnection) -> ReadConnection:
+        loop = asyncio.get_running_loop()
+        self._lent[connection] = loop.time()
+        if self._watchdog is None:
+            self._watchdog = loop.call_later(self._deadline / 4, self._watch)
+        return connection
+
+    def _watch(self) -> None:
+        """Closes the connections whose read is past the deadline: each one's read then fails,
+        and is answered through the client."""
+        self._watchdog = None
+        loop = asyncio.get_running_loop()
+        for connection, began in list(self._lent.items()):
+            if loop.time() - began > self._deadline:
+                connection.close()
+        if self._lent:
+            self._watchdog = loop.call_later(self._deadline / 4, self._watch)
+
+    def _drop(self, connection: ReadConnection | None) -> None:
+        if connection is not None:
+            self._lent.pop(connection, None)
+            self._open -= 1
+            connection.close()
+
     async def close(self) -> None:
-        """Disconnects the store's own connections (the client is closed by its owner)."""
+        """Closes the store's own connections (the client is closed by its owner)."""
         free, self._free = self._free, []
         for connection in free:
-            await self._drop(connection)
+            self._drop(connection)
+        if self._watchdog is not None and not self._lent:
+            self._watchdog.cancel()
+            self._watchdog = None
