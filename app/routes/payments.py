@@ -384,11 +384,7 @@ class PaymentController(Controller):
         subject: NamedDependency[Subject],
         year: FromPath[int],
     ) -> Response[Any]:
-        asked = await _premium(uow, subject, year)
-        try:
-            return await _pin_post(request, uow, account, asked)
-        except bills.SettlementChanged:  # the quota changed meanwhile: check again
-            return see_other(asked.url())
+        return await _pin_post(request, uow, account, await _premium(uow, subject, year))
 
     # A medical or pharmacy bill
 
@@ -425,10 +421,8 @@ class PaymentController(Controller):
         bill_id: FromPath[UUID],
     ) -> Response[Any]:
         asked = await _bill(uow, subject, bill_id)
-        try:
-            return await _pin_post(request, uow, account, asked)
-        except bills.SettlementChanged:  # nothing of it stands: check again
-            return see_other(asked.url(changed="1"))
+        # What the accounts give changed meanwhile: nothing of it stands, check again.
+        return await _pin_post(request, uow, account, asked, changed=asked.url(changed="1"))
 
     # Family mutual aid (a member's page only)
 
@@ -733,8 +727,16 @@ def _pin_page(
 
 
 async def _pin_post(
-    request: Request[Any, Any, Any], uow: UnitOfWork, account: Holder, asked: Asked
+    request: Request[Any, Any, Any],
+    uow: UnitOfWork,
+    account: Holder,
+    asked: Asked,
+    *,
+    changed: str | None = None,
 ) -> Response[Any]:
+    """The PIN, then the payment. `changed`: where to check again if what the accounts give
+    (the medical quota, a bill's settlement) changed once the PIN was entered; by default the
+    check page."""
     parsed = parse_form(PayForm, dict(await request.form()))
     form = parsed.form
     key = form.idempotency_key if form and valid_idempotency_key(form.idempotency_key) else None
@@ -756,7 +758,10 @@ async def _pin_post(
         return _pin_page(request, account, asked, errors, status=422)
     if key is None:
         return _conflict(request, asked.subject, "bad_key", status=400)
-    return await _start_payment(request, uow, account, asked.subject, asked.request, key)
+    try:
+        return await _start_payment(request, uow, account, asked.subject, asked.request, key)
+    except bills.SettlementChanged:
+        return see_other(changed or asked.url())
 
 
 def _checkout_url(request: Request[Any, Any, Any], subject: Subject, payment: Any) -> str | None:

@@ -122,12 +122,12 @@ async def verify(
     return await check_pin(request, uow, account, parsed.form.pin, action, scope)
 
 
-def requires_step_up(action: str, pin_page: str) -> Any:
+def requires_step_up(action: str, pin_path: str) -> Any:
     """A guard: the handler runs only with a fresh step-up for `action` on the object whose PIN
-    page is `pin_page` (a path template filled from the request's path parameters)."""
+    page is at `pin_path` (a path template filled from the request's path parameters)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        page = pin_page.format(**connection.path_params)
+        page = pin_path.format(**connection.path_params)
         if not is_fresh(connection, action, page):
             raise StepUpRequired(page)
 

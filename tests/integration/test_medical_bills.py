@@ -268,6 +268,42 @@ async def test_what_the_accounts_no_longer_hold_is_never_paid(
     assert await seeded.payment_keys.get(account_id, "race-key") is None
 
 
+async def test_an_account_spent_once_the_pin_is_in_sends_the_holder_back_to_check(
+    holder: httpx.AsyncClient,
+    seeded: UnitOfWork,
+    migrated: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The race above through the pages: spent at a counter between the PIN and the payment's
+    start, the bill is not paid, and the check page says why."""
+    base = await _bind(seeded, migrated, MOTHER, "parent")
+    await _set_quota(holder, base, "300")
+    check = await holder.get(await _bill_path(seeded, base), headers=EN)
+    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
+    assert form
+    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
+    fields = dict(
+        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
+    )
+    mother = await seeded.people.by_id_number(parse_id_number(MOTHER))
+    assert mother is not None
+    mother_id = mother.id
+    start = medical_bills.start_payment
+
+    async def spent_meanwhile(uow: UnitOfWork, *args: Any) -> Any:
+        assert await uow.medical_accounts.spend(mother_id, 5000)
+        return await start(uow, *args)
+
+    monkeypatch.setattr(medical_bills, "start_payment", spent_meanwhile)
+    answer = await holder.post(form.group(1), data={**fields, "pin": "258369"}, headers=EN)
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("?changed=1")
+    assert await payments_of(seeded) == []
+    again = await holder.get(answer.headers["location"], headers=EN)
+    assert "The accounts no longer hold what was shown" in again.text
+
+
 async def _bill_id(uow: UnitOfWork) -> Any:
     bill = await uow.db.scalar(select(MedicalBill).where(MedicalBill.reference == "RX-DEMO-0001"))
     assert bill is not None
