@@ -183,14 +183,8 @@ async def test_an_expired_payment_gives_back_and_ending_the_aid_returns_the_rest
     base = await _bind(seeded, migrated, MOTHER, "parent")
     await _set_quota(holder, base, "300")
     check = await holder.get(await _bill_path(seeded, base), headers=EN)
-    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
-    assert form
-    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
-    fields = dict(
-        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
-    )
-    started = await holder.post(f"{form.group(1)}", data={**fields, "pin": "258369"}, headers=EN)
+    pin, fields = await _pin_step(holder, check.text)
+    started = await holder.post(pin, data={**fields, "pin": "258369"}, headers=EN)
     assert started.status_code == 303  # to the gateway, never paid there
     assert await _balances(seeded) == ((290000, 0), (0, 0))
     [payment] = await payments_of(seeded)
@@ -228,17 +222,11 @@ async def test_what_the_accounts_no_longer_hold_is_never_paid(
     await _set_quota(holder, base, "300")
     bill = await _bill_path(seeded, base)
     check = await holder.get(bill, headers=EN)
-    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
-    assert form
-    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
-    fields = dict(
-        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
-    )
+    pin, fields = await _pin_step(holder, check.text)
     # Meanwhile, in another tab, the aid ends: the answers checked no longer hold.
     csrf = await token(holder, f"{base}/payments/aid")
     await holder.post(f"{base}/payments/aid/end", data={"_csrf_token": csrf})
-    changed = await holder.post(form.group(1), data={**fields, "pin": "258369"}, headers=EN)
+    changed = await holder.post(pin, data={**fields, "pin": "258369"}, headers=EN)
     assert changed.status_code == 422
     assert "changed after you checked them" in changed.text
     assert await payments_of(seeded) == []
@@ -279,13 +267,7 @@ async def test_an_account_spent_once_the_pin_is_in_sends_the_holder_back_to_chec
     base = await _bind(seeded, migrated, MOTHER, "parent")
     await _set_quota(holder, base, "300")
     check = await holder.get(await _bill_path(seeded, base), headers=EN)
-    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
-    assert form
-    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
-    fields = dict(
-        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
-    )
+    pin, fields = await _pin_step(holder, check.text)
     mother = await seeded.people.by_id_number(parse_id_number(MOTHER))
     assert mother is not None
     mother_id = mother.id
@@ -296,12 +278,24 @@ async def test_an_account_spent_once_the_pin_is_in_sends_the_holder_back_to_chec
         return await start(uow, *args)
 
     monkeypatch.setattr(medical_bills, "start_payment", spent_meanwhile)
-    answer = await holder.post(form.group(1), data={**fields, "pin": "258369"}, headers=EN)
+    answer = await holder.post(pin, data={**fields, "pin": "258369"}, headers=EN)
     assert answer.status_code == 303
     assert answer.headers["location"].endswith("?changed=1")
     assert await payments_of(seeded) == []
     again = await holder.get(answer.headers["location"], headers=EN)
     assert "The accounts no longer hold what was shown" in again.text
+
+
+async def _pin_step(holder: httpx.AsyncClient, check: str) -> tuple[str, dict[str, str]]:
+    """From a bill's check page to its PIN page: the PIN form's address and hidden fields."""
+    form = re.search(r'<form method="get" action="([^"]+/pin)"', check)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check))
+    assert form
+    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
+    fields = re.findall(
+        r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text
+    )
+    return form.group(1), dict(fields)
 
 
 async def _bill_id(uow: UnitOfWork) -> Any:
@@ -318,14 +312,8 @@ async def test_a_bill_the_accounts_meet_in_full_is_settled_without_a_provider(
     check = await holder.get(await _bill_path(seeded, base), headers=EN)
     assert _row(check.text, "To pay now") == "CN¥0.00"
     assert "your PIN settles the bill from the accounts" in check.text
-    form = re.search(r'<form method="get" action="([^"]+/pin)"', check.text)
-    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', check.text))
-    assert form
-    pin_page = await holder.get(form.group(1), params=hidden, headers=EN)
-    fields = dict(
-        re.findall(r'name="(_csrf_token|idempotency_key|checked)" value="([^"]+)"', pin_page.text)
-    )
-    settled = await holder.post(form.group(1), data={**fields, "pin": "258369"}, headers=EN)
+    pin, fields = await _pin_step(holder, check.text)
+    settled = await holder.post(pin, data={**fields, "pin": "258369"}, headers=EN)
     assert settled.status_code == 303
     assert settled.headers["location"].startswith(f"{base}/payments/")  # no gateway
     [payment] = await payments_of(seeded)
