@@ -1,9 +1,9 @@
 """A Redis connection for plain reads: one command at a time, its reply parsed by hiredis.
 
 redis-py's asyncio connections talk through asyncio streams and check their socket before each
-command; for the one GET that every signed-in page makes, that costs more than twice the CPU of
-the read itself (about 70 µs against 30 µs here). This connection is an asyncio protocol whose
-reply wakes the waiting read directly. It connects, authenticates and selects its database as
+command. This connection is an asyncio protocol whose reply wakes the waiting read directly: the
+session read that every signed-in page makes costs about 60 µs of CPU through it, against about
+85 µs on redis-py's connections (reads one after another, alternated in one process). It connects, authenticates and selects its database as
 the client's connections do, over TCP or a Unix socket; for anything else (TLS, a credential
 provider) `ReadConnection.settings_of` says no and the client's own connections serve.
 """
