@@ -11,7 +11,7 @@ provider) `ReadConnection.settings_of` says no and the client's own connections 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -38,14 +38,16 @@ class ReadSettings:
 
 
 class ReadConnection(asyncio.Protocol):
-    """Carries one command at a time; a reply that comes with no read waiting is dropped, and
-    so must be the connection whose read was given up (its reply may still come)."""
+    """Carries one command at a time. A reply that comes with no read waiting goes to
+    `on_push` (the messages of a subscribed connection), or is dropped: so must be the
+    connection whose read was given up, since its reply may still come."""
 
     def __init__(self) -> None:
         self._parser = hiredis.Reader()
         self._transport: asyncio.Transport | None = None
         self._reply: asyncio.Future[Any] | None = None
         self.closed = False
+        self.on_push: Callable[[Any], None] | None = None
 
     @staticmethod
     def settings_of(redis: Redis) -> ReadSettings | None:
@@ -90,9 +92,11 @@ class ReadConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._parser.feed(data)
-        reply = self._parser.gets()
-        if reply is not False and self._reply is not None and not self._reply.done():
-            self._reply.set_result(reply)
+        while (reply := self._parser.gets()) is not False:
+            if self._reply is not None and not self._reply.done():
+                self._reply.set_result(reply)
+            elif self.on_push is not None:
+                self.on_push(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -108,6 +112,11 @@ class ReadConnection(asyncio.Protocol):
         if isinstance(reply, hiredis.ReplyError):
             raise ResponseError(str(reply))
         return reply
+
+    def send(self, *parts: bytes) -> None:
+        """Sends a command whose reply comes to `on_push`."""
+        if not self.closed and self._transport is not None:
+            self._transport.write(command(*parts))
 
     def close(self) -> None:
         self.closed = True

@@ -9,6 +9,9 @@ to check or reset. Writes, deletions and renewals go through the client as befor
 read when every connection of the store's own is lent, or when one fails (the client's pool
 then reconnects and retries as configured).
 
+Sessions read recently are kept in the process until Redis says they changed
+(app/adapters/redis_session_cache.py): most pages then make no round trip to Redis at all.
+
 A read that has had no reply within the deadline (the client's socket timeout) has its
 connection closed, and the client answers instead. One watchdog timer looks at the lent
 connections while there are any: a timer for every read (`asyncio.timeout`) would cost about
@@ -25,6 +28,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.adapters.redis_reads import ReadConnection
+from app.adapters.redis_session_cache import SessionCache
 
 # A client made without a socket timeout: redis-py's connections then wait this long.
 DEFAULT_DEADLINE_SECONDS = 5.0
@@ -35,7 +39,7 @@ class RedisSessions(RedisStore):
 
     OWN_CONNECTIONS = 8  # a worker's concurrent page reads; more wait on the client's pool
 
-    def __init__(self, redis: Redis, namespace: str) -> None:
+    def __init__(self, redis: Redis, namespace: str, *, cache: bool = True) -> None:
         super().__init__(redis, namespace=namespace)
         self._free: list[ReadConnection] = []
         self._lent: dict[ReadConnection, float] = {}  # when each one's read began
@@ -44,10 +48,50 @@ class RedisSessions(RedisStore):
         kwargs = redis.connection_pool.connection_kwargs
         self._deadline: float = kwargs.get("socket_timeout") or DEFAULT_DEADLINE_SECONDS
         self._watchdog: asyncio.TimerHandle | None = None
+        self._cache = (
+            SessionCache(self._settings, f"{namespace}:".encode(), self._deadline)
+            if cache and self._settings is not None
+            else None
+        )
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         if renew_for or self._settings is None:
             return await super().get(key, renew_for)
+        if self._cache is None:
+            return await self._read(key)
+        full_key = self._make_key(key).encode()
+        kept = self._cache.get(full_key)
+        if kept is not None:
+            return kept
+        epoch = self._cache.epoch
+        value = await self._read(key)
+        if value is not None:
+            self._cache.keep(full_key, value, epoch)
+        return value
+
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
+        self._forget(key)
+        await super().set(key, value, expires_in)
+        self._forget(key)  # and again: a read may have begun while this was written
+
+    async def delete(self, key: str) -> None:
+        self._forget(key)
+        await super().delete(key)
+        self._forget(key)
+
+    async def delete_all(self) -> None:
+        self._forget(None)
+        await super().delete_all()
+        self._forget(None)
+
+    def _forget(self, key: str | None) -> None:
+        if self._cache is not None:
+            self._cache.forget(None if key is None else self._make_key(key).encode())
+
+    async def _read(self, key: str) -> bytes | None:
+        """A GET on a connection of the store's own, or the client's when none is to be had."""
         connection, value = None, None
         try:
             connection = await self._borrow()
@@ -107,6 +151,8 @@ class RedisSessions(RedisStore):
 
     async def close(self) -> None:
         """Closes the store's own connections (the client is closed by its owner)."""
+        if self._cache is not None:
+            self._cache.close()
         free, self._free = self._free, []
         for connection in free:
             self._drop(connection)

@@ -20,7 +20,8 @@ from tests.conftest import REDIS_URL
 async def store(redis_namespace: str) -> AsyncIterator[RedisSessions]:
     assert REDIS_URL
     client = Redis.from_url(REDIS_URL)
-    sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions")
+    # Nothing kept in the process (test_redis_session_cache): each read goes to Redis.
+    sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions", cache=False)
     yield sessions
     await sessions.close()
     await client.aclose()
@@ -142,7 +143,7 @@ def test_reads_keep_their_connection_under_uvloop(redis_namespace: str) -> None:
     async def reads() -> None:
         assert REDIS_URL
         client = Redis.from_url(REDIS_URL)
-        sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions")
+        sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions", cache=False)
         try:
             await sessions.set("a", b"x", expires_in=60)
             assert [await sessions.get("a") for _ in range(5)] == [b"x"] * 5

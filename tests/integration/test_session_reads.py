@@ -142,3 +142,32 @@ async def test_a_session_another_process_changed_or_deleted_is_read_again(tmp_pa
     await there.delete("s")
     await here.delete_expired()
     assert not here._cache, "copies of deleted sessions are forgotten"
+
+
+async def test_a_sign_out_ends_the_session_in_every_server_process(
+    migrated: Settings, redis_namespace: str, seeded: UnitOfWork
+) -> None:
+    """Two server processes share the sessions in Redis, and each keeps the ones it read. A
+    holder signs out through one: the other refuses the same cookie on the very next page."""
+    settings = msgspec.structs.replace(
+        migrated, redis_url=REDIS_URL, redis_namespace=redis_namespace
+    )
+    here, there = create_app(settings), create_app(settings)
+    async with (
+        AsyncTestClient(app=here, base_url="http://localhost") as holder,
+        AsyncTestClient(app=there, base_url="http://localhost") as thief,
+    ):
+        await sign_in(holder)
+        thief.cookies.update(holder.cookies)
+        cache = there.stores.get("sessions")._cache
+        for _ in range(100):  # until the other process keeps the session it read
+            assert (await thief.get("/my", follow_redirects=False)).status_code == 200
+            if cache._listener is not None and cache._values:
+                break
+            await asyncio.sleep(0.01)
+        assert cache._values, "the session was never kept"
+        response = await holder.post(
+            "/logout", data={"_csrf_token": holder.cookies["csrftoken"]}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert (await thief.get("/my", follow_redirects=False)).status_code != 200
