@@ -16,7 +16,7 @@ from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[Redis]:
+async def redis(redis_namespace: str) -> AsyncIterator[Redis]:
     assert REDIS_URL
     redis = Redis.from_url(REDIS_URL)
     yield redis
@@ -24,8 +24,8 @@ async def client() -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-async def store(client: Redis, redis_namespace: str) -> AsyncIterator[RedisSessions]:
-    sessions = RedisSessions(client, namespace=f"{redis_namespace}:sessions")
+async def store(redis: Redis, redis_namespace: str) -> AsyncIterator[RedisSessions]:
+    sessions = RedisSessions(redis, namespace=f"{redis_namespace}:sessions")
     yield sessions
     await sessions.close()
 
@@ -52,8 +52,8 @@ async def _listening(store: RedisSessions) -> None:
     raise AssertionError("the store never listened for changes")
 
 
-async def _gets(client: Redis) -> int:
-    stats = await client.info("commandstats")
+async def _gets(redis: Redis) -> int:
+    stats = await redis.info("commandstats")
     return int(stats.get("cmdstat_get", {}).get("calls", 0))
 
 
@@ -76,21 +76,21 @@ async def _eventually(store: RedisSessions, key: str, expected: bytes | None) ->
 
 
 async def test_a_session_read_again_makes_no_round_trip(
-    store: RedisSessions, client: Redis
+    store: RedisSessions, redis: Redis
 ) -> None:
     await store.set("a", b'{"account_id": "1"}', expires_in=60)
     await _listening(store)
     assert await store.get("a") == b'{"account_id": "1"}'
-    before = await _gets(client)
+    before = await _gets(redis)
     assert [await store.get("a") for _ in range(10)] == [b'{"account_id": "1"}'] * 10
-    assert await _gets(client) == before
+    assert await _gets(redis) == before
 
 
-async def test_a_missing_session_is_read_each_time(store: RedisSessions, client: Redis) -> None:
+async def test_a_missing_session_is_read_each_time(store: RedisSessions, redis: Redis) -> None:
     await _listening(store)
-    before = await _gets(client)
+    before = await _gets(redis)
     assert [await store.get("made-up") for _ in range(3)] == [None] * 3
-    assert await _gets(client) == before + 3
+    assert await _gets(redis) == before + 3
 
 
 async def test_a_change_in_this_process_is_read_at_once(store: RedisSessions) -> None:
@@ -157,7 +157,7 @@ async def test_a_change_made_while_reading_is_not_kept(
 
 
 async def test_nothing_is_kept_once_the_listener_is_lost(
-    store: RedisSessions, elsewhere: RedisSessions, client: Redis
+    store: RedisSessions, elsewhere: RedisSessions, redis: Redis
 ) -> None:
     """With the listener gone, a change elsewhere would go untold: reads go to Redis until a
     new listener is up."""
@@ -166,7 +166,7 @@ async def test_nothing_is_kept_once_the_listener_is_lost(
     assert await store.get("a") == b"before"
     listener = store._cache._listener if store._cache else None
     assert listener is not None
-    await client.client_kill_filter(_id=str(store._cache.listener_id))
+    await redis.client_kill_filter(_id=str(store._cache.listener_id))
     await _until(lambda: listener.closed)
     await elsewhere.set("a", b"after", expires_in=60)
     assert await store.get("a") == b"after"
@@ -216,15 +216,15 @@ async def test_twenty_reads_at_once_while_sessions_change(
 
 
 async def test_without_leave_to_listen_every_read_goes_to_redis(
-    client: Redis, redis_namespace: str
+    redis: Redis, redis_namespace: str
 ) -> None:
     """A Redis that refuses CLIENT TRACKING (a managed one, say): sessions are still read,
     each time from Redis."""
     user, password = f"no-tracking-{uuid4().hex[:8]}", uuid4().hex
-    await client.acl_setuser(
+    await redis.acl_setuser(
         user, enabled=True, passwords=[f"+{password}"], keys=["*"], commands=["+@all", "-client"]
     )
-    kwargs = {**client.connection_pool.connection_kwargs, "username": user, "password": password}
+    kwargs = {**redis.connection_pool.connection_kwargs, "username": user, "password": password}
     limited = Redis(connection_pool=ConnectionPool(**kwargs))
     sessions = RedisSessions(limited, namespace=f"{redis_namespace}:sessions")
     try:
@@ -234,14 +234,14 @@ async def test_without_leave_to_listen_every_read_goes_to_redis(
             assert await sessions.get("a") == b"x"
             await asyncio.sleep(0.005)
         assert sessions._cache._listener is None and sessions._cache._values == {}
-        before = await _gets(client)
+        before = await _gets(redis)
         assert await sessions.get("a") == b"x"
-        assert await _gets(client) == before + 1
+        assert await _gets(redis) == before + 1
     finally:
         await sessions.close()
         await limited.aclose()
         await limited.connection_pool.disconnect()
-        await client.acl_deluser(user)
+        await redis.acl_deluser(user)
 
 
 def test_it_listens_under_uvloop(redis_namespace: str) -> None:
