@@ -7,12 +7,14 @@ import asyncio
 import os
 import re
 import shutil
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import TypeVar
 from uuid import uuid4
 
 import asyncpg
+import msgspec
 import pytest
 from advanced_alchemy.alembic.commands import AlembicCommands
 from litestar import Litestar
@@ -134,7 +136,9 @@ class Templates:
             assert POSTGRES_URL
             Postgres(POSTGRES_URL).recreate(make_url(database_url).database or "", self.made[key])
         else:
-            shutil.copyfile(self.made[key], make_url(database_url).database or "")
+            path = Path(make_url(database_url).database or "")
+            _remove_sqlite(path)  # an earlier test's, log files included
+            shutil.copyfile(self.made[key], path)
 
 
 @pytest.fixture(scope="session")
@@ -142,14 +146,37 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
     return Templates(tmp_path_factory.mktemp("templates"))
 
 
+def _remove_sqlite(path: Path) -> None:
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        path.with_name(name).unlink(missing_ok=True)
+
+
+def _emptied(directory: Path) -> Path:
+    """The directory with every file under it removed and its folders kept: an app built for
+    an earlier test goes on using them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in sorted(directory.rglob("*"), reverse=True):
+        if not path.is_dir():
+            path.unlink()
+    return directory
+
+
+@pytest.fixture(scope="session")
+def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test process's own folder for the database and state of the test it runs: the same
+    names for every test, so that an app built once serves them all (see `app`)."""
+    return tmp_path_factory.mktemp("worker")
+
+
 @pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest, worker_dir: Path) -> str:
     """An empty database of the kind the test runs on."""
     if request.param == "postgres":
         assert POSTGRES_URL
         postgres = Postgres(POSTGRES_URL)
         return postgres.recreate(postgres.name("test"))
-    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    _remove_sqlite(worker_dir / "test.db")
+    return f"sqlite+aiosqlite:///{worker_dir / 'test.db'}"
 
 
 @pytest.fixture
@@ -160,8 +187,8 @@ def extra_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, extra_env: dict[str, str]) -> Settings:
-    return make_settings(database_url, tmp_path, **extra_env)
+def settings(database_url: str, worker_dir: Path, extra_env: dict[str, str]) -> Settings:
+    return make_settings(database_url, _emptied(worker_dir / "state"), **extra_env)
 
 
 @pytest.fixture
@@ -211,9 +238,26 @@ async def redis_counters(redis_namespace: str) -> AsyncIterator[RedisCounters]:
     await client.aclose()
 
 
+# Apps built, by their settings, most recently used last. Building one costs about a third of
+# a second (Litestar registering some 400 handlers), more than most tests take.
+_APPS: OrderedDict[bytes, Litestar] = OrderedDict()
+APPS_KEPT = 4
+
+
 @pytest.fixture
 def app(migrated: Settings) -> Litestar:
-    return create_app(migrated)
+    """The app for the test's settings, built once per test process for each set of them.
+    Each test's client starts and stops it on the test's own event loop, as a server restart
+    would, over a fresh database and state folder under the same names. Apps on Redis are not
+    kept: each test's namespace is its own."""
+    if migrated.redis_url:
+        return create_app(migrated)
+    key = msgspec.json.encode(migrated)
+    built = _APPS.pop(key, None) or create_app(migrated)
+    _APPS[key] = built
+    while len(_APPS) > APPS_KEPT:
+        _APPS.popitem(last=False)
+    return built
 
 
 @pytest.fixture

@@ -149,6 +149,7 @@ class FaceMatcher:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        self._slots = asyncio.Semaphore(self.workers)  # a new start may run on a new event loop
 
 
 def _distance_call(selfie: bytes, reference: bytes, max_side: int, min_face: int) -> float:

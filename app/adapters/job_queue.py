@@ -56,6 +56,11 @@ class InProcessJobs:
         self._stopping = False
 
     async def start(self) -> None:
+        # Afresh at each start: a queue belongs to the event loop that first waited on it, and
+        # what was queued before a stop is still pending in the database (resume gives it back).
+        self._queue = asyncio.Queue()
+        self._jobs.clear()
+        self._stopping = False
         for _ in range(self._concurrency):
             self._spawn(self._work())
 

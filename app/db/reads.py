@@ -182,6 +182,7 @@ class SQLiteReads(Reads):
         for connection in self._opened:
             connection.close()
         self._opened.clear()
+        self._local = threading.local()  # the closed connections are no thread's any more
         self.waiting.dispose()
 
 

@@ -208,7 +208,7 @@ async def test_an_empty_code_is_asked_for_and_not_counted(client: Client) -> Non
 
 
 async def test_kept_selfies_are_purged_after_the_retention(
-    client: Client, app: Litestar, seeded: UnitOfWork, settings
+    client: Client, app: Litestar, seeded: UnitOfWork, settings, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     """With a retention of days, the selfie stays after the decision until it is purged."""
     from datetime import timedelta
@@ -220,8 +220,12 @@ async def test_kept_selfies_are_purged_after_the_retention(
     from app.adapters.document_store import DocumentStore
     from app.services.face import purge_selfies
 
-    app.state.settings = msgspec.structs.replace(
-        settings, policy=msgspec.structs.replace(settings.policy, selfie_retention_days=2)
+    monkeypatch.setattr(
+        app.state,
+        "settings",
+        msgspec.structs.replace(
+            settings, policy=msgspec.structs.replace(settings.policy, selfie_retention_days=2)
+        ),
     )
     member_url = await _bind(client, MOTHER, "parent", proof=face("biden.jpg"))
     response = await _selfie(client, member_url, face("biden.jpg"))
