@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.config import Settings
 from app.db.models import AuditEvent, LimitCounter
 from app.main import create_app
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, built_app
 
 NewClient = Callable[[], httpx.AsyncClient]
 
@@ -34,14 +34,16 @@ class Overlap:
     ) -> None:
         """Count the calls inside `owner.name`. With `meet` (seconds), a call alone inside
         waits that long for another to arrive, so requests slowed down before they get there
-        (decoding a photo on a busy machine) still reach the contested statement together."""
+        (decoding a photo on a busy machine) still reach the contested statement together.
+        Once two have met, none waits: the later ones are held back by the first (a lock, a
+        transaction), and each would wait its full time alone."""
         original = getattr(owner, name)
 
         async def counted(*args: Any, **kwargs: Any) -> Any:
             self.inside += 1
             self.most = max(self.most, self.inside)
             waited = 0.0
-            while self.inside < 2 and waited < meet:
+            while self.most < 2 and waited < meet:
                 await asyncio.sleep(0.01)
                 waited += 0.01
             try:
@@ -65,7 +67,7 @@ def limited_app(migrated: Settings, request: pytest.FixtureRequest) -> Litestar:
         return create_app(
             msgspec.structs.replace(migrated, redis_url=REDIS_URL, redis_namespace=namespace)
         )
-    return create_app(migrated)
+    return built_app(migrated)
 
 
 async def clients(app: Litestar) -> AsyncIterator[NewClient]:

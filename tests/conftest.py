@@ -244,20 +244,24 @@ _APPS: OrderedDict[bytes, Litestar] = OrderedDict()
 APPS_KEPT = 4
 
 
-@pytest.fixture
-def app(migrated: Settings) -> Litestar:
-    """The app for the test's settings, built once per test process for each set of them.
-    Each test's client starts and stops it on the test's own event loop, as a server restart
-    would, over a fresh database and state folder under the same names. Apps on Redis are not
-    kept: each test's namespace is its own."""
-    if migrated.redis_url:
-        return create_app(migrated)
-    key = msgspec.json.encode(migrated)
-    built = _APPS.pop(key, None) or create_app(migrated)
+def built_app(settings: Settings) -> Litestar:
+    """The app for these settings, built once per test process for each set of them. Each
+    test's client starts and stops it on the test's own event loop, as a server restart would,
+    over a fresh database and state folder under the same names. Apps on Redis are not kept:
+    each test's namespace is its own."""
+    if settings.redis_url:
+        return create_app(settings)
+    key = msgspec.json.encode(settings)
+    built = _APPS.pop(key, None) or create_app(settings)
     _APPS[key] = built
     while len(_APPS) > APPS_KEPT:
         _APPS.popitem(last=False)
     return built
+
+
+@pytest.fixture
+def app(migrated: Settings) -> Litestar:
+    return built_app(migrated)
 
 
 @pytest.fixture
