@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import re
-import select
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
+from e2e.command_runner import CommandRunner
 from e2e.helpers import FAMILY_PORTRAITS, Family, Holder, Member, id_number, remember_js
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
@@ -70,45 +70,6 @@ class LiveServer:
         if self.runner is None:
             self.runner = CommandRunner(self.env, self.log_path.with_name("commands.log"))
         return self.runner
-
-
-class CommandRunner:
-    """e2e/command_runner.py in a process of its own, started once: commands in order."""
-
-    TIMEOUT = 60.0
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.log = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "e2e.command_runner"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-        )
-
-    def run(self, module: str, args: tuple[str, ...]) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps([module, list(args)]) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], self.TIMEOUT)
-        assert ready, f"{module} {args[0]} took over {self.TIMEOUT} s"
-        line = self.process.stdout.readline()
-        assert line, f"the command runner ended (code {self.process.poll()})"
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def _free_port() -> int:

@@ -75,9 +75,7 @@ async def _eventually(store: RedisSessions, key: str, expected: bytes | None) ->
     return loop.time() - started
 
 
-async def test_a_session_read_again_makes_no_round_trip(
-    store: RedisSessions, redis: Redis
-) -> None:
+async def test_a_session_read_again_makes_no_round_trip(store: RedisSessions, redis: Redis) -> None:
     await store.set("a", b'{"account_id": "1"}', expires_in=60)
     await _listening(store)
     assert await store.get("a") == b'{"account_id": "1"}'
