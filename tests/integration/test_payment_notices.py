@@ -22,6 +22,7 @@ from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.db.models import AuditEvent, ContributionRecord, LedgerPosting, SandboxOrder
 from app.domain.identity import parse_id_number
+from app.routes import payments as payment_routes
 from app.services import payment_rounds, sandbox_gateway
 from app.services import payments as payment_service
 from app.services.context import UnitOfWork
@@ -268,9 +269,13 @@ async def test_states_only_move_forward(
 
 
 async def test_until_confirmed_the_page_says_taken_confirming_and_pays_nothing_again(
-    holder_client: tuple[httpx.AsyncClient, NewClient], seeded: UnitOfWork, migrated: Settings
+    holder_client: tuple[httpx.AsyncClient, NewClient],
+    seeded: UnitOfWork,
+    migrated: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client, _ = holder_client
+    monkeypatch.setattr(payment_routes, "QUERY_GAP", timedelta(seconds=0.2))  # 2 s in service
     base = await son_base(seeded, migrated)
     await start_payment(client, base)  # the browser never pays at the gateway
     [payment] = await payments_of(seeded)
@@ -283,7 +288,7 @@ async def test_until_confirmed_the_page_says_taken_confirming_and_pays_nothing_a
         assert f'<form method="get" action="{path}">' in page.text  # "Check again" without
         main = page.text[page.text.find("<main") :]
         assert "Go to the payment provider's page" in page.text, main[:3000]
-        await asyncio.sleep(2.1)  # past the gap between two queries of the provider
+        await asyncio.sleep(0.25)  # past the gap between two queries of the provider
     assert await _state(seeded) == "created"
     assert len(await payments_of(seeded)) == 1
     history = await client.get(f"{base}/payments", headers=EN)
