@@ -2,7 +2,7 @@
 client-side caching, in its broadcast mode.
 
 A signed-in holder's session changes seldom (at sign-in, step-up, sign-out, and when the idle
-clock moves on, once a minute), yet every page reads it. One connection of the process asks
+clock moves on, at most every 30 s), yet every page reads it. One connection of the process asks
 Redis to tell it of every change to a key under the sessions' prefix (`CLIENT TRACKING ... BCAST
 PREFIX`): written, deleted, expired or flushed, by any process. Redis sends those messages as
 it makes the change, so another process's sign-out reaches this one within a round trip.
