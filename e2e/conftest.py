@@ -24,7 +24,15 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
 from e2e.command_runner import CommandRunner
-from e2e.helpers import FAMILY_PORTRAITS, Family, Holder, Member, id_number, remember_js
+from e2e.helpers import (
+    FAMILY_PORTRAITS,
+    TRANSFER_REFRESH_SECONDS,
+    Family,
+    Holder,
+    Member,
+    id_number,
+    remember_js,
+)
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the virtualenv's bin directory
@@ -97,6 +105,7 @@ def _server_env(tmp: Path, port: int) -> dict[str, str]:
         "ARGON2_PROFILE": "cheapest",
         # The payment gateway's server reaches the portal over HTTP, as a real one does.
         "PAYMENT_SITE_URL": f"http://127.0.0.1:{port}",
+        "POLICY_TRANSFER_REFRESH_SECONDS": str(TRANSFER_REFRESH_SECONDS),
         # The journeys' policy: next year's residents' premium is published (424 yuan), and
         # this year's (an enrolment outside the collection window starts with it).
         "POLICY_RESIDENTS_MEDICAL_PREMIUMS": json.dumps(

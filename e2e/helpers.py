@@ -33,6 +33,9 @@ DEMO_PASSWORD = "family-demo-2025"
 DEMO_PIN = "258369"
 DEMO_MASKED_ID = "1101**********0224"
 DEMO_CARD_NUMBER = "A11010500001"
+# The journeys' server refreshes an open transfer's timeline this often (15 s in service), so
+# that a journey sees a refresh without waiting for one.
+TRANSFER_REFRESH_SECONDS = 2
 
 _sequence = itertools.count(101)
 

@@ -23,6 +23,7 @@ from e2e.helpers import (
     DEMO_PASSWORD,
     DEMO_PIN,
     FACES,
+    TRANSFER_REFRESH_SECONDS,
     Member,
     assert_no_horizontal_scroll,
     expect_error_summary,
@@ -130,7 +131,9 @@ def test_wang_fang_applies_for_zhang_weis_pension_transfer(
     expect(steps).to_have_count(4)
     expect(steps.nth(1)).to_have_attribute("data-status", "current")
     expect(steps.nth(2)).to_have_attribute("data-status", "pending")
-    expect(page.locator("#transfer-timeline")).to_have_attribute("hx-trigger", "every 15s")
+    expect(page.locator("#transfer-timeline")).to_have_attribute(
+        "hx-trigger", f"every {TRANSFER_REFRESH_SECONDS}s"
+    )
     if js:  # while open the page refreshes itself; the live region stays in place
         with page.expect_response(lambda r: "refresh=poll" in r.url, timeout=25_000) as poll:
             pass

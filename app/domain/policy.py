@@ -115,6 +115,8 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     transfer_temporary_age_men: int = 50
     transfer_temporary_age_women: int = 40
     transfer_place_of_payment_months: int = 120
+    # An open transfer's timeline refreshes itself this often (with JS; without, "Refresh").
+    transfer_refresh_seconds: int = 15
     # §6 urban–rural conversion (人社部发〔2014〕17号): with this many employee months the
     # residents' account joins the employee scheme, with fewer the other way; a woman's post is
     # not on record, so her original retirement age is that of this post ("cadre": 55).

@@ -134,7 +134,7 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     assert timeline.status_code == 200
     text = _text(timeline.text)
     assert "Waiting on: The agency in Beijing (new place)" in text
-    assert "Due by" in text and 'hx-trigger="every 15s"' in timeline.text
+    assert "Due by" in text and 'hx-trigger="every 15s"' in timeline.text  # the policy's
     # The dashboard shows it in progress, linked to the timeline.
     family = await client.get("/family", headers=EN)
     assert f'href="{target}"' in family.text
