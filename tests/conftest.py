@@ -164,7 +164,7 @@ def _emptied(directory: Path) -> Path:
 @pytest.fixture(scope="session")
 def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The test process's own folder for the database and state of the test it runs: the same
-    names for every test, so that an app built once serves them all (see `app`)."""
+    names for every test, so that an app built once serves them all (see `built_app`)."""
     return tmp_path_factory.mktemp("worker")
 
 
