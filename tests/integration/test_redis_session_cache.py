@@ -11,6 +11,7 @@ import pytest
 import uvloop
 from redis.asyncio import ConnectionPool, Redis
 
+from app.adapters.redis_session_cache import SessionCache
 from app.adapters.redis_sessions import RedisSessions
 from tests.conftest import REDIS_URL
 
@@ -173,31 +174,32 @@ async def test_nothing_is_kept_once_the_listener_is_lost(
     assert await store.get("a") == b"after"
 
 
-async def test_an_unanswered_ping_forgets_everything(
-    store: RedisSessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+async def pinged_often(store: RedisSessions, monkeypatch: pytest.MonkeyPatch) -> SessionCache:
+    """The store listening, with a session kept, and its listener pinged every 50 ms."""
     assert store._cache is not None
     monkeypatch.setattr(store._cache, "PING_SECONDS", 0.05)
     await store.set("a", b"x", expires_in=60)
     await _listening(store)
     assert await store.get("a") == b"x"
-    listener = store._cache._listener
-    assert listener is not None
+    return store._cache
+
+
+async def test_an_unanswered_ping_forgets_everything(
+    pinged_often: SessionCache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener = pinged_often._listener
+    assert listener is not None and pinged_often._values
     monkeypatch.setattr(listener, "send", lambda *_: None)  # the pings are lost on the way
     await asyncio.sleep(0.2)
-    assert listener.closed and store._cache._values == {}
+    assert listener.closed and pinged_often._values == {}
 
 
-async def test_answered_pings_keep_it_listening(
-    store: RedisSessions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert store._cache is not None
-    monkeypatch.setattr(store._cache, "PING_SECONDS", 0.05)
-    await store.set("a", b"x", expires_in=60)
-    await _listening(store)
-    listener = store._cache._listener
+async def test_answered_pings_keep_it_listening(pinged_often: SessionCache) -> None:
+    listener = pinged_often._listener
     await asyncio.sleep(0.3)
-    assert store._cache._listener is listener and listener is not None and not listener.closed
+    assert pinged_often._listener is listener and listener is not None and not listener.closed
+    assert pinged_often._values
 
 
 async def test_twenty_reads_at_once_while_sessions_change(
