@@ -53,6 +53,13 @@ async def _listening(store: RedisSessions) -> None:
     raise AssertionError("the store never listened for changes")
 
 
+async def _kept(store: RedisSessions, value: bytes, expires_in: int = 60) -> None:
+    """Session "a" written, the store listening, and the session read (and so kept)."""
+    await store.set("a", value, expires_in=expires_in)
+    await _listening(store)
+    assert await store.get("a") == value
+
+
 async def _gets(redis: Redis) -> int:
     stats = await redis.info("commandstats")
     return int(stats.get("cmdstat_get", {}).get("calls", 0))
@@ -93,9 +100,7 @@ async def test_a_missing_session_is_read_each_time(store: RedisSessions, redis: 
 
 
 async def test_a_change_in_this_process_is_read_at_once(store: RedisSessions) -> None:
-    await store.set("a", b"before", expires_in=60)
-    await _listening(store)
-    assert await store.get("a") == b"before"
+    await _kept(store, b"before")
     await store.set("a", b"after", expires_in=60)
     assert await store.get("a") == b"after"
     await store.delete("a")
@@ -105,9 +110,7 @@ async def test_a_change_in_this_process_is_read_at_once(store: RedisSessions) ->
 async def test_a_sign_out_in_another_process_is_seen_within_milliseconds(
     store: RedisSessions, elsewhere: RedisSessions
 ) -> None:
-    await store.set("a", b"signed in", expires_in=60)
-    await _listening(store)
-    assert await store.get("a") == b"signed in"
+    await _kept(store, b"signed in")
     await elsewhere.set("a", b"stepped up", expires_in=60)
     assert await _eventually(store, "a", b"stepped up") < 0.1
     await elsewhere.delete("a")
@@ -115,9 +118,7 @@ async def test_a_sign_out_in_another_process_is_seen_within_milliseconds(
 
 
 async def test_an_expired_session_is_forgotten(store: RedisSessions) -> None:
-    await store.set("a", b"x", expires_in=1)
-    await _listening(store)
-    assert await store.get("a") == b"x"
+    await _kept(store, b"x", expires_in=1)
     await asyncio.sleep(1.1)
     assert await _eventually(store, "a", None) < 1  # Redis tells of the expiry, or the read
 
@@ -125,9 +126,7 @@ async def test_an_expired_session_is_forgotten(store: RedisSessions) -> None:
 async def test_a_flush_forgets_every_session(
     store: RedisSessions, elsewhere: RedisSessions
 ) -> None:
-    await store.set("a", b"x", expires_in=60)
-    await _listening(store)
-    assert await store.get("a") == b"x"
+    await _kept(store, b"x")
     await elsewhere.delete_all()
     assert await _eventually(store, "a", None) < 0.1
 
@@ -160,9 +159,7 @@ async def test_nothing_is_kept_once_the_listener_is_lost(
 ) -> None:
     """With the listener gone, a change elsewhere would go untold: reads go to Redis until a
     new listener is up."""
-    await store.set("a", b"before", expires_in=60)
-    await _listening(store)
-    assert await store.get("a") == b"before"
+    await _kept(store, b"before")
     listener = store._cache._listener if store._cache else None
     assert listener is not None
     await redis.client_kill_filter(_id=str(store._cache.listener_id))
@@ -179,9 +176,7 @@ async def pinged_often(store: RedisSessions, monkeypatch: pytest.MonkeyPatch) ->
     """The store listening, with a session kept, and its listener pinged every 50 ms."""
     assert store._cache is not None
     monkeypatch.setattr(store._cache, "PING_SECONDS", 0.05)
-    await store.set("a", b"x", expires_in=60)
-    await _listening(store)
-    assert await store.get("a") == b"x"
+    await _kept(store, b"x")
     return store._cache
 
 
