@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.domain.identity import mask_id_number
+
 _NONCE_BYTES = 12
+# Masked numbers kept by ciphertext: every signed-in page shows the holder's, and a decryption
+# costs more than the rest of that line. Only the masked form (8 of 18 characters) is kept.
+MASKED_KEPT = 4096
 _AAD = b"people.id_number"
 
 
@@ -26,6 +32,7 @@ class PiiCipher:
         self._lookup_key = _derive(secret_key, b"essc id-number lookup v1")
         self._token_key = _derive(secret_key, b"essc one-time token v1")
         self._credential_key = _derive(secret_key, b"essc qr credential v1")
+        self.masked = lru_cache(maxsize=MASKED_KEPT)(self._masked)
 
     def encrypt(self, plaintext: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
@@ -34,6 +41,10 @@ class PiiCipher:
     def decrypt(self, blob: bytes) -> str:
         nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
         return self._aead.decrypt(nonce, ciphertext, _AAD).decode()
+
+    def _masked(self, blob: bytes) -> str:
+        """The number as pages show it, 1101**********0224 (kept: see MASKED_KEPT)."""
+        return mask_id_number(self.decrypt(blob))
 
     def lookup_hash(self, plaintext: str) -> str:
         return hmac.new(self._lookup_key, plaintext.encode(), hashlib.sha256).hexdigest()

@@ -214,6 +214,10 @@ class UnitOfWork:
         """The person's ID number, decrypted: a page shows it masked, never whole."""
         return IdNumber(self.cipher.decrypt(person.id_number_cipher))
 
+    def masked_id_of(self, person: Person | PersonView) -> str:
+        """The person's ID number as a page shows it: 1101**********0224."""
+        return self.cipher.masked(person.id_number_cipher)
+
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
         self._after_commit.append(action)
 

@@ -77,4 +77,4 @@ async def accept(uow: UnitOfWork, staff_id: UUID, raw: str, now: datetime) -> Pr
     detail = "none" if card is None else card.status  # the card status the counter saw
     uow.audit.record(action, at=now, actor=None, subject=person.id, staff=staff_id, detail=detail)
     shown = person_view(person)
-    return Presented(person=shown, masked_id=uow.id_number_of(person).masked, card=shown.card)
+    return Presented(person=shown, masked_id=uow.masked_id_of(person), card=shown.card)

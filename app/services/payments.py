@@ -358,6 +358,6 @@ async def receipt(uow: UnitOfWork, subject: Subject, payment_id: UUID) -> Receip
         payment=payment,
         payer_name=payer.name if payer else "",
         beneficiary_name=subject.person.name,
-        beneficiary_masked_id=uow.id_number_of(subject.person).masked,
+        beneficiary_masked_id=uow.masked_id_of(subject.person),
         entries=entries,
     )

@@ -11,7 +11,7 @@ from app.services.context import UnitOfWork
 
 
 def masked(uow: UnitOfWork, person: Person | PersonView) -> str:
-    return uow.id_number_of(person).masked
+    return uow.masked_id_of(person)
 
 
 def age(uow: UnitOfWork, person: Person | PersonView, on: date) -> int:

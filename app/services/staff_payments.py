@@ -44,7 +44,7 @@ async def one(uow: UnitOfWork, staff: StaffView, payment_id: UUID) -> StaffPayme
     person = await uow.views.person(payment.beneficiary_person_id)
     if person is None or not (person.region_code or "").startswith(staff.region_prefix):
         raise NotTheirs
-    return StaffPaymentView(payment, person.name, uow.id_number_of(person).masked)
+    return StaffPaymentView(payment, person.name, uow.masked_id_of(person))
 
 
 async def refund(

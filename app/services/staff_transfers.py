@@ -72,7 +72,7 @@ async def _detail(
     return StaffTransfer(
         transfer=view,
         person_name=person.name,
-        masked_id=uow.id_number_of(person).masked,
+        masked_id=uow.masked_id_of(person),
         agency=turn_of(staff, view),
         history=segments((year, month, region) for year, month, _b, region in paid),
     )
