@@ -45,6 +45,7 @@ from app.config import ROOT, Settings, get_settings
 from app.db import sqlite
 from app.db.pii import PiiCipher
 from app.db.reads import reads_for
+from app.heap import settle_heap
 from app.jobs import face_jobs, resume
 from app.routes.account import AccountController, PinSetupController
 from app.routes.account_security import PasswordController, SessionsController
@@ -382,7 +383,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={"uow": Provide(provide_uow)},
         guards=[limited_session_guard],
         plugins=[SQLAlchemyPlugin(config=database), HTMXPlugin()],
-        on_startup=[start_maintenance, _start_jobs, start_payment_rounds],
+        on_startup=[start_maintenance, _start_jobs, start_payment_rounds, settle_heap],
         on_shutdown=[
             stop_payment_rounds,
             stop_maintenance,

@@ -8,9 +8,12 @@ import hashlib
 import os
 import tempfile
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from litestar.stores.base import StorageObject, Store
+
+PATHS_KEPT = 10_000  # the file names of the sessions read most recently (a hash each)
 
 
 class SessionFiles(Store):
@@ -26,8 +29,9 @@ class SessionFiles(Store):
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = str(directory)
         self._cache: dict[str, tuple[tuple[int, int, int], StorageObject]] = {}
+        self._path = lru_cache(maxsize=PATHS_KEPT)(self._path_of)
 
-    def _path(self, key: str) -> str:
+    def _path_of(self, key: str) -> str:
         return os.path.join(self.directory, hashlib.blake2s(key.encode()).hexdigest())
 
     def _load(self, path: str) -> StorageObject | None:
