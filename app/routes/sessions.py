@@ -56,17 +56,20 @@ def signed_in(
     raw = session.get(key)
     if not raw:
         return None
-    started = datetime.fromtimestamp(float(session.get(STARTED, 0)), now.tzinfo)
-    seen = datetime.fromtimestamp(float(session.get(SEEN, 0)), now.tzinfo)
+    started, seen, now_s = (
+        float(session.get(STARTED, 0)),
+        float(session.get(SEEN, 0)),
+        now.timestamp(),
+    )
     idle = idle_seconds(session)
-    if session_expired(policy, started_at=started, seen_at=seen, now=now, idle_seconds=idle):
+    if session_expired(policy, started_at=started, seen_at=seen, now=now_s, idle_seconds=idle):
         request.clear_session()
         raise SessionExpired
     granularity = (
         min(SEEN_AT_GRANULARITY_SECONDS, idle // 8) if idle else SEEN_AT_GRANULARITY_SECONDS
     )
-    if (now - seen).total_seconds() > granularity:
-        session[SEEN] = now.timestamp()  # not every request: most then need no session write
+    if now_s - seen > granularity:
+        session[SEEN] = now_s  # not every request: most then need no session write
     return UUID(str(raw))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from webauthn import (
@@ -64,17 +64,16 @@ async def check_password(
 def session_expired(
     policy: Policy,
     *,
-    started_at: datetime,
-    seen_at: datetime,
-    now: datetime,
+    started_at: float,
+    seen_at: float,
+    now: float,
     idle_seconds: int | None = None,
 ) -> bool:
     """Idle for longer than the idle limit (the policy's, or the session's own: a kiosk's is
-    shorter), or signed in for longer than the absolute one."""
-    idle = timedelta(seconds=idle_seconds or policy.session_idle_minutes * 60)
-    return now - seen_at > idle or (
-        now - started_at > timedelta(hours=policy.session_absolute_hours)
-    )
+    shorter), or signed in for longer than the absolute one. Times are POSIX seconds, as the
+    session keeps them (this runs on every signed-in request)."""
+    idle = idle_seconds or policy.session_idle_minutes * 60
+    return now - seen_at > idle or now - started_at > policy.session_absolute_hours * 3600
 
 
 # ---- passkeys ----------------------------------------------------------------------------
