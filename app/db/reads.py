@@ -21,7 +21,7 @@ import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
@@ -201,6 +201,7 @@ class _SQLiteStatement:
     fixed: dict[str, Any]
     to_sql: tuple[_Convert, ...]
     from_sql: tuple[_Convert, ...]
+    keys: list[str] = field(default_factory=list)  # the result's column names, once known
 
     @classmethod
     def of(cls, query: Executable, dialect: Dialect) -> _SQLiteStatement | None:
@@ -235,7 +236,7 @@ class _SQLiteStatement:
             )
         ]
         cursor = connection.execute(self.sql, args)
-        keys = [column[0] for column in cursor.description]
+        keys = self.keys or self._keys_of(cursor)
         # NULL is None in every type's conversion, so a NULL column (a holder's row with no
         # members has nineteen) skips its call.
         rows = [
@@ -246,6 +247,10 @@ class _SQLiteStatement:
             for row in cursor.fetchall()
         ]
         return cast(Sequence[RowMapping], rows)  # a dict reads by column name as a row does
+
+    def _keys_of(self, cursor: sqlite3.Cursor) -> list[str]:
+        self.keys[:] = [column[0] for column in cursor.description]
+        return self.keys
 
 
 def _bind_conversion(kind: Any, dialect: Dialect) -> _Convert:

@@ -70,30 +70,36 @@ def _with_person(*columns: Any, of: Any = None, on: Any = None) -> Select[Any]:
     return query.outerjoin(ECard, ECard.person_id == Person.id)
 
 
+_M = "m_"  # a member's columns, beside the holder's of the same name (_HOLDER_SIGNED_IN)
+_PERSON_FIELDS = tuple(f.name for f in fields(PersonView) if f.name != "card")
+_CARD_FIELDS = tuple(f.name for f in fields(CardView))
+# The column names of each, by prefix: every signed-in page builds the holder from a row.
+_KEYS = {
+    prefix: (tuple(prefix + f for f in _PERSON_FIELDS), tuple(prefix + f for f in _CARD_FIELDS))
+    for prefix in ("", _M)
+}
+
+
 def _person(row: RowMapping, prefix: str = "") -> PersonView:
     """The person (and card) of a row; `prefix` names a second person's columns in it."""
-
-    def col(name: str) -> Any:
-        return row[prefix + name]
-
-    card = (
-        CardView(card_number=col("card_number"), status=col("status"), issued_on=col("issued_on"))
-        if col("card_number") is not None
-        else None
+    person, card = _KEYS[prefix]
+    number, status, issued_on = (row[key] for key in card)
+    id_, name, cipher, born, sex, region, household, pensioner, retired, pension, certified = (
+        row[key] for key in person
     )
     return PersonView(
-        id=col("id"),
-        name=col("name"),
-        id_number_cipher=col("id_number_cipher"),
-        birth_date=col("birth_date"),
-        sex=col("sex"),
-        region_code=col("region_code"),
-        household_code=col("household_code"),
-        is_pensioner=col("is_pensioner"),
-        retired_on=col("retired_on"),
-        pension_monthly=col("pension_monthly"),
-        last_certified_on=col("last_certified_on"),
-        card=card,
+        id_,
+        name,
+        cipher,
+        born,
+        sex,
+        region,
+        household,
+        pensioner,
+        retired,
+        pension,
+        certified,
+        None if number is None else CardView(number, status, issued_on),
     )
 
 
@@ -132,7 +138,6 @@ _HOLDER = _with_person(
 # needs the first, and the hub, the family dashboard and the act-for switch the second.
 _MEMBER = aliased(Person, name="member")
 _MEMBER_CARD = aliased(ECard, name="member_card")
-_M = "m_"  # the member's columns, beside the holder's of the same name
 _MEMBER_COLUMNS = tuple(
     getattr(_MEMBER if column.table is Person.__table__ else _MEMBER_CARD, column.key).label(
         _M + column.key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from advanced_alchemy.types import GUID
@@ -11,10 +11,12 @@ from sqlalchemy.dialects import sqlite
 from app.db.reads import _bind_conversion
 
 DIALECT = sqlite.dialect()
-KEY = uuid4()
+KEY = UUID("6f1c2d4e-8a9b-4c3d-9e8f-7a6b5c4d3e2f")
 
 
-@pytest.mark.parametrize("value", [KEY, str(KEY), KEY.hex, KEY.bytes])
+@pytest.mark.parametrize(
+    "value", [KEY, str(KEY), KEY.hex, KEY.bytes], ids=["uuid", "text", "hex", "bytes"]
+)
 def test_a_uuid_key_is_bound_as_the_type_binds_it(value: UUID | str | bytes) -> None:
     kind = GUID(binary=True)
     general = kind.dialect_impl(DIALECT).bind_processor(DIALECT)
