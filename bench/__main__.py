@@ -58,6 +58,9 @@ class Run:
     # The server's CPU time per request (µs), where /proc tells it.
     bare_cpu: list[float] = field(default_factory=list)
     home_cpu: list[float] = field(default_factory=list)
+    # How often per request the thread running the app waited (see server_cpu).
+    bare_waits: list[float] = field(default_factory=list)
+    home_waits: list[float] = field(default_factory=list)
 
     @property
     def ratio(self) -> float:
@@ -193,15 +196,29 @@ def load(base: str, path: str, cookie: str = "", seconds: float = SECONDS) -> fl
 
 
 def _timed_load(
-    pid: int, base: str, path: str, cookie: str, rates: list[float], cpu: list[float]
+    pid: int,
+    base: str,
+    path: str,
+    cookie: str,
+    rates: list[float],
+    cpu: list[float],
+    waits: list[float],
 ) -> None:
-    """Adds the run's requests per second, and the server's CPU µs per request if known."""
-    before, started = server_cpu.cpu_seconds(pid), time.perf_counter()
+    """Adds the run's requests per second, and the server's CPU µs per request and its app
+    thread's waits per request if known."""
+    waited, before, started = (
+        server_cpu.app_thread_waits(pid),
+        server_cpu.cpu_seconds(pid),
+        time.perf_counter(),
+    )
     rate = load(base, path, cookie)
     elapsed, after = time.perf_counter() - started, server_cpu.cpu_seconds(pid)
+    waited_after = server_cpu.app_thread_waits(pid)
     rates.append(rate)
     if before is not None and after is not None and rate > 0:
         cpu.append((after - before) / (rate * elapsed) * 1e6)
+    if waited is not None and waited_after is not None and rate > 0:
+        waits.append((waited_after - waited) / (rate * elapsed))
 
 
 def _measure(server: str, store: str, base: str, client: httpx.Client, pid: int) -> Run:
@@ -212,8 +229,8 @@ def _measure(server: str, store: str, base: str, client: httpx.Client, pid: int)
     load(base, "/", signed_in, seconds=2)
     run = Run(server, store, [], [], 0.0)
     for _ in range(PAIRS):
-        _timed_load(pid, base, "/accessibility", anonymous, run.bare, run.bare_cpu)
-        _timed_load(pid, base, "/", signed_in, run.home, run.home_cpu)
+        _timed_load(pid, base, "/accessibility", anonymous, run.bare, run.bare_cpu, run.bare_waits)
+        _timed_load(pid, base, "/", signed_in, run.home, run.home_cpu, run.home_waits)
     run.card = load(base, "/card", signed_in)
     assert "1101**********0224" in client.get("/").text, "the session ended during the run"
     return run
@@ -317,6 +334,12 @@ def main() -> int:
             print(
                 f"{'':28} server CPU per request: bare {statistics.median(run.bare_cpu):.0f} µs, "
                 f"signed-in {statistics.median(run.home_cpu):.0f} µs: {run.cpu_ratio:.2f}"
+            )
+        if run.bare_waits and run.home_waits:
+            print(
+                f"{'':28} app thread waits per request: bare "
+                f"{statistics.median(run.bare_waits):.2f}, signed-in "
+                f"{statistics.median(run.home_waits):.2f}"
             )
     ok &= _print_sizes(sizes)
     if painted is not None:
