@@ -156,12 +156,12 @@ _HOLDER_SIGNED_IN = (
     .outerjoin(AffinityBinding, and_(AffinityBinding.holder_person_id == Person.id, _IS_ACTIVE))
     .outerjoin(_MEMBER, _MEMBER.id == AffinityBinding.member_person_id)
     .outerjoin(_MEMBER_CARD, _MEMBER_CARD.person_id == _MEMBER.id)
+    .add_columns(AffinityBinding.submitted_at.label("binding_submitted_at"))
     .where(
         HolderAccount.id == bindparam("account_id"),
         SignedInSession.id == bindparam("session_id"),
         SignedInSession.ended_at.is_(None),
     )
-    .order_by(AffinityBinding.submitted_at.desc())
 )
 _PERSON_BY_ID = _with_person().where(Person.id == bindparam("person_id"))
 _ACTIVE_MEMBER = _ACTIVE.where(AffinityBinding.id == bindparam("binding_id"))
@@ -214,9 +214,15 @@ class Views:
         if not rows:
             return None
         holder = _holder(rows[0])
-        self.members_read[holder.person.id] = [
-            (_binding(row), _person(row, _M)) for row in rows if row["binding_id"] is not None
-        ]
+        # Newest first, as _ACTIVE_MEMBERS orders them. Sorted here, not by the statement: on
+        # SQLite the statement runs with the interpreter lock released, and a sort makes that
+        # longer; under granian its own thread takes the lock meanwhile, and the request waits.
+        bound = sorted(
+            (row for row in rows if row["binding_id"] is not None),
+            key=lambda row: row["binding_submitted_at"],
+            reverse=True,
+        )
+        self.members_read[holder.person.id] = [(_binding(row), _person(row, _M)) for row in bound]
         return holder
 
     async def person(self, person_id: UUID) -> PersonView | None:

@@ -207,3 +207,26 @@ async def test_twenty_reads_at_once_share_the_few_postgresql_connections(
     assert reads._open <= 1  # the cancelled read's connection is gone
     row = await reads.one(query)
     assert row is not None and row["name"] == "王芳"
+
+
+async def test_members_read_with_the_holder_come_newest_first(
+    seeded: UnitOfWork, reads: Reads, migrated: Settings
+) -> None:
+    """The signed-in holder's statement does not sort; its members are put in the order the
+    members' own statement gives them."""
+    from tests.integration.test_family_subject import FATHER, MOTHER, _open
+
+    first = await _open(seeded, migrated, MOTHER[1], "parent")
+    second = await _open(seeded, migrated, FATHER.value, "parent")
+    account_id = await _holder_id(seeded)
+    now = utcnow()
+    sign_in_row = await seeded.signed_in_sessions.add(
+        SignedInSession(account_id=account_id, started_at=now, seen_at=now)
+    )
+    await seeded.db.commit()
+    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
+    holder = await fast.views.holder(account_id, sign_in_row.id)
+    assert holder is not None
+    read_with_holder = await fast.views.active_members(holder.person_id)
+    assert [binding.id for binding, _ in read_with_holder] == [second, first]
+    assert read_with_holder == await seeded.views.active_members(holder.person_id)
