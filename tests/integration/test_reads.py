@@ -19,6 +19,7 @@ from app.adapters.clock import utcnow
 from app.config import Settings
 from app.db.models import AffinityBinding, HolderAccount, Person, SignedInSession
 from app.db.reads import AsyncpgReads, Reads, SQLiteReads, reads_for
+from app.domain.views import Holder
 from app.services.context import UnitOfWork
 from tests.conftest import sign_in
 
@@ -38,6 +39,21 @@ async def _holder_id(uow: UnitOfWork) -> Any:
     return await uow.db.scalar(query.where(Person.name == "王芳"))
 
 
+async def _signed_in_holder(seeded: UnitOfWork, reads: Reads) -> tuple[UnitOfWork, Holder]:
+    """王芳 signed in (a sign-in row, committed), and her holder as the statement of every
+    signed-in page reads it through `reads`, in a unit of work that has them."""
+    account_id = await _holder_id(seeded)
+    now = utcnow()
+    sign_in_row = await seeded.signed_in_sessions.add(
+        SignedInSession(account_id=account_id, started_at=now, seen_at=now)
+    )
+    await seeded.db.commit()
+    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
+    holder = await fast.views.holder(account_id, sign_in_row.id)
+    assert holder is not None
+    return fast, holder
+
+
 async def test_views_through_reads_equal_views_in_the_session(
     seeded: UnitOfWork, reads: Reads
 ) -> None:
@@ -45,7 +61,7 @@ async def test_views_through_reads_equal_views_in_the_session(
     fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
     holder = await fast.views.holder(account_id)
     assert holder is not None
-    assert holder == await seeded.views.holder(account_id)
+    assert holder == await seeded.views.holder(holder.account_id)
     assert await fast.views.person(holder.person_id) == await seeded.views.person(holder.person_id)
     assert await fast.views.active_members(holder.person_id) == []
 
@@ -76,16 +92,8 @@ async def test_members_read_with_the_holder_serve_until_the_request_writes(
     from tests.integration.test_family_subject import MOTHER, _open
 
     binding_id = await _open(seeded, migrated, MOTHER[1], "parent")
-    account_id = await _holder_id(seeded)
-    now = utcnow()
-    sign_in_row = await seeded.signed_in_sessions.add(
-        SignedInSession(account_id=account_id, started_at=now, seen_at=now)
-    )
-    await seeded.db.commit()
-    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
-    holder = await fast.views.holder(account_id, sign_in_row.id)
-    assert holder is not None
-    assert holder == await seeded.views.holder(account_id)
+    fast, holder = await _signed_in_holder(seeded, reads)
+    assert holder == await seeded.views.holder(holder.account_id)
     read_with_holder = await fast.views.active_members(holder.person_id)
     assert read_with_holder == await seeded.views.active_members(holder.person_id)
     assert [binding.id for binding, _ in read_with_holder] == [binding_id]
@@ -218,15 +226,7 @@ async def test_members_read_with_the_holder_come_newest_first(
 
     first = await _open(seeded, migrated, MOTHER[1], "parent")
     second = await _open(seeded, migrated, FATHER.value, "parent")
-    account_id = await _holder_id(seeded)
-    now = utcnow()
-    sign_in_row = await seeded.signed_in_sessions.add(
-        SignedInSession(account_id=account_id, started_at=now, seen_at=now)
-    )
-    await seeded.db.commit()
-    fast = UnitOfWork(db=seeded.db, cipher=seeded.cipher, policy=seeded.policy, reads=reads)
-    holder = await fast.views.holder(account_id, sign_in_row.id)
-    assert holder is not None
+    fast, holder = await _signed_in_holder(seeded, reads)
     read_with_holder = await fast.views.active_members(holder.person_id)
     assert [binding.id for binding, _ in read_with_holder] == [second, first]
     assert read_with_holder == await seeded.views.active_members(holder.person_id)
