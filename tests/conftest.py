@@ -32,6 +32,7 @@ from app.db.pii import PiiCipher
 from app.main import create_app, db_config
 from app.services.context import UnitOfWork
 from app.services.seed import seed_demo
+from tests.postgres_copies import TemplateRows, read_template, refill
 
 T = TypeVar("T")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -74,6 +75,11 @@ class Postgres:
     def url_of(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
+    def dsn_of(self, name: str) -> str:
+        """The database's address as asyncpg takes it."""
+        url = self.url.set(drivername="postgresql", database=name)
+        return url.render_as_string(hide_password=False)
+
     def name(self, suffix: str) -> str:
         return f"{self.url.database}_{_worker()}_{suffix}"
 
@@ -81,8 +87,7 @@ class Postgres:
         """An empty database, or a copy of a template (CREATE DATABASE ... TEMPLATE)."""
 
         async def run() -> None:
-            dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            conn = await asyncpg.connect(dsn)
+            conn = await asyncpg.connect(self.dsn_of(self.url.database or "postgres"))
             try:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 copy = f' TEMPLATE "{template}"' if template else ""
@@ -104,11 +109,15 @@ async def _seed(settings: Settings) -> None:
 
 class Templates:
     """A migrated and a migrated-and-seeded database, made once per run and database kind,
-    then copied for each test: a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL."""
+    then copied for each test: a file copy on SQLite; on PostgreSQL, CREATE DATABASE ...
+    TEMPLATE the first time, then the template's rows put back (tests/postgres_copies.py)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.made: dict[tuple[str, str], str] = {}
+        self.rows: dict[str, TemplateRows] = {}
+        # The PostgreSQL databases that hold the templates' schema, as a copy left them.
+        self.schema_in: set[str] = set()
 
     def _make(self, kind: str, content: str) -> str:
         if kind == "postgres":
@@ -122,6 +131,8 @@ class Templates:
         migrations(settings).upgrade("head")
         if content == "seeded":
             asyncio.run(_seed(settings))
+        if kind == "postgres":
+            self.rows[content] = asyncio.run(read_template(Postgres(POSTGRES_URL).dsn_of(name)))
         return name
 
     def copy_into(self, kind: str, content: str, database_url: str, state_dir: Path) -> None:
@@ -133,12 +144,24 @@ class Templates:
         if portraits.is_dir():
             shutil.copytree(portraits, state_dir / "portraits", dirs_exist_ok=True)
         if kind == "postgres":
-            assert POSTGRES_URL
-            Postgres(POSTGRES_URL).recreate(make_url(database_url).database or "", self.made[key])
+            self._copy_on_postgres(content, make_url(database_url).database or "")
         else:
             path = Path(make_url(database_url).database or "")
             _remove_sqlite(path)  # an earlier test's, log files included
             shutil.copyfile(self.made[key], path)
+
+    def _copy_on_postgres(self, content: str, name: str) -> None:
+        assert POSTGRES_URL
+        postgres = Postgres(POSTGRES_URL)
+        if name in self.schema_in:
+            asyncio.run(refill(postgres.dsn_of(name), self.rows[content]))
+            return
+        postgres.recreate(name, self.made[("postgres", content)])
+        self.schema_in.add(name)
+
+    def forget(self, name: str) -> None:
+        """The database was made again, empty: its next copy starts from CREATE DATABASE."""
+        self.schema_in.discard(name)
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +192,17 @@ def worker_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, worker_dir: Path) -> str:
-    """An empty database of the kind the test runs on."""
+def database_url(request: pytest.FixtureRequest, worker_dir: Path, templates: Templates) -> str:
+    """An empty database of the kind the test runs on; on PostgreSQL, when the test asks for
+    `migrated`, the database that `migrated` fills with a copy."""
     if request.param == "postgres":
         assert POSTGRES_URL
         postgres = Postgres(POSTGRES_URL)
-        return postgres.recreate(postgres.name("test"))
+        name = postgres.name("test")
+        if "migrated" in request.fixturenames:
+            return postgres.url_of(name)
+        templates.forget(name)
+        return postgres.recreate(name)
     _remove_sqlite(worker_dir / "test.db")
     return f"sqlite+aiosqlite:///{worker_dir / 'test.db'}"
 

@@ -91,7 +91,7 @@ def store_kind(
     if kind == "postgres":
         assert POSTGRES_URL
         postgres = Postgres(POSTGRES_URL)
-        url = postgres.recreate(postgres.name("limits"))
+        url = postgres.url_of(postgres.name("limits"))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'limits.db'}"
     templates.copy_into(kind, "migrated", url, tmp_path)
