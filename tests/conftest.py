@@ -99,16 +99,18 @@ class Postgres:
         return self.url_of(name)
 
 
-async def _seed(settings: Settings) -> None:
+async def _seed(settings: Settings, *, with_histories: bool) -> None:
     engine = create_async_engine(settings.database_url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as db:
         uow = UnitOfWork(db=db, cipher=PiiCipher(settings.secret_key), policy=settings.policy)
-        await seed_demo(uow, FilePortraits(settings.portrait_dir), with_histories=False)
+        portraits = FilePortraits(settings.portrait_dir)
+        await seed_demo(uow, portraits, with_histories=with_histories)
     await engine.dispose()
 
 
 class Templates:
-    """A migrated and a migrated-and-seeded database, made once per run and database kind,
+    """A migrated, a seeded and a seeded-with-histories database ("migrated", "seeded",
+    "histories"), each made once per run and database kind when a test first needs it,
     then copied for each test: a file copy on SQLite; on PostgreSQL, CREATE DATABASE ...
     TEMPLATE the first time, then the template's rows put back (tests/postgres_copies.py)."""
 
@@ -129,8 +131,8 @@ class Templates:
             url = f"sqlite+aiosqlite:///{name}"
         settings = make_settings(url, self.root / content)
         migrations(settings).upgrade("head")
-        if content == "seeded":
-            asyncio.run(_seed(settings))
+        if content != "migrated":
+            asyncio.run(_seed(settings, with_histories=content == "histories"))
         if kind == "postgres":
             self.rows[content] = asyncio.run(read_template(Postgres(POSTGRES_URL).dsn_of(name)))
         return name
@@ -222,9 +224,10 @@ def settings(database_url: str, worker_dir: Path, extra_env: dict[str, str]) -> 
 @pytest.fixture
 def migrated(settings: Settings, templates: Templates, request: pytest.FixtureRequest) -> Settings:
     """The schema at head; with the demo people already in it when the test also asks for
-    `seeded` (directly or through `client`)."""
+    `seeded` (directly or through `client`), and their histories with `histories`."""
     kind = "postgres" if settings.database_url.startswith("postgresql") else "sqlite"
-    content = "seeded" if "seeded" in request.fixturenames else "migrated"
+    asked = request.fixturenames
+    content = next((name for name in ("histories", "seeded") if name in asked), "migrated")
     templates.copy_into(kind, content, settings.database_url, Path(settings.state_dir))
     return settings
 
@@ -242,6 +245,14 @@ async def seeded(uow: UnitOfWork) -> UnitOfWork:
     """The demo people and staff (copied from the seeded template by `migrated`); contribution
     histories only where a test adds them (seed_histories)."""
     return uow
+
+
+@pytest.fixture
+async def histories(seeded: UnitOfWork) -> UnitOfWork:
+    """The demo people with their contribution records, pensions in payment, medical accounts
+    and bills, as `make run` seeds them (seed_histories), copied from a template: seeding them
+    takes about a second a test."""
+    return seeded
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from app.db.models import LedgerEntry, LedgerPosting, Payment
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
 from app.services.demo_histories import BEIJING, resident_medical_records
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from tests.integration.test_affinity_wizard import face
 
 Client = AsyncTestClient[Litestar] | httpx.AsyncClient
@@ -44,9 +44,9 @@ async def son_base(
     seeded: UnitOfWork, settings: Settings, *, covered_this_year: bool = False
 ) -> str:
     """王芳's active binding with 张浩, who paid his residents' premium every year until last
-    year (the demo's: his cover lapsed this year); with `covered_this_year`, this year's too."""
+    year (the demo's: his cover lapsed this year); with `covered_this_year`, this year's too.
+    The test asks for `histories`."""
     today = utcnow().date()
-    await seed_histories(seeded, today)
     if covered_this_year:
         son = await seeded.people.by_id_number(parse_id_number(SON))
         assert son is not None

@@ -34,7 +34,7 @@ from app.services import maintenance, mutual_aid, my_bindings
 from app.services import transfer_progress as progress
 from app.services.context import UnitOfWork
 from app.services.demo_histories import BEIJING, resident_medical_records
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from app.services.subject import member
 from tests.at_once import clients
 from tests.conftest import sign_in
@@ -63,9 +63,9 @@ async def _aid(
     uow: UnitOfWork, settings: Settings, relative: str, relation: str
 ) -> tuple[UUID, UUID]:
     """王芳's binding with the relative and a quota of 300 yuan for them: (binding, link).
-    张浩's cover of this year is paid first (the demo's lapsed), as aid needs him insured."""
+    张浩's cover of this year is paid first (the demo's lapsed), as aid needs him insured.
+    The test asks for `histories`."""
     today = utcnow().date()
-    await seed_histories(uow, today)
     if relative == SON:
         son = await _person_id(uow, SON)
         await uow.contributions.add_many(
@@ -119,6 +119,7 @@ def _text(page: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_holders_employee_insurance_ending_returns_the_quota(
     app: Litestar, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -147,6 +148,7 @@ async def test_the_holders_employee_insurance_ending_returns_the_quota(
     )
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_relatives_insurance_lapsing_ends_the_aid_when_the_page_is_shown(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -168,6 +170,7 @@ async def test_the_relatives_insurance_lapsing_ends_the_aid_when_the_page_is_sho
     assert 'name="quota"' not in page.text  # no new quota while he is not insured
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_new_year_without_the_premium_ends_the_aid(
     seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -180,6 +183,7 @@ async def test_a_new_year_without_the_premium_ends_the_aid(
     assert await _set_aside(seeded) == 0
 
 
+@pytest.mark.usefixtures("histories")
 async def test_unbinding_the_member_ends_the_aid(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -195,6 +199,7 @@ async def test_unbinding_the_member_ends_the_aid(
     assert len(await _audited(seeded)) == 2
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_completed_medical_transfer_of_the_relative_ends_the_aid(
     seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -218,6 +223,7 @@ async def test_a_completed_medical_transfer_of_the_relative_ends_the_aid(
     assert await _set_aside(seeded) == 0
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_sweeps_at_once_return_the_quota_once(
     seeded: UnitOfWork, migrated: Settings
 ) -> None:

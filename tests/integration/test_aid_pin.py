@@ -15,12 +15,11 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from tests.at_once import clients
 from tests.conftest import sign_in
 from tests.integration.payment_steps import EN, PIN, WANG_FANG, token
@@ -38,7 +37,7 @@ async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]
 
 
 async def _base(uow: UnitOfWork, settings: Settings) -> str:
-    await seed_histories(uow, utcnow().date())
+    """王芳's active binding with 张浩; the test asks for `histories`."""
     binding = await open_binding_directly(
         uow,
         DocumentStore(settings.upload_dir),
@@ -64,6 +63,7 @@ def _fields(page: str) -> dict[str, str]:
     return dict(re.findall(r'name="(_csrf_token|quota)" value="([^"]+)"', page))
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_quota_is_set_only_after_the_pin(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -100,6 +100,7 @@ async def test_the_quota_is_set_only_after_the_pin(
     assert "CN¥250.50 left of a quota of CN¥250.50" in aid.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_quota_changed_on_the_way_is_checked_again(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

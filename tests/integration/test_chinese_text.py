@@ -8,6 +8,7 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -17,7 +18,7 @@ from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services import staff as staff_service
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from tests.conftest import committed, shown, sign_in
 from tests.integration.test_affinity_wizard import MOTHER, _bind_mother, face
 from tests.integration.test_relationship_evidence import HOLDER, _bind
@@ -155,13 +156,13 @@ async def _scan(client: AsyncTestClient[Litestar]) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.usefixtures("histories")
 async def test_signed_in_pages_use_chinese_punctuation(
     app: Litestar,
     client: AsyncTestClient[Litestar],
     seeded: UnitOfWork,
     settings: Settings,
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     store = DocumentStore(settings.upload_dir)
     for member, relationship in ((FATHER, "parent"), (SON, "child")):
         await committed(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from uuid import UUID, uuid4
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -15,7 +16,7 @@ from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.domain.premiums import premium_year_open
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from tests.conftest import csrf_token, shown, sign_in
 from tests.integration.test_affinity_wizard import EN, MOTHER, SON, _bind_mother, face
 
@@ -96,10 +97,10 @@ async def test_every_family_route_is_404_unless_active_and_owned(
     await _status_everywhere(client, app, pending)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_dashboard_lists_each_member_with_what_needs_doing(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     mother = await _open(seeded, migrated, MOTHER[1], "parent")
     father = await _open(seeded, migrated, FATHER.value, "parent")
     son = await _open(seeded, migrated, SON[1], "child")

@@ -74,11 +74,9 @@ async def _pin_form(client: Client | httpx.AsyncClient, pin_url: str) -> dict[st
     return {"_csrf_token": csrf.group(1), "pin": PIN}
 
 
+@pytest.mark.usefixtures("histories")
 async def test_her_own_insurance_scheme_by_scheme(client: Client, seeded: UnitOfWork) -> None:
     await sign_in(client)
-    from app.services.seed import seed_histories
-
-    await seed_histories(seeded, utcnow().date())
     page = await client.get("/my/insurance", headers=EN)
     assert page.status_code == 200
     text = page.text
@@ -99,6 +97,7 @@ async def test_her_own_insurance_scheme_by_scheme(client: Client, seeded: UnitOf
     assert 'href="/my/insurance"' in (await client.get("/my", headers=EN)).text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_family_matrix(client: Client, seeded: UnitOfWork, migrated: Settings) -> None:
     base = await son_base(seeded, migrated)
     await sign_in(client)
@@ -126,6 +125,7 @@ async def test_the_family_matrix(client: Client, seeded: UnitOfWork, migrated: S
     assert f'href="{base}/insurance/enrol?scheme=resident_medical"' in his
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wang_fang_enrols_her_son_and_reaches_his_first_premium(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -173,13 +173,11 @@ async def test_wang_fang_enrols_her_son_and_reaches_his_first_premium(
     assert 'data-state="enrolled"' in his
 
 
+@pytest.mark.usefixtures("histories")
 async def test_double_enrolment_is_refused_with_its_reason(
     client: Client, seeded: UnitOfWork
 ) -> None:
     """王芳 is in the employee medical insurance: she cannot be in the residents' as well."""
-    from app.services.seed import seed_histories
-
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     refused = await _choose(client, "/my", scheme="resident_medical")
     assert refused.status_code == 422
@@ -198,6 +196,7 @@ async def test_double_enrolment_is_refused_with_its_reason(
     assert not await _enrolments(seeded)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_residents_pension_refusals_and_an_adult_enrolled(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -262,6 +261,7 @@ async def browsers(app: Litestar, seeded: Any) -> AsyncIterator[NewClient]:
         yield new
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_enrolments_at_once_make_one(
     browsers: NewClient,
     seeded: UnitOfWork,

@@ -27,7 +27,7 @@ from app.domain.identity import parse_id_number
 from app.domain.views import Holder
 from app.services import medical_bills, payment_rounds
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from app.services.subject import Subject
 from tests.at_once import clients
 from tests.conftest import shown, sign_in
@@ -55,7 +55,8 @@ async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]
 
 
 async def _bind(uow: UnitOfWork, settings: Settings, member: str, relationship: str) -> str:
-    await seed_histories(uow, utcnow().date())  # the accounts and the pharmacy's bill too
+    """王芳's active binding with the member; the test asks for `histories` (the medical
+    accounts and the pharmacy's bill come with them)."""
     binding = await open_binding_directly(
         uow,
         DocumentStore(settings.upload_dir),
@@ -96,6 +97,7 @@ def _row(page: str, label: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_pharmacy_bill_paid_with_mutual_aid(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -177,6 +179,7 @@ async def test_a_pharmacy_bill_paid_with_mutual_aid(
     assert await _balances(seeded) == ((320000, 30000), (12000, 0))  # the quota set aside again
 
 
+@pytest.mark.usefixtures("histories")
 async def test_an_expired_payment_gives_back_and_ending_the_aid_returns_the_rest(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -202,6 +205,7 @@ async def test_an_expired_payment_gives_back_and_ending_the_aid_returns_the_rest
     assert await _balances(seeded) == ((320000, 0), (12000, 0))
 
 
+@pytest.mark.usefixtures("histories")
 async def test_only_close_relatives_may_be_helped(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -215,6 +219,7 @@ async def test_only_close_relatives_may_be_helped(
     assert own.status_code == 200 and "from a family member's payments page" in own.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_what_the_accounts_no_longer_hold_is_never_paid(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -256,6 +261,7 @@ async def test_what_the_accounts_no_longer_hold_is_never_paid(
     assert await seeded.payment_keys.get(account_id, "race-key") is None
 
 
+@pytest.mark.usefixtures("histories")
 async def test_an_account_spent_once_the_pin_is_in_sends_the_holder_back_to_check(
     holder: httpx.AsyncClient,
     seeded: UnitOfWork,
@@ -304,6 +310,7 @@ async def _bill_id(uow: UnitOfWork) -> Any:
     return bill.id
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_bill_the_accounts_meet_in_full_is_settled_without_a_provider(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

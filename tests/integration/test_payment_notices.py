@@ -83,6 +83,7 @@ async def _notify(new: NewClient, body: bytes, headers: dict[str, str]) -> int:
     return answer.status_code
 
 
+@pytest.mark.usefixtures("histories")
 async def test_forged_and_mismatched_notices_change_nothing_and_are_logged(
     holder_client: tuple[httpx.AsyncClient, NewClient],
     seeded: UnitOfWork,
@@ -123,6 +124,7 @@ async def test_forged_and_mismatched_notices_change_nothing_and_are_logged(
     assert await _state(seeded) == "paid"
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_late_payment_is_booked_and_refunded(
     app: Litestar,
     holder_client: tuple[httpx.AsyncClient, NewClient],
@@ -168,6 +170,7 @@ async def test_a_late_payment_is_booked_and_refunded(
     assert "Refunded" in page.text and "after the payment&#39;s time was up" in page.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_second_payment_of_a_paid_bill_is_refunded(
     app: Litestar,
     holder_client: tuple[httpx.AsyncClient, NewClient],
@@ -219,6 +222,7 @@ async def test_a_second_payment_of_a_paid_bill_is_refunded(
     assert await ledger_sums(seeded) == (42400 * 3, 42400 * 3)  # two receipts, one reversal
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_lost_notification_is_made_up_for_by_the_query_round(
     app: Litestar,
     holder_client: tuple[httpx.AsyncClient, NewClient],
@@ -247,6 +251,7 @@ async def test_a_lost_notification_is_made_up_for_by_the_query_round(
     assert confirmed is not None and confirmed.startswith("via=query")
 
 
+@pytest.mark.usefixtures("histories")
 async def test_states_only_move_forward(
     holder_client: tuple[httpx.AsyncClient, NewClient], seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -268,6 +273,7 @@ async def test_states_only_move_forward(
     assert await postings(seeded) == 1
 
 
+@pytest.mark.usefixtures("histories")
 async def test_until_confirmed_the_page_says_taken_confirming_and_pays_nothing_again(
     holder_client: tuple[httpx.AsyncClient, NewClient],
     seeded: UnitOfWork,
@@ -295,6 +301,7 @@ async def test_until_confirmed_the_page_says_taken_confirming_and_pays_nothing_a
     assert f'href="{path}"' in history.text and "Confirming" in history.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_one_key_one_content(
     holder_client: tuple[httpx.AsyncClient, NewClient], seeded: UnitOfWork, migrated: Settings
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -25,6 +26,7 @@ Client = AsyncTestClient[Litestar]
 ZHAO_LI = "320102199001010889"  # no records: in no medical scheme
 
 
+@pytest.mark.usefixtures("histories")
 async def test_an_unpublished_year_says_so_and_offers_no_payment(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -45,6 +47,7 @@ async def test_an_unpublished_year_says_so_and_offers_no_payment(
     assert (await client.get(f"{base}/payments/premium/1999", headers=EN)).status_code == 404
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_family_to_do_links_to_the_payment_it_needs(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -62,6 +65,7 @@ async def test_the_family_to_do_links_to_the_payment_it_needs(
     assert (await client.get(link.group(1), headers=EN)).status_code == 200
 
 
+@pytest.mark.usefixtures("histories")
 async def test_someone_in_the_employee_scheme_pays_no_residents_premium(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:

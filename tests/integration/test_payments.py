@@ -46,6 +46,7 @@ async def _settled(client: Client, path: str) -> str:
     raise AssertionError("the payment was never confirmed")
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wang_fang_pays_her_sons_premium_through_the_sandbox(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:

@@ -61,6 +61,7 @@ def _same_browser(new: NewClient, first: httpx.AsyncClient) -> httpx.AsyncClient
     return twin
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_identical_submissions_make_one_payment(
     browsers: NewClient,
     seeded: UnitOfWork,
@@ -94,6 +95,7 @@ async def test_twenty_identical_submissions_make_one_payment(
     assert payment.state == "created" and payment.amount_fen == 42400
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_identical_notifications_make_one_posting(
     browsers: NewClient,
     seeded: UnitOfWork,

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -29,7 +30,7 @@ from app.domain.retirement import (
 )
 from app.domain.wages import PaidMonth, average_index, average_wage
 from app.services.context import UnitOfWork
-from app.services.seed import add_holder, open_binding_directly, seed_histories
+from app.services.seed import add_holder, open_binding_directly
 from tests.conftest import shown, sign_in
 from tests.integration.test_affinity_wizard import EN, MOTHER, SON, face
 
@@ -103,11 +104,11 @@ async def _viewed(seeded: UnitOfWork, member: IdNumber) -> list[str]:
     ]
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wang_fangs_estimate_follows_the_domain_rules(
     client: Client, seeded: UnitOfWork
 ) -> None:
     today = utcnow().date()
-    await seed_histories(seeded, today)
     await sign_in(client)
     response = await client.get("/my/pension", headers=EN)
     assert response.status_code == 200, response.text
@@ -161,8 +162,8 @@ async def test_wang_fangs_estimate_follows_the_domain_rules(
     assert len(gzip.compress(response.content)) < 14 * 1024  # the page budget
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_chart_plots_the_numbers_of_its_table(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     page = (await client.get("/my/pension?retire_at=2044-08", headers=EN)).text
     table = _table_values(page)
@@ -176,10 +177,10 @@ async def test_the_chart_plots_the_numbers_of_its_table(client: Client, seeded: 
     assert totals == sorted(totals)  # later is higher: more months, a shorter divisor
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_later_month_gives_her_husband_a_higher_pension(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     husband = await _open(seeded, migrated, ZHANG_WEI, "spouse")
     await sign_in(client)
     base = f"/family/{husband}/pension"
@@ -197,10 +198,10 @@ async def test_a_later_month_gives_her_husband_a_higher_pension(
     assert len(await _viewed(seeded, ZHANG_WEI)) == 2
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_woman_in_a_workers_post_has_an_earlier_window(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     # The list was built for a cadre: with the post changed, its month is not an error.
     page = (
@@ -214,10 +215,10 @@ async def test_a_woman_in_a_workers_post_has_an_earlier_window(
     assert _options(page)[0] == _ym(*window_months(date(1985, 3, 14), Category.FEMALE_50)[0])
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wrong_answers_are_shown_back_with_messages(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     query = "wage_growth=20&index=abc&avg_wage=500&interest=-1&retire_at=2099-01&job=pilot"
     response = await client.get(f"/my/pension?{query}", headers=EN)
@@ -247,10 +248,10 @@ async def test_wrong_answers_are_shown_back_with_messages(
     assert 'id="wage_growth-error"></p>' in fine.text and "chart-point" in fine.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_live_update_gets_the_result_region_only(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     response = await client.get("/my/pension?retire_at=2044-03&wage_growth=3", headers=HTMX)
     assert response.status_code == 200
@@ -281,10 +282,10 @@ async def test_a_live_update_gets_the_result_region_only(
     assert 'aria-live="polite"' in full.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_printable_summary(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     husband = await _open(seeded, migrated, ZHANG_WEI, "spouse")
     await sign_in(client)
     page = (
@@ -299,10 +300,10 @@ async def test_the_printable_summary(
     assert "print retire_at=2047-01" in await _viewed(seeded, ZHANG_WEI)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_pensioner_sees_the_pension_in_payment(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     mother = await _open(seeded, migrated, parse_id_number(MOTHER[1]), "parent")
     await sign_in(client)
     response = await client.get(f"/family/{mother}/pension", headers=EN)
@@ -313,10 +314,10 @@ async def test_a_pensioner_sees_the_pension_in_payment(
     assert await _viewed(seeded, parse_id_number(MOTHER[1])) == ["estimate reason=retired"]
 
 
+@pytest.mark.usefixtures("histories")
 async def test_no_estimate_for_a_child(
     client: Client, seeded: UnitOfWork, migrated: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     son = await _open(seeded, migrated, parse_id_number(SON[1]), "child")
     await sign_in(client)
     response = await client.get(f"/family/{son}/pension", headers=EN)
@@ -348,10 +349,10 @@ async def test_no_estimate_from_fewer_than_twelve_months(
     assert "needs at least 12 months" in response.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_no_estimate_while_a_pension_transfer_is_open(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     person = await seeded.people.by_id_number(WANG_FANG)
     assert person
     for line in ("medical", "pension"):

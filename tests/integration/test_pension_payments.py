@@ -142,6 +142,7 @@ async def test_a_residents_pension_contribution_at_a_grade(
     )
 
 
+@pytest.mark.usefixtures("histories")
 async def test_who_may_not_pay_the_residents_or_flexible_pension(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

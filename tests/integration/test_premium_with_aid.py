@@ -55,6 +55,7 @@ async def _wang_fang_account(uow: UnitOfWork) -> tuple[int, int]:
     return account.balance_fen, account.set_aside_fen
 
 
+@pytest.mark.usefixtures("histories")
 async def test_mutual_aid_pays_part_of_a_childs_premium(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from app.adapters.clock import utcnow
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from tests.conftest import committed, csrf_token, sign_in
 from tests.integration.test_affinity_wizard import _bind_mother, face
 
@@ -190,9 +190,9 @@ async def _crawl(
 async def _signed_in_with_family(
     client: AsyncTestClient[Litestar], seeded: UnitOfWork, settings: Settings
 ) -> None:
-    """王芳, signed in, with the demo's records, her father, son and 张德明 active, and her mother
-    waiting for an in-person check."""
-    await committed(seeded, seed_histories(seeded, utcnow().date()))  # as `make run` has them
+    """王芳, signed in, with the demo's records (the test asks for `histories`, as `make run`
+    has them), her father, son and 张德明 active, and her mother waiting for an in-person
+    check."""
     for member, relationship in ((FATHER, "parent"), (SON, "child"), (IN_LAW, "other")):
         await committed(
             seeded,
@@ -211,6 +211,7 @@ async def _signed_in_with_family(
     await client.post(f"{mother}/in-person", data={"_csrf_token": token})
 
 
+@pytest.mark.usefixtures("histories")
 async def test_every_page_a_holder_uses_is_linked_from_home(
     app: Litestar,
     client: AsyncTestClient[Litestar],
@@ -225,6 +226,7 @@ async def test_every_page_a_holder_uses_is_linked_from_home(
     assert not unreached, f"no link from home reaches: {sorted(unreached)}"
 
 
+@pytest.mark.usefixtures("histories")
 async def test_chinese_on_english_pages_is_marked_as_chinese(
     client: AsyncTestClient[Litestar], seeded: UnitOfWork, settings: Settings
 ) -> None:

@@ -45,7 +45,6 @@ from app.services.seed import (
     DEMO_STAFF,
     DEMO_STAFF_GUANGZHOU,
     open_binding_directly,
-    seed_histories,
 )
 from app.services.subject import Subject
 from app.services.transfer_progress import act
@@ -156,8 +155,8 @@ async def _apply_through_the_pages(client: Client, base: str) -> str:
     return await _step(client, f"{flow}/pin", {"pin": ZHANG_WEI_PIN, "checked": checked[1]})
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_demo_fathers_records_decide_the_way(seeded: UnitOfWork) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     he = await _own(seeded, FATHER)
     found = await service.prospect(seeded, he, utcnow().date())
     assert found.refusal is None and (found.retirement.year, found.retirement.month) == (2023, 8)
@@ -169,10 +168,10 @@ async def test_the_demo_fathers_records_decide_the_way(seeded: UnitOfWork) -> No
     assert c.account > Decimal("5000")  # 8 % of about 60 % of Guangzhou's wage, for 90 months
 
 
+@pytest.mark.usefixtures("histories")
 async def test_each_refusal_with_its_reason(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     now = utcnow()
     she = await _own(seeded, WANG_FANG)
     assert (await service.prospect(seeded, she, now.date())).refusal is Refusal.NOT_BOTH
@@ -228,10 +227,10 @@ async def test_each_refusal_with_its_reason(
     assert len(await _actions(seeded, "conversion.applied")) == 1
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_holder_applies_and_only_the_member_confirms_by_face(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     base = await _bind_father(seeded, settings)
     await sign_in(client, ZHANG_WEI.value, ZHANG_WEI_PASSWORD)
     timeline = await _apply_through_the_pages(client, base)
@@ -308,12 +307,12 @@ async def _matched_check(
     return check
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_passed_check_confirms_its_conversion_once(
     seeded: UnitOfWork, migrated: Settings, overlap: Overlap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Twenty confirmations with one passed check at once confirm it once; the check confirms
     no later conversion, and a check of another purpose confirms none."""
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     he = await _own(seeded, FATHER)
     first = await committed(seeded, service.apply(seeded, he, utcnow()))
     assert isinstance(first, service.Applied)
@@ -358,6 +357,7 @@ async def test_a_passed_check_confirms_its_conversion_once(
     assert (await _row(seeded, second.id)).state == TransferState.AWAITING_MEMBER.value
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_applications_at_once_open_one_conversion(
     seeded: UnitOfWork,
     migrated: Settings,
@@ -365,7 +365,6 @@ async def test_twenty_applications_at_once_open_one_conversion(
     overlap: Overlap,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     await _bind_father(seeded, settings)
     holder = await _own(seeded, ZHANG_WEI)
     binding_id = (await seeded.bindings.of_holder(holder.person.id))[0].id
@@ -404,10 +403,10 @@ async def test_twenty_applications_at_once_open_one_conversion(
     assert count == 1
 
 
+@pytest.mark.usefixtures("histories")
 async def test_withdrawn_it_cannot_be_confirmed(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     base = await _bind_father(seeded, settings)
     await sign_in(client, ZHANG_WEI.value, ZHANG_WEI_PASSWORD)
     timeline = await _apply_through_the_pages(client, base)
@@ -423,10 +422,10 @@ async def test_withdrawn_it_cannot_be_confirmed(
     assert not await _actions(seeded, "conversion.face_started")
 
 
+@pytest.mark.usefixtures("histories")
 async def test_completed_it_shows_on_the_benefits_list_and_with_the_processed(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     base = await _bind_father(seeded, settings)
     he = await _own(seeded, FATHER)
     applied = await committed(seeded, service.apply(seeded, he, utcnow()))
@@ -451,10 +450,10 @@ async def test_completed_it_shows_on_the_benefits_list_and_with_the_processed(
     assert date.fromisoformat(today) == row.applied_on
 
 
+@pytest.mark.usefixtures("histories")
 async def test_staff_list_the_processed_and_read_a_conversion(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     he = await _own(seeded, FATHER)
     applied = await committed(seeded, service.apply(seeded, he, utcnow()))
     assert isinstance(applied, service.Applied)
@@ -485,10 +484,10 @@ async def test_staff_list_the_processed_and_read_a_conversion(
     assert "No transfer of your region" not in processed
 
 
+@pytest.mark.usefixtures("histories")
 async def test_converting_for_oneself_one_confirms_with_ones_own_face(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await committed(seeded, seed_histories(seeded, utcnow().date()))
     await sign_in(client, FATHER.value, FATHER_PASSWORD)
     flow = "/my/transfers/conversion/apply"
     assert await _step(client, f"{flow}/check", {"understood": "yes"}) == f"{flow}/pin"

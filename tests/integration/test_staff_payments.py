@@ -68,6 +68,7 @@ async def _paid(seeded: UnitOfWork, holder: httpx.AsyncClient, base: str) -> Any
     raise AssertionError("not confirmed")
 
 
+@pytest.mark.usefixtures("histories")
 async def test_staff_see_the_books_balance_and_refund_a_payment(
     app: Litestar, new: NewClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:
@@ -124,6 +125,7 @@ async def test_staff_see_the_books_balance_and_refund_a_payment(
     assert "Pay the 2027 premium" in offers.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_staff_of_another_region_do_not_find_the_payment(
     app: Litestar, new: NewClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

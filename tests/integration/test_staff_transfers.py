@@ -28,7 +28,7 @@ from app.services import pension_estimate as estimate
 from app.services import staff as staff_service
 from app.services import transfer_apply as applying
 from app.services.context import UnitOfWork
-from app.services.seed import DEMO_STAFF, DEMO_STAFF_GUANGZHOU, DemoStaff, seed_histories
+from app.services.seed import DEMO_STAFF, DEMO_STAFF_GUANGZHOU, DemoStaff
 from app.services.subject import Subject
 from tests.at_once import NewClient, Overlap
 from tests.conftest import committed, csrf_token, shown, sign_in
@@ -55,8 +55,8 @@ async def _staff_signed_in(client: Any, uow: UnitOfWork, staff: DemoStaff) -> No
 
 
 async def _applied(uow: UnitOfWork, settings: Settings) -> tuple[Subject, UUID]:
-    """张伟's pension transfer from Guangzhou to Beijing, sent by 王芳 for him."""
-    await seed_histories(uow, utcnow().date())
+    """张伟's pension transfer from Guangzhou to Beijing, sent by 王芳 for him (the test asks
+    for `histories`)."""
     he = await _member(uow, settings, ZHANG_WEI, "spouse")
     asked = applying.Request(TransferLine.PENSION, GUANGZHOU, BEIJING)
     applied = await applying.apply(uow, he, asked, utcnow())
@@ -90,6 +90,7 @@ async def _post(client: Any, transfer_id: UUID, data: dict[str, str]) -> httpx.R
     return answer
 
 
+@pytest.mark.usefixtures("histories")
 async def test_staff_of_an_unrelated_region_see_nothing_and_cannot_act(
     client: Any, seeded: UnitOfWork, settings: Settings
 ) -> None:
@@ -117,6 +118,7 @@ async def test_staff_of_an_unrelated_region_see_nothing_and_cannot_act(
     assert await _steps(seeded) == 0
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_holder_cannot_advance_their_own_transfer(
     client: Any, seeded: UnitOfWork, settings: Settings
 ) -> None:
@@ -136,6 +138,7 @@ async def test_a_holder_cannot_advance_their_own_transfer(
     assert await _steps(seeded) == 0
 
 
+@pytest.mark.usefixtures("histories")
 async def test_both_agencies_take_a_pension_transfer_to_completion(
     client: Any, seeded: UnitOfWork, settings: Settings
 ) -> None:
@@ -230,6 +233,7 @@ async def _one_history(
     assert basis.place == "11"  # his hukou, where the relationship now is
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_refusal_needs_its_reason(
     client: Any, seeded: UnitOfWork, settings: Settings
 ) -> None:
@@ -268,6 +272,7 @@ async def test_a_refusal_needs_its_reason(
     assert he.binding is not None
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_advances_at_once_move_the_step_once(
     at_once_on_the_database: NewClient,
     seeded: UnitOfWork,
@@ -305,11 +310,11 @@ async def test_twenty_advances_at_once_move_the_step_once(
     assert len(list(steps)) == 1
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_estimate_uses_the_place_of_payment(seeded: UnitOfWork) -> None:
     """周强 (the demo's late mover) pays in Beijing since 2025 but has 25 years in Guangdong and
     a Jiangsu hukou: under the 10-year rule his pension is paid in Guangdong, so the estimate's
     average wage is Guangdong's."""
-    await seed_histories(seeded, utcnow().date())
     person = await seeded.people.by_id_number(parse_id_number("320102197003150413"))
     assert person
     view = await seeded.views.person(person.id)

@@ -23,7 +23,7 @@ from app.domain.transfer_steps import Refusal, TransferLine, TransferState
 from app.main import db_config
 from app.services import transfer_apply as service
 from app.services.context import UnitOfWork
-from app.services.seed import open_binding_directly, seed_histories
+from app.services.seed import open_binding_directly
 from app.services.subject import Subject
 from tests.at_once import Overlap
 from tests.integration.test_affinity_wizard import face
@@ -71,10 +71,10 @@ async def _open_count(uow: UnitOfWork, person_id: UUID) -> int:
     return int(await uow.db.scalar(query) or 0)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_zhang_weis_pension_from_guangzhou_to_beijing(
     seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     he = await _member(seeded, settings, ZHANG_WEI, "spouse")
     asked = service.Request(PENSION, GUANGZHOU, BEIJING)
     found = await service.facts(seeded, he, asked, utcnow().date())
@@ -98,8 +98,8 @@ async def test_zhang_weis_pension_from_guangzhou_to_beijing(
     ]
 
 
+@pytest.mark.usefixtures("histories")
 async def test_each_refusal_from_the_records(seeded: UnitOfWork, settings: Settings) -> None:
-    await seed_histories(seeded, utcnow().date())
     she = await _own(seeded, WANG_FANG)
     now = utcnow()
 
@@ -125,6 +125,7 @@ async def test_each_refusal_from_the_records(seeded: UnitOfWork, settings: Setti
     assert await _open_count(seeded, she.person.id) == 0
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_applications_at_once_open_one_transfer(
     seeded: UnitOfWork,
     migrated: Settings,
@@ -134,7 +135,6 @@ async def test_twenty_applications_at_once_open_one_transfer(
 ) -> None:
     """Twenty sessions of their own apply at the same moment; the unique index on the open
     rows lets one insert through and the others are refused."""
-    await seed_histories(seeded, utcnow().date())
     he = await _member(seeded, settings, ZHANG_WEI, "spouse")
     await seeded.commit()
     engine = db_config(migrated).get_engine()  # the app's own: a pool of 20, SQLite in WAL

@@ -30,7 +30,7 @@ from app.services import transfer_apply as applying
 from app.services.context import UnitOfWork
 from app.services.demo_histories import Job, employee_records, last_month
 from app.services.maintenance import tidy
-from app.services.seed import add_holder, open_binding_directly, seed_histories
+from app.services.seed import add_holder, open_binding_directly
 from app.services.subject import Subject
 from tests.at_once import NewClient, Overlap
 from tests.conftest import csrf_token, sign_in
@@ -80,10 +80,10 @@ async def _to_check(client: Client, base: str, line: str, old: str, new: str) ->
     return await _step(client, f"{base}/regions", {"from_city": old, "to_city": new})
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wang_fang_applies_for_zhang_weis_pension(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
     await sign_in(client)
     member = f"/family/{binding}"
@@ -149,10 +149,10 @@ async def test_wang_fang_applies_for_zhang_weis_pension(
     assert event and event.detail == "line=pension from=440100 to=110100"
 
 
+@pytest.mark.usefixtures("histories")
 async def test_refusals_say_their_rule(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     mother = await _open(seeded, settings, MOTHER, "parent")
     await sign_in(client)
     base = "/my/transfers/apply"
@@ -176,10 +176,10 @@ async def test_refusals_say_their_rule(
     assert "People who already draw a pension do not transfer" in refused
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_stranger_sees_nothing(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
     await sign_in(client)
     base = f"/family/{binding}/transfers/apply"
@@ -201,6 +201,7 @@ async def test_a_stranger_sees_nothing(
     assert [t.line for t in rows] == ["medical"]
 
 
+@pytest.mark.usefixtures("histories")
 async def test_twenty_pin_entries_at_once_send_one_application(
     at_once_on_the_database: NewClient,
     seeded: UnitOfWork,
@@ -209,7 +210,6 @@ async def test_twenty_pin_entries_at_once_send_one_application(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Twenty browsers of the holder at the PIN step of the same application: one transfer."""
-    await seed_histories(seeded, utcnow().date())
     binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
     base = f"/family/{binding}/transfers/apply"
     ready = []
@@ -315,10 +315,10 @@ async def test_the_temporary_account_is_offered_and_opened_instead(
     assert row and row.kind == "temporary_account" and row.pooled_amount is None
 
 
+@pytest.mark.usefixtures("histories")
 async def test_arrears_and_a_retired_members_medical_insurance(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     husband = await _open(seeded, settings, ZHANG_WEI, "spouse")
     mother = await _open(seeded, settings, MOTHER, "parent")
     he = await seeded.people.by_id_number(ZHANG_WEI)
@@ -375,10 +375,10 @@ async def test_residents_medical_insurance_not_within_the_same_year(
     assert found is None
 
 
+@pytest.mark.usefixtures("histories")
 async def test_an_unfinished_application_expires_and_is_tidied_away(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     await _step(client, "/my/transfers/apply/line", {"line": "pension"})  # then left
     she = await seeded.people.by_id_number(WANG_FANG)

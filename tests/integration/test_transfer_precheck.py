@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -76,10 +77,10 @@ async def _expected_amounts(seeded: UnitOfWork, who: IdNumber) -> tuple[Decimal,
     return account, pooled
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_page_is_linked_and_opens_with_the_records(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     home = await client.get("/my", headers=EN)
     assert 'href="/my/transfers"' in home.text
@@ -92,10 +93,10 @@ async def test_the_page_is_linked_and_opens_with_the_records(
     assert 'name="to"' in response.text and 'name="starts"' in response.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wang_fang_at_41_would_get_a_temporary_account(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     response = await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=EN)
     assert response.status_code == 200, response.text
@@ -112,10 +113,10 @@ async def test_wang_fang_at_41_would_get_a_temporary_account(
     assert pooled > account  # 12 % of the bases against her own 8 %, before interest
 
 
+@pytest.mark.usefixtures("histories")
 async def test_zhang_wei_for_his_wife_a_transfer_and_the_ten_year_rule(
     client: Client, seeded: UnitOfWork, settings: Settings
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     binding = await _open(seeded, settings, ZHANG_WEI, "spouse")
     await sign_in(client)
     starts = _soon()
@@ -143,8 +144,8 @@ async def test_zhang_wei_for_his_wife_a_transfer_and_the_ten_year_rule(
     assert all("110105" not in d for d in details)
 
 
+@pytest.mark.usefixtures("histories")
 async def test_own_use_is_not_audited(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=EN)
     person = await seeded.people.by_id_number(WANG_FANG)
@@ -152,16 +153,16 @@ async def test_own_use_is_not_audited(client: Client, seeded: UnitOfWork) -> Non
     assert not [e for e, _, _ in await seeded.audit.done_for(person.id)]
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_same_province_moves_nothing(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     response = await client.get(f"/my/transfers?to=11&starts={_soon()}", headers=EN)
     assert _kind(response.text) == "same_province"
     assert "data-amount" not in response.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_wrong_answers_are_marked_and_kept(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     response = await client.get("/my/transfers?to=99&starts=2026-13-01", headers=EN)
     assert response.status_code == 422
@@ -175,8 +176,8 @@ async def test_wrong_answers_are_marked_and_kept(client: Client, seeded: UnitOfW
     assert "data-kind" not in page
 
 
+@pytest.mark.usefixtures("histories")
 async def test_the_limits_of_the_question(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     today = utcnow().date()
     too_late = date(today.year + 6, 1, 1).isoformat()
@@ -208,8 +209,8 @@ async def test_no_pre_check_without_records_or_for_a_pensioner(
     assert "People who already draw a pension do not transfer" in response.text
 
 
+@pytest.mark.usefixtures("histories")
 async def test_an_open_transfer_blocks_the_pre_check(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     person = await seeded.people.by_id_number(WANG_FANG)
     assert person
     seeded.db.add(
@@ -267,9 +268,9 @@ async def test_a_lump_sum_of_three_years_without_documents_stays_behind(
     assert _amount(response.text, "account") == expected
 
 
+@pytest.mark.usefixtures("histories")
 async def test_htmx_gets_the_page_as_a_fragment(client: Client, seeded: UnitOfWork) -> None:
     """Inside the boosted <main> the form's GET comes back as the inside of <main> only."""
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     headers = {"HX-Request": "true", "HX-Target": "main", **EN}
     response = await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=headers)
@@ -279,8 +280,8 @@ async def test_htmx_gets_the_page_as_a_fragment(client: Client, seeded: UnitOfWo
     assert response.headers["hx-push-url"].startswith("/my/transfers?to=44&starts=")
 
 
+@pytest.mark.usefixtures("histories")
 async def test_in_chinese(client: Client, seeded: UnitOfWork) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     zh = {"Accept-Language": "zh-CN"}
     response = await client.get(f"/my/transfers?to=44&starts={_soon()}", headers=zh)

@@ -11,7 +11,6 @@ from litestar.testing import AsyncTestClient
 
 from app.adapters.clock import utcnow
 from app.services.context import UnitOfWork
-from app.services.seed import seed_histories
 from tests.conftest import sign_in
 from tests.integration.test_affinity_wizard import EN
 
@@ -24,10 +23,10 @@ def extra_env() -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("histories")
 async def test_at_41_under_a_line_of_45_it_is_a_transfer(
     client: AsyncTestClient[Litestar], seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     await sign_in(client)
     starts = (utcnow().date() + timedelta(days=30)).isoformat()
     response = await client.get(f"/my/transfers?to=44&starts={starts}", headers=EN)

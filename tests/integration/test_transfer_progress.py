@@ -21,7 +21,6 @@ from app.domain.transfer_steps import Agency, IllegalTransition, TransferLine, T
 from app.services import transfer_apply as applying
 from app.services import transfer_progress as progress
 from app.services.context import UnitOfWork
-from app.services.seed import seed_histories
 from app.services.subject import Subject
 from tests.conftest import sign_in
 from tests.integration.test_affinity_wizard import EN
@@ -88,10 +87,10 @@ async def test_the_pension_steps_each_by_its_agency(seeded: UnitOfWork) -> None:
     assert len(list(audited)) == 3
 
 
+@pytest.mark.usefixtures("histories")
 async def test_a_refusal_needs_its_reason_and_closes_the_transfer(
     client: Client, seeded: UnitOfWork
 ) -> None:
-    await seed_histories(seeded, utcnow().date())
     row = await _transfer(seeded, TransferLine.MEDICAL, date(2026, 4, 30))
     with pytest.raises(ValueError):
         await progress.act(seeded, row, Agency.FROM, _at(date(2026, 5, 6)), refusal="  ")
