@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -106,3 +108,21 @@ async def test_the_worker_pool_matches_off_the_event_loop() -> None:
     finally:
         matcher.close()
     assert same < THRESHOLD < other
+
+
+def _started_with_the_models() -> bool:
+    """In a pool's worker: whether it was forked with the models loaded (only the fork
+    server imports face_models)."""
+    preloaded = sys.modules.get("app.adapters.face_models")
+    return preloaded is not None and bool(preloaded.PRELOADED)
+
+
+async def test_a_new_pools_workers_start_with_the_models_loaded() -> None:
+    for _ in range(2):  # a restart's new pool as well
+        matcher = FaceMatcher(workers=1)
+        try:
+            pool = matcher._executor()
+            loop = asyncio.get_running_loop()
+            assert await loop.run_in_executor(pool, _started_with_the_models)
+        finally:
+            matcher.close()
