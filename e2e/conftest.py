@@ -257,6 +257,9 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            # A headless browser has no tab strip or side panel, yet each window preloaded
+            # their web UI in a renderer of its own: a tenth of the browser's CPU time.
+            "--disable-features=PreloadTopChromeWebUI",
         ],
     }
 
