@@ -115,7 +115,7 @@ def _fork_server() -> multiprocessing.context.ForkServerContext:
 
 @dataclass
 class FaceMatcher:
-    """Bounded pool of worker processes; each loads the models once."""
+    """Bounded pool of worker processes, each started with the models loaded."""
 
     workers: int = 1
     max_side: int = 1024
