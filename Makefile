@@ -50,11 +50,13 @@ serve:
 	@echo "Serving on http://localhost:$(PORT)  (sign in: 110105198503140224 / family-demo-2025, PIN 258369)"
 	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT)
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+# Debian's Chromium headless shell for the browser tests (Playwright cannot download its own
+# here); the journeys fall back on Debian's full `chromium` where the shell cannot be installed.
 chromium:
-	@command -v chromium >/dev/null || { \
+	@command -v chromium-headless-shell >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	  { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium-headless-shell; } || command -v chromium >/dev/null; }
 
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/i18n/messages.pot .

@@ -23,7 +23,7 @@ _FIRST_PAINT = "performance.getEntriesByName('first-contentful-paint')[0].startT
 
 
 def chromium() -> str | None:
-    return shutil.which("chromium")
+    return shutil.which("chromium") or shutil.which("chromium-headless-shell")
 
 
 def _signed_in(browser: Browser, base: str, id_number: str, password: str) -> Any:

@@ -36,7 +36,11 @@ from e2e.helpers import (
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BIN = Path(sys.executable).parent  # the virtualenv's bin directory
-CHROMIUM = "/usr/bin/chromium"
+# Debian's build of Chromium's headless shell (`make chromium` installs it): the browser without
+# its desktop UI, which Playwright also uses for headless runs. The journeys took a third less
+# CPU than in the full browser's headless mode. The full browser serves where the shell is absent.
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+CHROMIUM = str(HEADLESS_SHELL if HEADLESS_SHELL.exists() else Path("/usr/bin/chromium"))
 SECRET_KEY = "e2e-secret-key-not-for-production-0123456789"
 DEFAULT_LOCALE = "en-GB"  # English source strings; the language journey uses zh-CN
 STARTUP_TIMEOUT = 30.0
