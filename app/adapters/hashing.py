@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Literal
 
 from argon2 import PasswordHasher, profiles
@@ -18,8 +19,14 @@ class _Hashing:
     def __init__(self, profile: HashProfile) -> None:
         self.profile = profile
         self.hasher = PasswordHasher.from_parameters(_PROFILES[profile])
-        # Verified against when no account matches, so a miss costs as long as a wrong password.
-        self.dummy = self.hasher.hash("no account has this password")
+
+    @cached_property
+    def dummy(self) -> str:
+        """Verified against when no account matches, so a miss costs as long as a wrong
+        password. Made by `configure` when an app starts (so the first miss costs no more
+        than later ones), not on import: the command line and the face-matching workers
+        import this module and never need it."""
+        return self.hasher.hash("no account has this password")
 
 
 _current = _Hashing("rfc9106-low-memory")
@@ -30,6 +37,7 @@ def configure(profile: HashProfile) -> None:
     global _current
     if profile != _current.profile:
         _current = _Hashing(profile)
+    _current.dummy  # noqa: B018 -- made now, at start-up
 
 
 def hash_secret(secret: str) -> str:
