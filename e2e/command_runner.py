@@ -1,5 +1,5 @@
-"""The browser tests' set-up and operator commands (e2e.setup_commands, app.cli), run one
-after another in one long-lived process.
+"""The browser tests' set-up and operator commands (e2e.setup_commands, app.cli, and the
+`litestar` command line that migrates), run one after another in one long-lived process.
 
 Starting Python and importing the app costs about 2 s of CPU; the journeys run a command or two
 each, so a process per command was a good part of the browser tests' time. Each command still
@@ -32,6 +32,13 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "app.cli": lambda args: int(importlib.import_module("app.cli").main(["app.cli", *args])),
     "e2e.setup_commands": lambda args: int(
         importlib.import_module("e2e.setup_commands").main(list(args))
+    ),
+    # `litestar database upgrade --no-prompt`, as `make run` types it; click returns on success.
+    "litestar": lambda args: int(
+        importlib.import_module("litestar.cli.main").litestar_group.main(
+            list(args), prog_name="litestar", standalone_mode=False
+        )
+        or 0
     ),
 }
 

@@ -67,13 +67,14 @@ class LiveServer:
 
     def run_cli(self, *args: str) -> str:
         """The operators' command line (app.cli) in the server's environment; its output."""
-        return self._run_module("app.cli", *args)
+        return self.run_module("app.cli", *args)
 
     def run_setup(self, *args: str) -> str:
         """The tests' set-up command (e2e/setup_commands.py) in the server's environment."""
-        return self._run_module("e2e.setup_commands", *args)
+        return self.run_module("e2e.setup_commands", *args)
 
-    def _run_module(self, module: str, *args: str) -> str:
+    def run_module(self, module: str, *args: str) -> str:
+        """One of e2e.command_runner.COMMANDS, in the server's environment; its output."""
         done = self._commands().run(module, args)
         assert done["code"] == 0, f"{module} {args[0]} failed:\n{done['out']}\n{done['err']}"
         return str(done["out"])
@@ -143,16 +144,27 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     port = _free_port()
     env = _server_env(tmp, port)
     log_path = tmp / "server.log"
-    for step in (
-        [str(BIN / "litestar"), "database", "upgrade", "--no-prompt"],
-        [str(BIN / "python"), "-m", "app.cli", "seed"],
-    ):
-        done = subprocess.run(
-            step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert done.returncode == 0, f"{' '.join(step)} failed:\n{done.stdout}\n{done.stderr}"
+    # Browse to localhost, not 127.0.0.1: it is the WebAuthn origin and RP ID.
+    server = LiveServer(url=f"http://localhost:{port}", env=env, log_path=log_path)
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        # Migrated and seeded as `make run` does it, in the process that runs the journeys'
+        # later commands (a Python started for each step cost seconds of CPU per test process).
+        server.run_module("litestar", "database", "upgrade", "--no-prompt")
+        server.run_cli("seed")
+        process = _start_uvicorn(env, port, log_path)
+        _wait_healthy(f"http://127.0.0.1:{port}", process, log_path)
+        yield server
+    finally:
+        if server.runner is not None:
+            server.runner.close()
+        if process is not None:
+            _stop(process)
+
+
+def _start_uvicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [
                 str(BIN / "uvicorn"),
                 "app.main:create_app",
@@ -167,20 +179,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    # Browse to localhost, not 127.0.0.1: it is the WebAuthn origin and RP ID.
-    server = LiveServer(url=f"http://localhost:{port}", env=env, log_path=log_path)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process, log_path)
-        yield server
-    finally:
-        if server.runner is not None:
-            server.runner.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture
