@@ -740,10 +740,10 @@ async def _pin_post(
     parsed = parse_form(PayForm, dict(await request.form()))
     form = parsed.form
     key = form.idempotency_key if form and valid_idempotency_key(form.idempotency_key) else None
-    if form is None:
-        return _pin_page(request, account, asked, parsed.errors, key=key, status=422)
     if asked.request is None:  # paid meanwhile, or no longer offered: the check page says why
         return see_other(asked.url())
+    if form is None:
+        return _pin_page(request, account, asked, parsed.errors, key=key, status=422)
     scope = asked.flow_base
     checked = await check_pin(request, uow, account, form.pin, ACTION, scope)
     if not checked.passed:

@@ -142,6 +142,25 @@ async def test_a_residents_pension_contribution_at_a_grade(
     )
 
 
+@pytest.mark.parametrize("kind", ["pension", "flexible"])
+async def test_a_pin_sent_with_nothing_asked_goes_back_to_the_payment(
+    holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings, kind: str
+) -> None:
+    """The PIN form posted without the answers it confirms (its address cut short, or the
+    payment no longer offered): back to the payment, whatever the form holds, not an error."""
+    base = await _zhao(seeded, migrated)
+    token = TOKEN.search((await holder.get(f"{base}/payments/{kind}", headers=EN)).text)
+    assert token
+    for form in ({}, {"pin": "", "idempotency_key": "x" * 500}, {"pin": PIN}):
+        sent = await holder.post(
+            f"{base}/payments/{kind}/check/pin",
+            data={"_csrf_token": token.group(1), **form},
+            headers=EN,
+        )
+        assert sent.status_code == 303, sent.text[:2000]
+        assert urlsplit(sent.headers["location"]).path.startswith(f"{base}/payments/{kind}")
+
+
 @pytest.mark.usefixtures("histories")
 async def test_who_may_not_pay_the_residents_or_flexible_pension(
     holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
