@@ -26,6 +26,7 @@ from app.routes.deps import (
 )
 from app.routes.forms import PASSWORD_MAX, pin_field, read_form
 from app.routes.i18n import _, format_moment
+from app.routes.json_body import json_only
 from app.routes.labels import action_label, relationship_label, state_label
 from app.routes.messages import note_pin_lock, pin_lock_moment, weak_pin_message, wrong_pin_message
 from app.routes.scan_messages import audited_place
@@ -167,7 +168,7 @@ class AccountController(Controller):
         sessions.keep_challenge(request, _CHALLENGE_KEY, challenge)
         return Response(options_json.encode(), media_type="application/json")
 
-    @post("/passkeys", status_code=200)
+    @post("/passkeys", status_code=200, before_request=json_only)
     async def passkey_add(
         self,
         request: Request[Any, Any, Any],

@@ -24,6 +24,7 @@ from app.routes.deps import (
 )
 from app.routes.forms import PASSWORD_MAX, id_number_field, read_form
 from app.routes.i18n import _, format_moment
+from app.routes.json_body import json_only
 from app.routes.scan_scope import SESSION
 from app.routes.web import FormErrors, client_ip, is_htmx, page, safe_next, see_other
 from app.services import account_security
@@ -108,7 +109,7 @@ class AuthController(Controller):
         options_json = passkey_service.signin_options(rp, uow.cipher.credential_mac, utcnow())
         return Response(options_json.encode(), media_type="application/json")
 
-    @post("/login/passkey", status_code=200)
+    @post("/login/passkey", status_code=200, before_request=json_only)
     async def passkey_login(
         self,
         request: Request[Any, Any, Any],

@@ -23,6 +23,7 @@ from app.routes.auth import PasskeyAssertion
 from app.routes.deps import provide_account, provide_limits, provide_rp
 from app.routes.forms import pin_field, read_form
 from app.routes.i18n import _, format_moment
+from app.routes.json_body import json_only
 from app.routes.labels import relationship_label
 from app.routes.scan_messages import clock_time, phone_refusal, place_text
 from app.routes.web import FormErrors, client_ip, page, see_other
@@ -269,7 +270,7 @@ class ScanPhoneController(Controller):
         _approved(request, subject)
         return see_other("/scan/done")
 
-    @post("/confirm/passkey/options", status_code=200)
+    @post("/confirm/passkey/options", status_code=200, before_request=json_only)
     async def passkey_options(
         self,
         request: Request[Any, Any, Any],
@@ -294,7 +295,7 @@ class ScanPhoneController(Controller):
         options = passkey_service.signin_options(rp, uow.cipher.credential_mac, now)
         return Response(options.encode(), media_type="application/json")
 
-    @post("/confirm/passkey", status_code=200)
+    @post("/confirm/passkey", status_code=200, before_request=json_only)
     async def passkey_confirm(
         self,
         request: Request[Any, Any, Any],

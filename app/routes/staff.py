@@ -21,6 +21,7 @@ from app.routes import sessions
 from app.routes.deps import provide_limits, provide_rp, provide_store
 from app.routes.forms import PASSWORD_MAX, read_form
 from app.routes.i18n import _, format_moment, ngettext
+from app.routes.json_body import json_only
 from app.routes.labels import relationship_label, state_label
 from app.routes.sessions import SessionExpired, SignInRequired
 from app.routes.web import FormErrors, client_ip, page, policy_of, see_other
@@ -143,7 +144,7 @@ class StaffAuthController(Controller):
         sessions.keep_challenge(request, _CHALLENGE, challenge)
         return Response(options.encode(), media_type="application/json")
 
-    @post("/passkey", status_code=200)
+    @post("/passkey", status_code=200, before_request=json_only)
     async def assert_finish(
         self,
         request: Request[Any, Any, Any],
@@ -168,7 +169,7 @@ class StaffAuthController(Controller):
             return _json_error()
         return _signed_in(request, member)
 
-    @post("/passkey/new/options", status_code=200)
+    @post("/passkey/new/options", status_code=200, before_request=json_only)
     async def register_options(
         self,
         request: Request[Any, Any, Any],
@@ -188,7 +189,7 @@ class StaffAuthController(Controller):
         sessions.keep_challenge(request, _CHALLENGE, challenge)
         return Response(options.encode(), media_type="application/json")
 
-    @post("/passkey/new", status_code=200)
+    @post("/passkey/new", status_code=200, before_request=json_only)
     async def register_finish(
         self,
         request: Request[Any, Any, Any],

@@ -139,3 +139,37 @@ async def test_malformed_or_deeply_nested_json_gets_a_400(client: Client) -> Non
     for body in bodies:
         response = await client.post("/login/passkey", content=body, headers=headers)
         assert response.status_code == 400, body[:40]
+
+
+JSON_ENDPOINTS = [
+    "/login/passkey",
+    "/account/passkeys",
+    "/scan/confirm/passkey/options",
+    "/scan/confirm/passkey",
+    "/staff/passkey",
+    "/staff/passkey/new/options",
+    "/staff/passkey/new",
+]
+
+
+# Before the refusal the handler waited for ever (a hang, not a failure): the time limit ends it.
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+async def test_a_body_that_is_not_json_is_refused_at_once(client: Client, path: str) -> None:
+    """A form with the CSRF token in a field and a file: the CSRF check streams it to find the
+    token, so a handler reading the body afterwards would wait for bytes that never come."""
+    token = await csrf_token(client)
+    response = await client.post(
+        path,
+        data={"_csrf_token": token, "credential": "{}"},
+        files={"document": ("a.jpg", b"\xff\xd8\xff" * 100, "image/jpeg")},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 415, response.text[:300]
+    assert response.json()["detail"] == "Send the body as application/json."
+    text = await client.post(
+        path,
+        content=b'{"credential": "{}"}',
+        headers={"x-csrftoken": token, "content-type": "text/plain"},
+    )
+    assert text.status_code == 415
