@@ -18,11 +18,13 @@ made when it was shown, so a double submit, a refresh or two tabs make one payme
 
 from __future__ import annotations
 
+import re
 import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
 from uuid import UUID
@@ -205,21 +207,19 @@ def _year_text(offer: pensions.ResidentPensionOffer) -> str:
     return str(offer.year)
 
 
+# Yuan as people type them: whole yuan or to the fen, under a trillion, no sign or exponent
+# (Decimal's own syntax admits "1e309", "NaN" and "1_000").
+_YUAN = re.compile(r"(?:[0-9]{1,12}(?:\.[0-9]{0,2})?|\.[0-9]{1,2})")
+
+
 def _yuan(raw: str, errors: FormErrors, name: str) -> Decimal | None:
-    """An amount in yuan, to the fen, not negative; else the field's error."""
-    try:
-        value = Decimal(raw.replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        value = None
-    if (
-        value is None
-        or not value.is_finite()
-        or value < 0
-        or value != value.quantize(Decimal("0.01"))
-    ):
+    """An amount in yuan, to the fen, not negative, as people type it (full-width digits and
+    commas, thousands separators); else the field's error."""
+    text = unicodedata.normalize("NFKC", raw).replace(",", "").strip()
+    if not _YUAN.fullmatch(text):
         errors.add(name, _("Enter an amount in yuan, for example 8000"))
         return None
-    return value
+    return Decimal(text)
 
 
 def _base(raw: str, offer: pensions.FlexibleOffer, errors: FormErrors) -> Decimal | None:

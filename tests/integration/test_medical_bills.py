@@ -114,6 +114,7 @@ async def test_a_pharmacy_bill_paid_with_mutual_aid(
 
     for wrong, message in (
         ("lots", "Enter an amount in yuan"),
+        ("1e309", "Enter an amount in yuan"),
         ("0", "Enter a quota of more than 0"),
         ("999999", "The quota cannot be more than you can spend"),
     ):

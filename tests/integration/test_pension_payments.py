@@ -190,6 +190,9 @@ async def test_a_flexible_workers_month_on_a_chosen_base(
         ("1000", "The base must be between"),
         ("99999999", "The base must be between"),
         ("8000.001", "Enter an amount in yuan"),
+        ("1e309", "Enter an amount in yuan"),
+        ("NaN", "Enter an amount in yuan"),
+        ("-8000", "Enter an amount in yuan"),
     ):
         wrong = await holder.get(
             f"{base}/payments/flexible/check", params={"base": typed}, headers=EN
@@ -197,6 +200,10 @@ async def test_a_flexible_workers_month_on_a_chosen_base(
         assert wrong.status_code == 422, typed
         assert message in wrong.text, (typed, message)
         assert f'value="{typed}"' in wrong.text or not typed  # what was typed is kept
+    wide = await holder.get(f"{base}/payments/flexible/check", params={"base": "８，０００"})
+    assert (
+        wide.status_code == 200 and 'name="checked"' in wide.text
+    )  # full-width, as typed in Chinese
     check = await holder.get(f"{base}/payments/flexible/check", params={"base": "8000"}, headers=EN)
     for shown in ("CN¥1,600.00", "CN¥640.00", "CN¥960.00", "Employee basic pension insurance fund"):
         assert shown in check.text, shown
