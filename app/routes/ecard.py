@@ -68,7 +68,7 @@ EXPIRED = {"code": None, "expired": True, "renew": False}
 
 def _round(request: Request[Any, Any, Any]) -> int:
     raw = request.query_params.get("round", "0")[:3]
-    return int(raw) if raw.isdigit() else 0
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
 
 
 def _title(subject: Subject) -> Markup:

@@ -170,7 +170,8 @@ async def _pension(
     uow: UnitOfWork, subject: Subject, params: Any
 ) -> tuple[Asked, pensions.ResidentPensionOffer, FormErrors, dict[str, str]]:
     raw_year = str(params.get("year", ""))
-    year = int(raw_year) if raw_year.isdigit() and len(raw_year) == YEAR_CHARS else None
+    digits = raw_year.isascii() and raw_year.isdigit()  # not "²", which int() refuses
+    year = int(raw_year) if digits and len(raw_year) == YEAR_CHARS else None
     offer = await pensions.resident_pension_offer(uow, subject, utcnow().date(), year)
     if offer is None or (raw_year and year is None):
         raise NotFoundException  # a year that cannot be paid (back) here

@@ -196,6 +196,9 @@ async def test_the_qr_region_renews_itself_a_limited_number_of_times(
     assert 'hx-get="/my/card/qr?round=2"' in fragment.text
     assert 'hx-swap-oob="innerHTML"' in fragment.text and "New code shown." in fragment.text
     assert _shown_code(fragment.text) != _shown_code(page.text)
+    for odd in ("²", "-1", "x"):  # not a round the page sends: the first
+        first = await client.get("/my/card/qr", params={"round": odd}, headers=HX)
+        assert first.status_code == 200 and 'hx-get="/my/card/qr?round=1"' in first.text, odd
     last = await client.get("/my/card/qr?round=8", headers=HX)
     assert "every " not in last.text and "<svg" in last.text  # a code, and no more renewals
     # When the last code expires, the region says so, with no code left to scan.

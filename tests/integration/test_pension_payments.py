@@ -236,7 +236,7 @@ async def test_a_missed_year_paid_back_without_subsidy(
     links = re.findall(rf'href="{re.escape(base)}/payments/pension\?year=(\d+)"', choose.text)
     assert links == [str(this_year - n) for n in range(1, 6)]  # five years back (the policy)
     assert f"{this_year} (this year)" in choose.text and "Subsidy CN¥30.00" in choose.text
-    for unpayable in (this_year - 6, this_year + 1, 123, "20x5"):
+    for unpayable in (this_year - 6, this_year + 1, 123, "20x5", "²⁰²⁵", "２０２５"):
         gone = await holder.get(f"{base}/payments/pension", params={"year": str(unpayable)})
         assert gone.status_code == 404, unpayable
 
