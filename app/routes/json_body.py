@@ -1,4 +1,4 @@
-"""The passkey endpoints take JSON only: any other body is refused (415) before it is read.
+"""The passkey endpoints take JSON: a body declared as anything else is refused (415) unread.
 
 Why before: a POST without the CSRF header has its token looked up in the form. For
 multipart/form-data, Litestar's CSRF middleware streams the form on a request object of its own
@@ -21,9 +21,10 @@ JSON = "application/json"
 
 
 async def json_only(request: Request[Any, Any, Any]) -> None:
-    """Use as `before_request=json_only`: the request's body is declared as JSON."""
-    media_type = request.headers.get("content-type", "").partition(";")[0]
-    if media_type.strip().lower() != JSON:
+    """Use as `before_request=json_only`: a body declared as anything but JSON is refused. One
+    declared as nothing is read as JSON (an options request may send no body at all)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type and media_type != JSON:
         raise HTTPException(
             status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=f"Send the body as {JSON}."
         )
