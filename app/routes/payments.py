@@ -50,7 +50,7 @@ from app.routes.formspec import N_, parse_form
 from app.routes.i18n import _, format_money
 from app.routes.payment_labels import aid_refusal_message, fund_label, purpose_label
 from app.routes.step_up import check_pin, pin_page, spend
-from app.routes.web import FormErrors, page, see_other
+from app.routes.web import FormErrors, page, refuse, see_other
 from app.services import medical_bills as bills
 from app.services import mutual_aid
 from app.services import payment_confirmations as confirmations
@@ -320,7 +320,7 @@ async def online_payments(
     """Before the PIN of a payment: say at once that it cannot be paid online, rather than
     take the PIN and then fail at the provider."""
     if not connection.app.state.settings.pays_online:
-        raise PaymentsOffline
+        await refuse(connection, PaymentsOffline())
 
 
 def payments_offline(request: Request[Any, Any, Any], exc: PaymentsOffline) -> Response[str]:

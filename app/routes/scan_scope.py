@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from app.domain.scan_login import SessionScope
 from app.routes.sessions import SCAN
+from app.routes.web import refuse
 
 OPT = "scan_session"  # the route opt naming what the route does, for a limited session
 VIEW = {OPT: "view"}
@@ -62,4 +63,4 @@ async def limited_session_guard(
     if not scope.allows(
         handler.opt.get(OPT), page_binding if isinstance(page_binding, UUID) else None
     ):
-        raise NotInThisSession
+        await refuse(connection, NotInThisSession())

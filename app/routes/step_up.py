@@ -24,7 +24,7 @@ from app.routes import formspec as fs
 from app.routes.flow import StepCall
 from app.routes.formspec import N_, parse_form
 from app.routes.messages import note_pin_lock, pin_lock_moment, wrong_pin_message
-from app.routes.web import FormErrors, page
+from app.routes.web import FormErrors, page, refuse
 from app.services import pin as pin_service
 from app.services.context import UnitOfWork
 
@@ -129,7 +129,7 @@ def requires_step_up(action: str, pin_path: str) -> Any:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         page = pin_path.format(**connection.path_params)
         if not is_fresh(connection, action, page):
-            raise StepUpRequired(page)
+            await refuse(connection, StepUpRequired(page))
 
     return guard
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import FormMultiDict
 from litestar.enums import MediaType
 from litestar.response import Redirect
+from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
@@ -239,3 +242,13 @@ set_template_global("page_address", page_address)
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def refuse(connection: ASGIConnection[Any, Any, Any, Any], refusal: Exception) -> NoReturn:
+    """Raise a guard's refusal, first closing the uploaded files of a form already read (the
+    CSRF check reads a form to find its token): Litestar closes them once the handler is done,
+    but not when a guard refuses, and their temporary files would stay open until collected."""
+    form = ScopeState.from_scope(connection.scope).form
+    if form is not Empty:
+        await FormMultiDict.from_form_data(form).close()
+    raise refusal
