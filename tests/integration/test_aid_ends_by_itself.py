@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -43,14 +41,6 @@ from tests.integration.test_affinity_wizard import face
 
 MOTHER = "110105195806070426"  # 李秀英, retired: insured without paying
 QUOTA = 30000  # fen
-
-
-@pytest.fixture
-async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
 
 
 async def _person_id(uow: UnitOfWork, raw: str) -> UUID:

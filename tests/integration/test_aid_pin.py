@@ -7,33 +7,20 @@ checked again."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from litestar import Litestar
 
 from app.adapters.document_store import DocumentStore
 from app.config import Settings
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly
-from tests.at_once import clients
-from tests.conftest import sign_in
 from tests.integration.payment_steps import EN, PIN, WANG_FANG, token
 from tests.integration.test_affinity_wizard import face
 
 MOTHER = "110105195806070426"
-
-
-@pytest.fixture
-async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
 
 
 async def _base(uow: UnitOfWork, settings: Settings) -> str:

@@ -11,7 +11,6 @@ body sent to a JSON endpoint (it hung)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
 
@@ -22,8 +21,7 @@ from litestar import Litestar
 from app.adapters.clock import utcnow
 from app.config import Settings
 from app.services.context import UnitOfWork
-from tests.at_once import clients
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token
 from tests.integration.payment_steps import son_base
 
 HOSTILE = ["", "汉" * 2_000, "\x00", "1e309", "NaN", "²²²²", "-1", "9" * 400]
@@ -63,14 +61,6 @@ def _routes(app: Litestar, method: str) -> list[str]:
     )
 
 
-@pytest.fixture
-async def holder(app: Litestar, histories: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
-
-
 async def _post_all(client: httpx.AsyncClient, path: str, token: str) -> list[str]:
     crashed = []
     sent: list[tuple[str, dict[str, Any]]] = [
@@ -93,6 +83,7 @@ async def _post_all(client: httpx.AsyncClient, path: str, token: str) -> list[st
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.usefixtures("histories")  # the son's binding needs the demo histories
 async def test_hostile_bodies_and_queries_are_refused_without_a_crash(
     app: Litestar, holder: httpx.AsyncClient, seeded: UnitOfWork, migrated: Settings
 ) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -29,8 +28,7 @@ from app.services import medical_bills, payment_rounds
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly
 from app.services.subject import Subject
-from tests.at_once import clients
-from tests.conftest import shown, sign_in
+from tests.conftest import shown
 from tests.integration.payment_steps import (
     EN,
     WANG_FANG,
@@ -44,14 +42,6 @@ from tests.integration.test_pension_payments import _pay_from_check
 
 MOTHER = "110105195806070426"  # 李秀英, retired: 120 yuan left in her account
 ZHAO_LI = "320102199001010889"
-
-
-@pytest.fixture
-async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
 
 
 async def _bind(uow: UnitOfWork, settings: Settings, member: str, relationship: str) -> str:

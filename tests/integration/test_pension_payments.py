@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from litestar import Litestar
 from sqlalchemy import select
 
 from app.adapters.clock import utcnow
@@ -23,8 +21,6 @@ from app.db.models import ContributionRecord
 from app.domain.identity import parse_id_number
 from app.services.context import UnitOfWork
 from app.services.seed import open_binding_directly
-from tests.at_once import clients
-from tests.conftest import sign_in
 from tests.integration.payment_steps import (
     EN,
     PIN,
@@ -40,14 +36,6 @@ CHECKED = re.compile(r'name="checked" value="([^"]+)"')
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 ACTION = re.compile(r'<form method="post" action="([^"]+)" novalidate hx-boost="false">')
-
-
-@pytest.fixture
-async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
 
 
 async def _zhao(seeded: UnitOfWork, settings: Settings) -> str:

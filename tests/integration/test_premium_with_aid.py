@@ -6,8 +6,6 @@ balancing; a refund reverses it all and the quota is set aside again."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -19,8 +17,6 @@ from app.db.models import ContributionRecord
 from app.domain.identity import parse_id_number
 from app.services import payment_refunds, payment_rounds
 from app.services.context import UnitOfWork
-from tests.at_once import clients
-from tests.conftest import sign_in
 from tests.integration.payment_steps import (
     EN,
     PREMIUM_ENV,
@@ -36,14 +32,6 @@ from tests.integration.test_pension_payments import _pay_from_check
 @pytest.fixture
 def extra_env() -> dict[str, str]:
     return PREMIUM_ENV
-
-
-@pytest.fixture
-async def holder(app: Litestar, seeded: Any) -> AsyncIterator[httpx.AsyncClient]:
-    async for new in clients(app):
-        client = new()
-        await sign_in(client)  # type: ignore[arg-type]
-        yield client
 
 
 async def _wang_fang_account(uow: UnitOfWork) -> tuple[int, int]:
